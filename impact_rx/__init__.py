@@ -1,0 +1,43 @@
+"""impact_rx: object-oriented reactive state on ReactiveX and injector.
+
+Signals are ``BehaviorSubject``s, services live in scoped ``ServiceProvider``s,
+and async work is a ``Suspense``: an observable of pending, fulfilled and
+rejected. See README.md for a tour.
+"""
+
+from ._disposable import Disposable
+from ._errors import (
+    CircularDependencyError,
+    CycleError,
+    DisposedError,
+    DisposeError,
+    ImpactRxError,
+    MarbleSyntaxError,
+    MissingValueError,
+    NoProviderError,
+    ServiceNotRegisteredError,
+    SubscriberError,
+    SuspendedError,
+)
+
+__all__ = [
+    "CircularDependencyError",
+    "CycleError",
+    "DisposeError",
+    "DisposedError",
+    "Disposable",
+    "ImpactRxError",
+    "MarbleSyntaxError",
+    "MissingValueError",
+    "NoProviderError",
+    "ServiceNotRegisteredError",
+    "SubscriberError",
+    "SuspendedError",
+]
+
+# Every export reports the package as its module, in reprs and tracebacks.
+for _name in __all__:
+    _obj = globals()[_name]
+    if getattr(_obj, "__module__", "").startswith("impact_rx._"):
+        _obj.__module__ = __name__
+del _name, _obj

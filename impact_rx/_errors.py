@@ -1,0 +1,171 @@
+"""The exception tree of impact_rx.
+
+Every error the library raises on purpose derives from one root, and usage
+errors also derive from the builtin a caller would catch anyway::
+
+    ImpactRxError
+    ├── SubscriberError            subscribers or listeners raised; .signal, .exceptions
+    ├── DisposeError               dispose callbacks raised; .exceptions
+    ├── CycleError                 a computed or effect cycle
+    ├── DisposedError              (also RuntimeError) use after dispose
+    ├── NoProviderError            (also LookupError) use_service outside any provider
+    ├── ServiceNotRegisteredError  (also LookupError)
+    ├── MissingValueError          (also LookupError)
+    ├── CircularDependencyError    .path
+    ├── SuspendedError             use() while pending; .suspense
+    └── MarbleSyntaxError          (also ValueError) .column
+
+The objects involved are attributes, never only text, and messages name what
+failed, on which object, and what to do next. Messages never include the
+values of signals or local variables: state may hold user data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = [
+    "CircularDependencyError",
+    "CycleError",
+    "DisposeError",
+    "DisposedError",
+    "ImpactRxError",
+    "MarbleSyntaxError",
+    "MissingValueError",
+    "NoProviderError",
+    "ServiceNotRegisteredError",
+    "SubscriberError",
+    "SuspendedError",
+]
+
+
+class ImpactRxError(Exception):
+    """The root of every error impact_rx raises on purpose."""
+
+
+class SubscriberError(ImpactRxError):
+    """One or more subscribers (or listeners) raised while being notified.
+
+    Every other subscriber was still notified. The original exceptions are in
+    ``exceptions`` and the first is chained as ``__cause__``.
+
+    Attributes:
+        signal: The signal, computed or emitter whose delivery failed.
+        exceptions: The exceptions raised, in delivery order.
+    """
+
+    def __init__(
+        self, signal: object, exceptions: Sequence[BaseException], message: str = ""
+    ) -> None:
+        self.signal = signal
+        self.exceptions: tuple[BaseException, ...] = tuple(exceptions)
+        if not message:
+            count = len(self.exceptions)
+            kinds = ", ".join(type(e).__name__ for e in self.exceptions)
+            message = (
+                f"{count} subscriber(s) of {_short(signal)} raised ({kinds})."
+                " Every other subscriber was still notified;"
+                " see .exceptions for the originals."
+            )
+        super().__init__(message)
+        if self.exceptions:
+            self.__cause__ = self.exceptions[0]
+
+
+class DisposeError(ImpactRxError):
+    """One or more dispose callbacks raised; all of them still ran.
+
+    Attributes:
+        owner: The object being disposed.
+        exceptions: The exceptions raised, in the order the callbacks ran.
+    """
+
+    def __init__(
+        self, owner: object, exceptions: Sequence[BaseException], message: str = ""
+    ) -> None:
+        self.owner = owner
+        self.exceptions: tuple[BaseException, ...] = tuple(exceptions)
+        if not message:
+            kinds = ", ".join(type(e).__name__ for e in self.exceptions)
+            message = (
+                f"{len(self.exceptions)} dispose callback(s) of {_short(owner)}"
+                f" raised ({kinds}). Every other callback still ran;"
+                " see .exceptions for the originals."
+            )
+        super().__init__(message)
+        if self.exceptions:
+            self.__cause__ = self.exceptions[0]
+
+
+class CycleError(ImpactRxError):
+    """A computed read itself, or effects kept re-triggering each other."""
+
+
+class DisposedError(ImpactRxError, RuntimeError):
+    """An object was used after it was disposed."""
+
+
+class NoProviderError(ImpactRxError, LookupError):
+    """``use_service`` was called outside any ``ServiceProvider``."""
+
+
+class ServiceNotRegisteredError(ImpactRxError, LookupError):
+    """A service was asked for that no provider in the chain can build."""
+
+
+class MissingValueError(ImpactRxError, LookupError):
+    """A named value (``Value("NAME")``) was not provided by any provider."""
+
+
+class CircularDependencyError(ImpactRxError):
+    """Services depend on each other in a cycle.
+
+    Attributes:
+        path: The resolution path, first and last entries equal.
+    """
+
+    def __init__(self, message: str, path: Sequence[Any] = ()) -> None:
+        super().__init__(message)
+        self.path: tuple[Any, ...] = tuple(path)
+
+
+class SuspendedError(ImpactRxError):
+    """``Suspense.use()`` was called while the work is still pending.
+
+    Attributes:
+        suspense: The pending suspense; await it or subscribe to it.
+    """
+
+    def __init__(self, suspense: object, message: str = "") -> None:
+        self.suspense = suspense
+        super().__init__(
+            message
+            or f"{_short(suspense)} is still pending."
+            " Await it or subscribe to it, then read it again."
+        )
+
+
+class MarbleSyntaxError(ImpactRxError, ValueError):
+    """A marble diagram could not be parsed.
+
+    Attributes:
+        diagram: The diagram text.
+        column: The zero-based column of the offending character.
+    """
+
+    def __init__(self, message: str, diagram: str = "", column: int = 0) -> None:
+        self.diagram = diagram
+        self.column = column
+        if diagram:
+            message = f"{message}\n  {diagram}\n  {' ' * column}^"
+        super().__init__(message)
+
+
+def _short(obj: object, limit: int = 80) -> str:
+    """A repr of ``obj`` that never grows past ``limit`` characters."""
+    try:
+        text = repr(obj)
+    except Exception:  # a broken __repr__ must not hide the real error
+        text = f"<{type(obj).__name__} object>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
