@@ -1,0 +1,166 @@
+"""Disposable: callbacks newest-first, every one run, failures raised together."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from reactivex.disposable import Disposable as RxDisposable
+
+from impact_rx import Disposable, DisposeError
+from impact_rx._disposable import adopt, current_owner, owning
+
+
+def test_callbacks_run_newest_first() -> None:
+    log: list[str] = []
+    d = Disposable()
+    d.on_dispose(lambda: log.append("a"))
+    d.on_dispose(lambda: log.append("b"))
+    d.on_dispose(lambda: log.append("c"))
+
+    d.dispose()
+
+    assert log == ["c", "b", "a"]
+
+
+def test_dispose_is_idempotent() -> None:
+    calls: list[int] = []
+    d = Disposable()
+    d.on_dispose(lambda: calls.append(1))
+
+    d.dispose()
+    d.dispose()
+
+    assert calls == [1]
+    assert d.is_disposed
+
+
+def test_every_callback_runs_even_when_some_raise_and_failures_come_together() -> None:
+    log: list[str] = []
+    d = Disposable()
+    d.on_dispose(lambda: log.append("first"))
+    d.on_dispose(lambda: (_ for _ in ()).throw(KeyError("k")))
+    d.on_dispose(lambda: log.append("middle"))
+    d.on_dispose(lambda: (_ for _ in ()).throw(ValueError("v")))
+
+    with pytest.raises(
+        DisposeError, match=r"2 dispose callback\(s\) of .* raised"
+    ) as e:
+        d.dispose()
+
+    assert log == ["middle", "first"]
+    assert [type(x) for x in e.value.exceptions] == [ValueError, KeyError]
+    assert isinstance(e.value.__cause__, ValueError)
+    assert e.value.owner is d
+
+
+def test_remover_unregisters_a_callback() -> None:
+    log: list[str] = []
+    d = Disposable()
+    remove = d.on_dispose(lambda: log.append("removed"))
+    d.on_dispose(lambda: log.append("kept"))
+
+    remove()
+    d.dispose()
+
+    assert log == ["kept"]
+
+
+def test_rx_disposables_are_accepted() -> None:
+    log: list[str] = []
+    d = Disposable()
+    d.on_dispose(RxDisposable(lambda: log.append("rx")))
+
+    d.dispose()
+
+    assert log == ["rx"]
+
+
+def test_registering_after_dispose_runs_the_callback_at_once() -> None:
+    log: list[str] = []
+    d = Disposable()
+    d.dispose()
+
+    remove = d.on_dispose(lambda: log.append("late"))
+    remove()
+
+    assert log == ["late"]
+
+
+def test_a_non_callable_is_rejected_with_advice() -> None:
+    d = Disposable()
+
+    with pytest.raises(TypeError, match=r"on_dispose\(\) needs a callable .* got int"):
+        d.on_dispose(3)  # type: ignore[arg-type]
+
+
+def test_works_when_a_subclass_forgets_super_init() -> None:
+    class Forgetful(Disposable):
+        def __init__(self) -> None:
+            self.x = 1
+
+    log: list[str] = []
+    f = Forgetful()
+    assert not f.is_disposed
+    f.on_dispose(lambda: log.append("ok"))
+
+    f.dispose()
+
+    assert log == ["ok"]
+    assert f.is_disposed
+
+
+def test_context_manager_disposes_on_exit() -> None:
+    log: list[str] = []
+    with Disposable() as d:
+        d.on_dispose(lambda: log.append("exit"))
+        assert log == []
+
+    assert log == ["exit"]
+
+
+def test_dispose_keeps_no_reference_to_callbacks() -> None:
+    d = Disposable()
+    d.on_dispose(lambda: None)
+
+    d.dispose()
+
+    assert d._impact_callbacks is None
+
+
+def test_adopt_registers_with_the_current_owner_only_inside_owning() -> None:
+    log: list[str] = []
+    owner = Disposable()
+
+    assert adopt(lambda: log.append("orphan")) is None
+    with owning(owner):
+        assert current_owner() is owner
+        adopt(lambda: log.append("owned"))
+        with owning(None):
+            assert adopt(lambda: log.append("shielded")) is None
+    assert current_owner() is None
+
+    owner.dispose()
+
+    assert log == ["owned"]
+
+
+def test_concurrent_registration_and_dispose_lose_no_callback() -> None:
+    d = Disposable()
+    ran = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(8)
+
+    def register() -> None:
+        barrier.wait()
+        for _ in range(500):
+            d.on_dispose(lambda: (lock.acquire(), ran.append(1), lock.release()))
+
+    threads = [threading.Thread(target=register) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    d.dispose()
+
+    assert len(ran) == 4000
