@@ -19,6 +19,7 @@ from ._errors import (
     SubscriberError,
     SuspendedError,
 )
+from ._suspense import Fulfilled, Pending, Rejected, Suspense
 
 __all__ = [
     "CircularDependencyError",
@@ -26,13 +27,17 @@ __all__ = [
     "DisposeError",
     "DisposedError",
     "Disposable",
+    "Fulfilled",
     "ImpactRxError",
     "MarbleSyntaxError",
     "MissingValueError",
     "NoProviderError",
+    "Pending",
+    "Rejected",
     "ServiceNotRegisteredError",
     "SubscriberError",
     "SuspendedError",
+    "Suspense",
 ]
 
 # Every export reports the package as its module, in reprs and tracebacks.

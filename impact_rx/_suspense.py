@@ -1,0 +1,602 @@
+"""Suspense: async work read synchronously, and observed as states.
+
+A ``Suspense[T]`` is Impact's ``SuspensePromise`` as a ``reactivex``
+Observable of three frozen states: ``Pending()``, ``Fulfilled(value)`` and
+``Rejected(reason)``. The work starts once, when the suspense is created,
+however many subscribers come and go.
+
+Every transition::
+
+    Pending ──result──────────▶ Fulfilled(value)     final
+    Pending ──exception───────▶ Rejected(reason)     final
+    Pending ──cancel()────────▶ Rejected(CancelledError())   final, emitted
+    Pending ──owner disposed──▶ Rejected(CancelledError())   final, silent
+    Fulfilled / Rejected ──anything──▶ unchanged
+
+- A settled state never changes again: a result that arrives after
+  ``cancel()`` is dropped, and ``cancel()`` on a settled suspense does
+  nothing and returns ``False``. Nothing follows a rejection; retrying means
+  making a new suspense (``query`` and ``mutation`` do that for you).
+- Subscribing emits the current state at once; while pending, the settled
+  state follows when it arrives, then the stream completes. Subscribing to a
+  settled suspense emits its state and completes.
+- ``cancel()`` cancels the work (the task, the future, or the subscription
+  to the source Observable) and emits ``Rejected(CancelledError())`` to
+  current subscribers.
+- ``dispose()``, which the owner calls when a suspense was created inside a
+  service's constructor, cancels the work the same way but emits *nothing*:
+  current subscribers are dropped without a further state, later
+  subscribers only see completion, and ``await`` raises ``CancelledError``.
+- A rejection nobody observed is never logged as "exception was never
+  retrieved": the suspense reads the task's exception as soon as it ends.
+
+>>> from impact_rx import Suspense, Pending, Fulfilled, Rejected
+>>> import reactivex
+>>> s = Suspense.from_(reactivex.of(42))
+>>> s.status, s.value, s.use()
+('fulfilled', 42, 42)
+>>> _ = s.subscribe(print)
+Fulfilled(42)
+>>> subject = reactivex.subject.Subject()
+>>> p = Suspense.from_(subject)
+>>> p
+Suspense<pending>
+>>> _ = p.subscribe(print, on_completed=lambda: print("done"))
+Pending()
+>>> subject.on_error(ValueError("no user"))
+Rejected(ValueError('no user'))
+done
+>>> p.status, p.reason
+('rejected', ValueError('no user'))
+>>> p.cancel()  # settled already: nothing changes
+False
+>>> Suspense.resolve(1).cancel(), Suspense.from_(reactivex.never()).cancel()
+(False, True)
+>>> Rejected(ValueError("x")) == Rejected(ValueError("x"))
+True
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import importlib
+import inspect
+import threading
+from collections.abc import Awaitable, Callable, Coroutine, Generator
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, Literal, TypeAlias, TypeVar, cast, final
+
+import reactivex
+from reactivex import abc
+from reactivex.disposable import Disposable as RxDisposable
+from reactivex.internal.exceptions import SequenceContainsNoElementsError
+
+from ._disposable import adopt
+from ._errors import SubscriberError, SuspendedError, _short
+
+__all__ = [
+    "Fulfilled",
+    "Pending",
+    "Rejected",
+    "State",
+    "Status",
+    "Suspense",
+]
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+Status: TypeAlias = Literal["pending", "fulfilled", "rejected"]
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """The work has not settled yet.
+
+    Example:
+        >>> Pending() == Pending(), Pending().status
+        (True, 'pending')
+    """
+
+    status: ClassVar[Literal["pending"]] = "pending"
+
+    def __repr__(self) -> str:
+        return "Pending()"
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Fulfilled(Generic[T_co]):
+    """The work succeeded with ``value``.
+
+    Example:
+        >>> Fulfilled("a") == Fulfilled("a"), Fulfilled("a").status
+        (True, 'fulfilled')
+    """
+
+    value: T_co
+    status: ClassVar[Literal["fulfilled"]] = "fulfilled"
+
+    def __repr__(self) -> str:
+        return f"Fulfilled({_short(self.value, 60)})"
+
+
+@final
+@dataclass(frozen=True, slots=True, eq=False)
+class Rejected:
+    """The work failed (or was cancelled) with ``reason``.
+
+    Two ``Rejected`` are equal when their exceptions have the same type and
+    the same ``args``, so expected states can be written in tests.
+
+    Example:
+        >>> Rejected(KeyError("k")) == Rejected(KeyError("k"))
+        True
+        >>> Rejected(KeyError("k")) == Rejected(LookupError("k"))
+        False
+    """
+
+    reason: BaseException
+    status: ClassVar[Literal["rejected"]] = "rejected"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Rejected):
+            return NotImplemented
+        mine, theirs = self.reason, other.reason
+        return type(mine) is type(theirs) and mine.args == theirs.args
+
+    def __hash__(self) -> int:
+        try:
+            return hash((type(self.reason), self.reason.args))
+        except TypeError:  # unhashable args still compare by value
+            return hash(type(self.reason))
+
+    def __repr__(self) -> str:
+        return f"Rejected({_short(self.reason, 60)})"
+
+
+State: TypeAlias = Pending | Fulfilled[T] | Rejected
+
+_PENDING = Pending()
+
+# Tasks the suspenses started: asyncio keeps only weak references to tasks,
+# so one nobody else holds could be collected while it runs.
+_running_tasks: set[asyncio.Future[Any]] = set()
+
+
+class _Sink:
+    """One subscriber, and whether it has received its initial state yet.
+
+    The settled state can arrive on another thread while a new subscriber is
+    still being given ``Pending``; the subscribing thread then delivers the
+    settled state itself, so every subscriber sees states in order.
+    """
+
+    __slots__ = ("deferred", "observer", "ready")
+
+    def __init__(self, observer: abc.ObserverBase[Any]) -> None:
+        self.observer = observer
+        self.ready = False
+        self.deferred = False
+
+
+class Suspense(reactivex.Observable[State[T]]):
+    """Async work as an Observable of ``Pending``, ``Fulfilled`` and ``Rejected``.
+
+    Build one with :meth:`from_`, :meth:`resolve` or :meth:`reject`. A
+    pending suspense created while a service's constructor runs is owned by
+    the service and disposed with it. The module docstring lists every
+    transition.
+
+    Example:
+        >>> s = Suspense.resolve("ada")
+        >>> s
+        Suspense<fulfilled: 'ada'>
+        >>> s.status, s.state
+        ('fulfilled', Fulfilled('ada'))
+    """
+
+    def __init__(self) -> None:
+        """A pending suspense settled by the library; prefer :meth:`from_`."""
+        super().__init__()
+        self._lock = threading.Lock()
+        self._state: State[T] = _PENDING
+        self._sinks: list[_Sink] = []
+        self._waiters: list[Callable[[State[T]], None]] = []
+        self._disposed = False
+        self._cancel_work: Callable[[], object] | None = None
+        self._unown: Callable[[], None] | None = adopt(self.dispose)
+
+    # -- construction -----------------------------------------------------
+
+    @classmethod
+    def from_(
+        cls,
+        source: Awaitable[T] | reactivex.Observable[T] | concurrent.futures.Future[T],
+        *,
+        scheduler: abc.SchedulerBase | None = None,
+    ) -> Suspense[T]:
+        """Start (or follow) ``source`` once and expose its outcome as states.
+
+        Args:
+            source: A coroutine or other awaitable (run as a task on the
+                running loop), an asyncio Task or Future, a
+                ``concurrent.futures.Future``, or an Observable (subscribed at
+                once; its first value fulfils, an error rejects, completing
+                without a value rejects).
+            scheduler: Passed to ``subscribe`` of an Observable source, so a
+                ``TestScheduler`` controls when it settles.
+
+        Returns:
+            The suspense, pending unless the source had already settled.
+
+        Raises:
+            RuntimeError: ``source`` is a coroutine or awaitable and no
+                asyncio loop is running in this thread.
+            TypeError: ``source`` is none of the accepted kinds.
+        """
+        if isinstance(source, Suspense):
+            return cast(Suspense[T], source)
+
+        suspense: Suspense[T] = cls()
+        if isinstance(source, reactivex.Observable):
+            suspense._follow_observable(source, scheduler)
+        elif isinstance(source, concurrent.futures.Future):
+            suspense._follow_concurrent(source)
+        elif isinstance(source, asyncio.Future):
+            suspense._follow_asyncio(source)
+        elif inspect.isawaitable(source):
+            suspense._follow_asyncio(_start_task(suspense, source))
+        else:
+            suspense.dispose()
+            raise TypeError(
+                "Suspense.from_() accepts a coroutine, an awaitable, an asyncio"
+                " Task or Future, a concurrent.futures.Future or an Observable,"
+                f" got {type(source).__name__}."
+                " Wrap a plain value with Suspense.resolve(value)."
+            )
+        return suspense
+
+    @classmethod
+    def resolve(cls, value: T) -> Suspense[T]:
+        """A suspense already fulfilled with ``value``.
+
+        Example:
+            >>> Suspense.resolve(3).use()
+            3
+        """
+        suspense: Suspense[T] = cls()
+        suspense._settle(Fulfilled(value))
+        return suspense
+
+    @classmethod
+    def reject(cls, reason: BaseException) -> Suspense[Any]:
+        """A suspense already rejected with ``reason``.
+
+        Example:
+            >>> Suspense.reject(ValueError("nope")).reason
+            ValueError('nope')
+        """
+        suspense: Suspense[Any] = cls()
+        suspense._settle(Rejected(reason))
+        return suspense
+
+    def _follow_observable(
+        self, source: reactivex.Observable[T], scheduler: abc.SchedulerBase | None
+    ) -> None:
+        subscription: abc.DisposableBase | None = None
+
+        def settle(state: State[T]) -> None:
+            try:
+                self._settle(state)
+            finally:
+                if subscription is not None:
+                    subscription.dispose()
+
+        def on_completed() -> None:
+            settle(
+                Rejected(
+                    SequenceContainsNoElementsError(
+                        f"{_short(source, 60)} completed without a value,"
+                        " so the suspense following it was rejected."
+                        " Give the source a value to emit, or use"
+                        " default_if_empty() on it."
+                    )
+                )
+            )
+
+        self._cancel_work = lambda: subscription and subscription.dispose()
+        subscription = source.subscribe(
+            lambda value: settle(Fulfilled(value)),
+            lambda error: settle(Rejected(error)),
+            on_completed,
+            scheduler=scheduler,
+        )
+        if self._state is not _PENDING:  # settled while subscribing
+            subscription.dispose()
+
+    def _follow_concurrent(self, future: concurrent.futures.Future[T]) -> None:
+        self._cancel_work = future.cancel
+
+        def done(future: concurrent.futures.Future[T]) -> None:
+            if future.cancelled():
+                self._settle(Rejected(asyncio.CancelledError()))
+            elif (error := future.exception()) is not None:
+                self._settle(Rejected(error))
+            else:
+                self._settle(Fulfilled(future.result()))
+
+        future.add_done_callback(done)  # runs at once when already done
+
+    def _follow_asyncio(self, future: asyncio.Future[T]) -> None:
+        self._cancel_work = future.cancel
+
+        def done(future: asyncio.Future[T]) -> None:
+            # Reading the exception marks it retrieved, so asyncio never logs
+            # it, even when the suspense was cancelled or disposed first.
+            if future.cancelled():
+                self._settle(Rejected(asyncio.CancelledError()))
+            elif (error := future.exception()) is not None:
+                self._settle(Rejected(error))
+            else:
+                self._settle(Fulfilled(future.result()))
+
+        if future.done():
+            done(future)
+        else:
+            future.add_done_callback(done)
+
+    # -- synchronous reads ------------------------------------------------
+
+    @property
+    def state(self) -> State[T]:
+        """The current state object."""
+        return self._state
+
+    @property
+    def status(self) -> Status:
+        """``"pending"``, ``"fulfilled"`` or ``"rejected"``."""
+        return self._state.status
+
+    @property
+    def value(self) -> T | None:
+        """The value when fulfilled, else ``None``; see also :meth:`use`."""
+        state = self._state
+        return state.value if isinstance(state, Fulfilled) else None
+
+    @property
+    def reason(self) -> BaseException | None:
+        """The exception when rejected, else ``None``."""
+        state = self._state
+        return state.reason if isinstance(state, Rejected) else None
+
+    @property
+    def is_disposed(self) -> bool:
+        """Whether :meth:`dispose` was called."""
+        return self._disposed
+
+    def use(self) -> T:
+        """The value, read synchronously.
+
+        Returns:
+            The value when fulfilled.
+
+        Raises:
+            SuspendedError: still pending; ``.suspense`` is this object.
+            BaseException: the reason, when rejected.
+
+        Example:
+            >>> Suspense.from_(reactivex.never()).use()  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            ...
+            impact_rx.SuspendedError: Suspense<pending> is still pending. Await it...
+        """
+        return _unwrap(self, self._state)
+
+    def __await__(self) -> Generator[Any, None, T]:  # type: ignore[override]
+        state = self._state
+        if isinstance(state, Pending):
+            loop = asyncio.get_running_loop()
+            waiter: asyncio.Future[State[T]] = loop.create_future()
+            self._add_waiter(loop, waiter)
+            state = yield from waiter.__await__()
+        return _unwrap(self, state)
+
+    def _add_waiter(
+        self, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[State[T]]
+    ) -> None:
+        def wake(state: State[T]) -> None:
+            try:
+                running = asyncio.get_running_loop()
+            except RuntimeError:
+                running = None
+            if running is loop:
+                _set_state(waiter, state)
+            elif not loop.is_closed():
+                loop.call_soon_threadsafe(_set_state, waiter, state)
+
+        with self._lock:
+            settled = self._state if not isinstance(self._state, Pending) else None
+            if settled is None:
+                self._waiters.append(wake)
+
+        if settled is not None:
+            wake(settled)
+        else:
+            waiter.add_done_callback(lambda _: self._remove_waiter(wake))
+
+    def _remove_waiter(self, wake: Callable[[State[T]], None]) -> None:
+        with self._lock:
+            if wake in self._waiters:
+                self._waiters.remove(wake)
+
+    # -- ending -----------------------------------------------------------
+
+    def cancel(self) -> bool:
+        """Cancel pending work and settle as ``Rejected(CancelledError())``.
+
+        Current subscribers receive the rejection, then completion.
+
+        Returns:
+            ``True`` when this call settled the suspense, ``False`` when it
+            had settled already.
+        """
+        return self._settle(Rejected(asyncio.CancelledError()), cancel=True)
+
+    def dispose(self) -> None:
+        """Cancel pending work without emitting anything further.
+
+        Subscribers are dropped, later subscribers only receive completion,
+        and awaiting a suspense disposed while pending raises
+        ``CancelledError``. Idempotent. The owner of a suspense created in a
+        service's constructor calls this when it is disposed.
+        """
+        with self._lock:
+            if self._disposed:
+                return
+            self._disposed = True
+            pending = isinstance(self._state, Pending)
+            if pending:
+                self._state = Rejected(asyncio.CancelledError())
+            state = self._state
+            waiters, self._waiters = self._waiters, []
+            for sink in self._sinks:
+                sink.deferred = False  # dropped: nothing more for anyone
+            self._sinks = []
+            cancel_work, self._cancel_work = self._cancel_work, None
+            unown, self._unown = self._unown, None
+
+        if pending and cancel_work is not None:
+            cancel_work()
+        for wake in waiters:
+            wake(state)
+        if unown is not None:
+            unown()
+
+    def _settle(self, state: State[T], *, cancel: bool = False) -> bool:
+        """Move from pending to ``state`` once; deliver outside the lock."""
+        with self._lock:
+            if not isinstance(self._state, Pending) or self._disposed:
+                return False
+            self._state = state
+            sinks, self._sinks = self._sinks, []
+            waiters, self._waiters = self._waiters, []
+            cancel_work, self._cancel_work = self._cancel_work, None
+            unown, self._unown = self._unown, None
+            ready = []
+            for sink in sinks:
+                if sink.ready:
+                    ready.append(sink)
+                else:
+                    sink.deferred = True  # its subscribing thread delivers
+
+        if cancel and cancel_work is not None:
+            cancel_work()
+        if unown is not None:
+            unown()  # settled: the owner has nothing left to cancel
+        for wake in waiters:
+            wake(state)
+
+        errors: list[Exception] = []
+        for sink in ready:
+            try:
+                sink.observer.on_next(state)
+                sink.observer.on_completed()
+            except Exception as exc:
+                errors.append(exc)
+        if errors:
+            raise SubscriberError(self, errors)
+        return True
+
+    # -- Observable -------------------------------------------------------
+
+    def _subscribe_core(
+        self,
+        observer: abc.ObserverBase[State[T]],
+        scheduler: abc.SchedulerBase | None = None,
+    ) -> abc.DisposableBase:
+        sink = _Sink(observer)
+        with self._lock:
+            state = self._state
+            disposed = self._disposed
+            if isinstance(state, Pending) and not disposed:
+                self._sinks.append(sink)
+
+        if disposed:
+            observer.on_completed()
+            return RxDisposable()
+        if not isinstance(state, Pending):
+            observer.on_next(state)
+            observer.on_completed()
+            return RxDisposable()
+
+        try:
+            observer.on_next(state)
+        except BaseException:
+            self._drop(sink)
+            raise
+
+        with self._lock:
+            sink.ready = True
+            final = self._state if sink.deferred else None
+        if final is not None:
+            observer.on_next(final)
+            observer.on_completed()
+        return RxDisposable(lambda: self._drop(sink))
+
+    def _drop(self, sink: _Sink) -> None:
+        with self._lock:
+            if sink in self._sinks:
+                self._sinks.remove(sink)
+
+    # -- display ----------------------------------------------------------
+
+    def __repr__(self) -> str:
+        state = self._state
+        if isinstance(state, Fulfilled):
+            return f"Suspense<fulfilled: {_short(state.value, 60)}>"
+        if isinstance(state, Rejected):
+            return f"Suspense<rejected: {_short(state.reason, 60)}>"
+        return "Suspense<pending>"
+
+    def _repr_html_(self) -> str:
+        notebook = importlib.import_module("impact_rx.notebook")
+        return cast(str, notebook.html_repr(self))
+
+
+def _unwrap(suspense: Suspense[T], state: State[T]) -> T:
+    if isinstance(state, Fulfilled):
+        return state.value
+    if isinstance(state, Rejected):
+        raise state.reason
+    raise SuspendedError(suspense)
+
+
+def _set_state(waiter: asyncio.Future[State[T]], state: State[T]) -> None:
+    if not waiter.done():
+        waiter.set_result(state)
+
+
+def _start_task(suspense: Suspense[Any], work: Awaitable[T]) -> asyncio.Future[T]:
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        if inspect.iscoroutine(work):
+            work.close()  # no "coroutine was never awaited" warning
+        suspense.dispose()
+        raise RuntimeError(
+            f"Suspense.from_() got {_short(work, 60)} but no asyncio loop is"
+            " running in this thread, so it cannot start."
+            " Call it from async code (or a Jupyter cell, where a loop runs),"
+            " or pass a concurrent.futures.Future or an Observable instead."
+        ) from None
+
+    if inspect.iscoroutine(work):
+        task: asyncio.Future[T] = loop.create_task(cast(Coroutine[Any, Any, T], work))
+    else:
+        task = asyncio.ensure_future(work, loop=loop)
+    _running_tasks.add(task)
+    task.add_done_callback(_running_tasks.discard)
+    return task

@@ -1,0 +1,455 @@
+"""Suspense: states, sources, ownership, cancellation and virtual time."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import gc
+import inspect
+import logging
+import threading
+import warnings
+from typing import Any
+
+import pytest
+import reactivex
+from reactivex.subject import Subject
+from reactivex.testing import ReactiveTest, TestScheduler
+
+from impact_rx import (
+    Disposable,
+    Fulfilled,
+    Pending,
+    Rejected,
+    SubscriberError,
+    SuspendedError,
+    Suspense,
+)
+from impact_rx._disposable import owning
+
+on_next = ReactiveTest.on_next
+on_completed = ReactiveTest.on_completed
+
+
+def record(suspense: Suspense[Any]) -> list[object]:
+    events: list[object] = []
+    suspense.subscribe(events.append, events.append, lambda: events.append("|"))
+    return events
+
+
+# -- states ----------------------------------------------------------------
+
+
+def test_rejected_states_are_equal_when_type_and_args_match() -> None:
+    assert Rejected(ValueError("a", 1)) == Rejected(ValueError("a", 1))
+    assert Rejected(ValueError("a")) != Rejected(ValueError("b"))
+    assert Rejected(ValueError("a")) != Rejected(KeyError("a"))
+    assert hash(Rejected(ValueError("a"))) == hash(Rejected(ValueError("a")))
+    assert hash(Rejected(ValueError(["unhashable"]))) == hash(
+        Rejected(ValueError(["unhashable"]))
+    )
+
+
+def test_states_are_frozen_and_have_short_reprs() -> None:
+    assert repr(Pending()) == "Pending()"
+    assert repr(Fulfilled(42)) == "Fulfilled(42)"
+    assert repr(Rejected(ValueError("no"))) == "Rejected(ValueError('no'))"
+    assert len(repr(Fulfilled("x" * 500))) < 80
+    with pytest.raises(AttributeError, match="value"):
+        Fulfilled(1).value = 2  # type: ignore[misc]
+
+
+def test_suspense_reprs_name_the_status_and_truncate_the_value() -> None:
+    assert repr(Suspense.resolve(42)) == "Suspense<fulfilled: 42>"
+    assert repr(Suspense.reject(KeyError("k"))) == "Suspense<rejected: KeyError('k')>"
+    assert repr(Suspense.from_(reactivex.never())) == "Suspense<pending>"
+    assert len(repr(Suspense.resolve("y" * 1000))) < 90
+
+
+# -- synchronous reads -------------------------------------------------------
+
+
+def test_use_while_pending_raises_suspended_error_carrying_the_suspense() -> None:
+    subject: Subject[int] = Subject()
+    suspense = Suspense.from_(subject)
+
+    with pytest.raises(SuspendedError, match="is still pending") as info:
+        suspense.use()
+    assert info.value.suspense is suspense
+
+    subject.on_next(7)
+    assert suspense.use() == 7
+    assert (suspense.status, suspense.value, suspense.reason) == ("fulfilled", 7, None)
+
+
+def test_use_of_a_rejected_suspense_raises_the_reason() -> None:
+    suspense = Suspense.reject(LookupError("no user"))
+
+    with pytest.raises(LookupError, match="no user"):
+        suspense.use()
+    assert suspense.status == "rejected"
+    assert suspense.value is None
+
+
+# -- the Observable of states -------------------------------------------------
+
+
+def test_subscribing_emits_the_current_state_then_the_settled_one_then_completes() -> (
+    None
+):
+    subject: Subject[str] = Subject()
+    suspense = Suspense.from_(subject)
+    events = record(suspense)
+
+    subject.on_next("a")
+    subject.on_next("b")
+
+    assert events == [Pending(), Fulfilled("a"), "|"]
+    assert record(suspense) == [Fulfilled("a"), "|"]
+
+
+def test_an_observable_source_is_subscribed_once_at_creation() -> None:
+    subscriptions: list[int] = []
+
+    def subscribe(observer: Any, scheduler: Any = None) -> Any:
+        subscriptions.append(1)
+        return reactivex.never().subscribe(observer)
+
+    suspense = Suspense.from_(reactivex.create(subscribe))
+    for _ in range(3):
+        record(suspense)
+
+    assert subscriptions == [1]
+
+
+def test_an_empty_observable_rejects_naming_the_source() -> None:
+    suspense = Suspense.from_(reactivex.empty())
+
+    assert suspense.status == "rejected"
+    with pytest.raises(Exception, match="completed without a value"):
+        suspense.use()
+
+
+def test_the_source_subscription_ends_when_the_first_value_arrives() -> None:
+    subject: Subject[int] = Subject()
+    Suspense.from_(subject)
+
+    subject.on_next(1)
+
+    assert not subject.observers
+
+
+def test_on_virtual_time_a_cold_source_records_pending_then_fulfilled_at_frame_3() -> (
+    None
+):
+    scheduler = TestScheduler()
+    observer = scheduler.create_observer()
+    source = reactivex.from_marbles("---a|", timespan=1)
+
+    def start(*_: object) -> None:
+        Suspense.from_(source, scheduler=scheduler).subscribe(observer)
+
+    scheduler.schedule_absolute(0, start)
+    scheduler.start()
+
+    assert observer.messages == [
+        on_next(0, Pending()),
+        on_next(3, Fulfilled("a")),
+        on_completed(3),
+    ]
+
+
+def test_on_virtual_time_a_cold_error_records_rejected_with_the_same_error() -> None:
+    scheduler = TestScheduler()
+    observer = scheduler.create_observer()
+    source = reactivex.from_marbles("--#", timespan=1, error=ValueError("boom"))
+
+    def start(*_: object) -> None:
+        Suspense.from_(source, scheduler=scheduler).subscribe(observer)
+
+    scheduler.schedule_absolute(0, start)
+    scheduler.start()
+
+    assert observer.messages == [
+        on_next(0, Pending()),
+        on_next(2, Rejected(ValueError("boom"))),
+        on_completed(2),
+    ]
+
+
+def test_a_raising_subscriber_does_not_stop_the_others() -> None:
+    subject: Subject[int] = Subject()
+    suspense = Suspense.from_(subject)
+    seen: list[object] = []
+
+    def explode(state: object) -> None:
+        if state != Pending():
+            raise RuntimeError("subscriber broke")
+
+    suspense.subscribe(explode)
+    suspense.subscribe(seen.append)
+
+    with pytest.raises(SubscriberError, match="1 subscriber"):
+        subject.on_next(5)
+    assert seen == [Pending(), Fulfilled(5)]
+
+
+# -- coroutines and asyncio ---------------------------------------------------
+
+
+async def test_three_subscribers_to_one_coroutine_run_it_once() -> None:
+    runs: list[int] = []
+
+    async def fetch() -> str:
+        runs.append(1)
+        await asyncio.sleep(0)
+        return "ada"
+
+    suspense = Suspense.from_(fetch())
+    recordings = [record(suspense) for _ in range(3)]
+
+    assert await suspense == "ada"
+    assert runs == [1]
+    assert recordings == [[Pending(), Fulfilled("ada"), "|"]] * 3
+
+
+async def test_awaiting_a_rejected_suspense_raises_the_reason() -> None:
+    async def fail() -> None:
+        raise PermissionError("denied")
+
+    suspense = Suspense.from_(fail())
+
+    with pytest.raises(PermissionError, match="denied"):
+        await suspense
+    assert suspense.state == Rejected(PermissionError("denied"))
+
+
+async def test_an_asyncio_future_settles_the_suspense() -> None:
+    future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    suspense = Suspense.from_(future)
+    assert suspense.status == "pending"
+
+    future.set_result(3)
+
+    assert await suspense == 3
+
+
+async def test_a_done_task_settles_the_suspense_at_once() -> None:
+    async def work() -> int:
+        return 9
+
+    task = asyncio.ensure_future(work())
+    await task
+
+    assert Suspense.from_(task).use() == 9
+
+
+async def test_cancel_cancels_the_task_and_rejects_with_cancelled_error() -> None:
+    started = asyncio.Event()
+
+    async def slow() -> int:
+        started.set()
+        await asyncio.Event().wait()
+        return 1
+
+    task = asyncio.ensure_future(slow())
+    suspense = Suspense.from_(task)
+    events = record(suspense)
+    await started.wait()
+
+    assert suspense.cancel() is True
+    assert suspense.cancel() is False
+    await asyncio.wait([task])
+
+    assert task.cancelled()
+    assert events == [Pending(), Rejected(asyncio.CancelledError()), "|"]
+    with pytest.raises(asyncio.CancelledError):
+        suspense.use()
+
+
+async def test_disposing_the_owner_while_pending_cancels_the_task_silently() -> None:
+    owner = Disposable()
+    started = asyncio.Event()
+
+    async def slow() -> int:
+        started.set()
+        await asyncio.Event().wait()
+        return 1
+
+    task = asyncio.ensure_future(slow())
+    with owning(owner):
+        suspense = Suspense.from_(task)
+    events = record(suspense)
+    await started.wait()
+
+    owner.dispose()
+    await asyncio.wait([task])
+    await asyncio.sleep(0)
+
+    assert task.cancelled()
+    assert events == [Pending()]
+    assert record(suspense) == ["|"]
+    assert suspense.is_disposed
+    with pytest.raises(asyncio.CancelledError):
+        await suspense
+
+
+async def test_a_settled_suspense_leaves_its_owner_and_survives_its_disposal() -> None:
+    owner = Disposable()
+    with owning(owner):
+        suspense = Suspense.from_(asyncio.sleep(0, result="done"))
+
+    assert await suspense == "done"
+    owner.dispose()
+
+    assert not suspense.is_disposed
+    assert record(suspense) == [Fulfilled("done"), "|"]
+
+
+async def test_a_suspense_passed_to_on_dispose_is_disposed_with_the_owner() -> None:
+    owner = Disposable()
+    suspense = Suspense.from_(reactivex.never())
+    owner.on_dispose(suspense)
+
+    owner.dispose()
+
+    assert suspense.is_disposed
+    assert suspense.state == Rejected(asyncio.CancelledError())
+
+
+async def test_an_unobserved_rejection_is_never_reported_when_collected(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    loop = asyncio.get_running_loop()
+    reports: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _loop, context: reports.append(context))
+
+    async def fail() -> None:
+        raise ValueError("nobody looks")
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        suspense = Suspense.from_(fail())
+        for _ in range(3):
+            await asyncio.sleep(0)
+        assert suspense.status == "rejected"
+        del suspense
+        gc.collect()
+
+    loop.set_exception_handler(None)
+    assert reports == []
+    assert "never retrieved" not in caplog.text
+
+
+async def test_a_disposed_suspense_still_retrieves_the_late_task_exception() -> None:
+    loop = asyncio.get_running_loop()
+    reports: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _loop, context: reports.append(context))
+    started = asyncio.Event()
+
+    async def stubborn() -> int:
+        started.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            raise ValueError("failed while cancelled") from None
+        return 1
+
+    task = asyncio.ensure_future(stubborn())
+    suspense = Suspense.from_(task)
+    await started.wait()
+    suspense.dispose()
+    await asyncio.wait([task])
+    del task, suspense
+    gc.collect()
+
+    loop.set_exception_handler(None)
+    assert reports == []
+
+
+def test_a_coroutine_without_a_running_loop_is_refused_and_closed() -> None:
+    async def work() -> int:
+        return 1
+
+    coroutine = work()
+    with pytest.raises(RuntimeError, match="no asyncio loop is running"):
+        Suspense.from_(coroutine)
+
+    # Closed, so no "coroutine was never awaited" warning follows.
+    assert inspect.getcoroutinestate(coroutine) == "CORO_CLOSED"
+
+
+def test_an_unsupported_source_is_refused_with_advice() -> None:
+    with pytest.raises(TypeError, match=r"got int\. Wrap a plain value"):
+        Suspense.from_(42)  # type: ignore[arg-type]
+
+
+def test_from_a_suspense_returns_it_unchanged() -> None:
+    suspense = Suspense.resolve(1)
+
+    assert Suspense.from_(suspense) is suspense  # type: ignore[arg-type]
+
+
+# -- threads ------------------------------------------------------------------
+
+
+def test_a_concurrent_future_completed_on_another_thread_settles_once() -> None:
+    future: concurrent.futures.Future[str] = concurrent.futures.Future()
+    suspense = Suspense.from_(future)
+    events = record(suspense)
+
+    thread = threading.Thread(target=future.set_result, args=("from thread",))
+    thread.start()
+    thread.join()
+
+    assert events == [Pending(), Fulfilled("from thread"), "|"]
+
+
+def test_cancel_cancels_a_concurrent_future_that_has_not_started() -> None:
+    future: concurrent.futures.Future[str] = concurrent.futures.Future()
+    suspense = Suspense.from_(future)
+
+    suspense.cancel()
+
+    assert future.cancelled()
+    assert suspense.state == Rejected(asyncio.CancelledError())
+
+
+def test_subscribers_racing_a_settle_on_another_thread_see_states_in_order() -> None:
+    for _ in range(50):
+        future: concurrent.futures.Future[int] = concurrent.futures.Future()
+        suspense = Suspense.from_(future)
+        barrier = threading.Barrier(2)
+
+        def settle(
+            f: concurrent.futures.Future[int] = future,
+            b: threading.Barrier = barrier,
+        ) -> None:
+            b.wait()
+            f.set_result(1)
+
+        thread = threading.Thread(target=settle)
+        thread.start()
+        barrier.wait()
+        recordings = [record(suspense) for _ in range(20)]
+        thread.join()
+
+        for events in recordings:
+            assert events in ([Pending(), Fulfilled(1), "|"], [Fulfilled(1), "|"])
+
+
+async def test_a_suspense_settled_on_another_thread_wakes_its_awaiter() -> None:
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        gate = threading.Event()
+        future = pool.submit(lambda: gate.wait() and "woke")
+        suspense = Suspense.from_(future)
+        gate.set()
+
+        assert await suspense == "woke"
+
+
+def test_no_logging_happens_for_ordinary_use(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG):
+        Suspense.reject(ValueError("quiet")).cancel()
+
+    assert caplog.records == []
