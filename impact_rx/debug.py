@@ -1,0 +1,400 @@
+"""Tracing: who wrote a signal, from which line, and who was listening.
+
+Impact's debugger, for Python. While tracing is on, every accepted write to a
+signal is logged on the ``impact_rx.debug`` logger at ``DEBUG`` level: the
+signal's name and owner, the old and new value (a short ``repr``, redacted
+when secret), the writer's ``file:line`` (the first stack frame outside
+impact_rx and reactivex), and where each of the signal's observers was
+created. Tracing is off by default and costs nothing then: the core checks
+one module global, which is ``None`` until tracing starts.
+
+Two ways to switch it on:
+
+- ``with trace():`` traces the block; blocks nest.
+- ``trace.enable()`` / ``trace.disable()`` is a global switch for a whole
+  session or notebook. Tracing is on while the switch is on or any block is
+  open.
+
+Creation sites are recorded only while tracing is on, so enable tracing
+before creating the effects and subscriptions you want to see.
+
+Values are shown with ``repr``, cut to a few dozen characters. A
+:class:`~impact_rx.session.Secret` masks itself, and the value of a signal
+whose name looks secret (``password``, ``token``, ``secret``, ``api_key``,
+``credential``) is replaced by ``<redacted>`` whatever its type.
+
+Each log record also carries the structured :class:`TracedWrite` as
+``record.traced_write``, for tools and tests.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import re
+import reprlib
+import sys
+import threading
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import FrameType, TracebackType
+from typing import Any, Protocol, TypeVar, final
+
+import reactivex
+
+__all__ = [
+    "ObserverSite",
+    "Site",
+    "TracedWrite",
+    "Tracer",
+    "observers",
+    "short_repr",
+    "statistics",
+    "trace",
+    "value_text",
+]
+
+logger = logging.getLogger("impact_rx.debug")
+
+S_co = TypeVar("S_co", covariant=True)
+
+_REDACTED = "<redacted>"
+_SECRET_NAME = re.compile(
+    r"password|passwd|passphrase|token|secret|api_?key|credential|private_?key",
+    re.IGNORECASE,
+)
+_LIBRARY_DIRS = tuple(
+    os.path.dirname(os.path.abspath(path)) + os.sep
+    for path in (__file__, reactivex.__file__)
+)
+_MAX_REPR = 60
+
+_repr = reprlib.Repr()
+_repr.maxstring = _MAX_REPR
+_repr.maxother = _MAX_REPR
+_repr.maxlevel = 3
+
+
+@final
+@dataclass(frozen=True)
+class Site:
+    """A place in user code: a file, a line and the function running there.
+
+    Attributes:
+        filename: The file's path as Python reports it.
+        lineno: The line number.
+        function: The qualified name of the function (``<module>`` at top
+            level).
+    """
+
+    filename: str
+    lineno: int
+    function: str
+
+    def __str__(self) -> str:
+        return f"{os.path.basename(self.filename)}:{self.lineno}"
+
+
+@final
+@dataclass(frozen=True)
+class ObserverSite:
+    """Where one observer of a signal was created.
+
+    Attributes:
+        kind: What observes: ``"subscribe"`` for an Rx observer, otherwise
+            the observing object's type name in lower case (``"effect"``,
+            ``"observe"``, ...).
+        site: The user code that created it.
+    """
+
+    kind: str
+    site: Site | None
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.site or '<unknown>'}"
+
+
+@final
+@dataclass(frozen=True)
+class TracedWrite:
+    """One traced write, as logged. Holds text only, never the objects.
+
+    Attributes:
+        signal: The signal's name, or its type and id when it has none.
+        owner: The type of the service that owns it, if any.
+        old: The old value's short, redacted ``repr``.
+        new: The new value's short, redacted ``repr``.
+        site: The writer: the first frame outside impact_rx and reactivex.
+        observers: Where each live observer was created, oldest first,
+            for the observers created while tracing was on.
+        untraced: How many other observers the signal has (created before
+            tracing started, or not reported by the core).
+        thread: The writing thread's name.
+    """
+
+    signal: str
+    owner: str | None
+    old: str
+    new: str
+    site: Site | None
+    observers: tuple[ObserverSite, ...]
+    untraced: int
+    thread: str
+
+    def __str__(self) -> str:
+        label = f"{self.owner}.{self.signal}" if self.owner else self.signal
+        text = f"{label}: {self.old} -> {self.new} at {self.site or '<unknown>'}"
+        if self.site is not None:
+            text += f" in {self.site.function}"
+        if self.thread != "MainThread":
+            text += f" [thread {self.thread}]"
+        watchers = [str(o) for o in self.observers]
+        if self.untraced:
+            watchers.append(f"{self.untraced} created before tracing")
+        return text + "; observed by " + (", ".join(watchers) or "nobody")
+
+
+@dataclass
+class _Watch:
+    ref: Callable[[], object | None]
+    kind: str
+    site: Site | None
+
+
+@final
+class Tracer:
+    """The switch behind :data:`trace`; use that instance, not this class."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._switched_on = False
+        self._saved: tuple[Any, Any] | None = None
+        self._watches: weakref.WeakKeyDictionary[object, list[_Watch]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    @property
+    def is_enabled(self) -> bool:
+        """Whether writes are being traced now."""
+        return self._switched_on or self._depth > 0
+
+    def __call__(self) -> _TraceBlock:
+        """A context manager that traces the writes made inside the block."""
+        return _TraceBlock(self)
+
+    def enable(self) -> None:
+        """Switch tracing on until :meth:`disable`; calling it twice is harmless."""
+        with self._lock:
+            self._switched_on = True
+            self._refresh()
+
+    def disable(self) -> None:
+        """Switch the global tracing off; open ``with trace():`` blocks go on."""
+        with self._lock:
+            self._switched_on = False
+            self._refresh()
+
+    def observers(self, source: object) -> tuple[ObserverSite, ...]:
+        """Where the live observers of ``source`` recorded while tracing were made."""
+        with self._lock:
+            watches = self._live_watches(source)
+        return tuple(ObserverSite(w.kind, w.site) for w in watches)
+
+    def _enter(self) -> None:
+        with self._lock:
+            self._depth += 1
+            self._refresh()
+
+    def _exit(self) -> None:
+        with self._lock:
+            self._depth -= 1
+            self._refresh()
+
+    def _refresh(self) -> None:
+        _signal: Any = importlib.import_module("impact_rx._signal")
+
+        if self.is_enabled and self._saved is None:
+            self._saved = (_signal.write_hook, _signal.subscribe_hook)
+            _signal.write_hook = self._on_write
+            _signal.subscribe_hook = self._on_subscribe
+        elif not self.is_enabled and self._saved is not None:
+            _signal.write_hook, _signal.subscribe_hook = self._saved
+            self._saved = None
+            self._watches.clear()
+
+    def _on_subscribe(self, source: object, observer: object) -> None:
+        try:
+            watch = _Watch(_weak(observer), _kind(observer), _user_site())
+            with self._lock:
+                self._watches.setdefault(source, []).append(watch)
+        except TypeError:
+            pass  # a source that cannot be weakly referenced is not tracked
+
+    def _on_write(self, signal: object, old: object, new: object) -> None:
+        if not logger.isEnabledFor(logging.DEBUG):
+            return
+        try:
+            event = self._describe(signal, old, new)
+        except Exception:  # tracing must never break the writer
+            logger.exception("impact_rx.debug could not describe a write")
+            return
+        logger.debug("%s", event, extra={"traced_write": event})
+
+    def _describe(self, signal: object, old: object, new: object) -> TracedWrite:
+        name = getattr(signal, "name", None)
+        owner = getattr(signal, "owner", None)
+        label = name if isinstance(name, str) and name else _anonymous(signal)
+        owner_label = None if owner is None else type(owner).__name__
+        with self._lock:
+            watches = self._live_watches(signal)
+        sites = tuple(ObserverSite(w.kind, w.site) for w in watches)
+        return TracedWrite(
+            signal=label,
+            owner=owner_label,
+            old=value_text(label, old),
+            new=value_text(label, new),
+            site=_user_site(),
+            observers=sites,
+            untraced=max(0, _subscriber_count(signal) - len(sites)),
+            thread=threading.current_thread().name,
+        )
+
+    def _live_watches(self, source: object) -> list[_Watch]:
+        try:
+            watches = self._watches.get(source)
+        except TypeError:
+            return []
+        if not watches:
+            return []
+        watches[:] = [w for w in watches if _alive(w.ref())]
+        return list(watches)
+
+
+@final
+class _TraceBlock:
+    def __init__(self, tracer: Tracer) -> None:
+        self._tracer = tracer
+
+    def __enter__(self) -> Tracer:
+        self._tracer._enter()
+        return self._tracer
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._tracer._exit()
+
+
+trace = Tracer()
+"""The tracing switch: ``with trace():`` or ``trace.enable()``/``trace.disable()``."""
+
+
+def observers(source: object) -> tuple[ObserverSite, ...]:
+    """Where the live observers of ``source`` were created, as traced so far.
+
+    Only observers created while tracing was on are known.
+    """
+    return trace.observers(source)
+
+
+class _HasStatistics(Protocol[S_co]):
+    def statistics(self) -> S_co: ...
+
+
+def statistics(obj: _HasStatistics[S_co]) -> S_co:
+    """A small frozen snapshot of ``obj``'s counters.
+
+    Signals and computeds report subscribers, writes and recomputes;
+    providers report their services and children. This is
+    ``obj.statistics()``, spelled as a function for discoverability.
+
+    Raises:
+        TypeError: ``obj`` keeps no statistics.
+    """
+    method = getattr(obj, "statistics", None)
+    if not callable(method):
+        raise TypeError(
+            f"{type(obj).__name__} keeps no statistics."
+            " Pass a Signal, a Computed or a ServiceProvider."
+        )
+    result: S_co = method()
+    return result
+
+
+def short_repr(value: object) -> str:
+    """A ``repr`` of ``value`` cut to a few dozen characters; never raises.
+
+    Example:
+        >>> short_repr(list(range(100)))
+        '[0, 1, 2, 3, 4, 5, ...]'
+        >>> len(short_repr("x" * 1000))
+        60
+    """
+    try:
+        text = _repr.repr(value)
+    except Exception:
+        return f"<{type(value).__name__} whose repr raised>"
+    if len(text) > _MAX_REPR + 20:
+        text = text[: _MAX_REPR + 16] + "...>"
+    return text
+
+
+def value_text(name: str | None, value: object) -> str:
+    """``value``'s short ``repr``, or ``<redacted>`` when ``name`` looks secret.
+
+    Example:
+        >>> value_text("count", 3)
+        '3'
+        >>> value_text("access_token", "abc")
+        '<redacted>'
+    """
+    if name and _SECRET_NAME.search(name):
+        return _REDACTED
+    return short_repr(value)
+
+
+def _user_site(frame: FrameType | None = None) -> Site | None:
+    frame = frame or sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not os.path.abspath(filename).startswith(_LIBRARY_DIRS):
+            return Site(filename, frame.f_lineno, frame.f_code.co_qualname)
+        frame = frame.f_back
+    return None
+
+
+def _weak(obj: object) -> Callable[[], object | None]:
+    try:
+        return weakref.ref(obj)
+    except TypeError:
+        return lambda: obj
+
+
+def _kind(observer: object) -> str:
+    if callable(getattr(observer, "on_next", None)):
+        return "subscribe"
+    return type(observer).__name__.lstrip("_").lower()
+
+
+def _alive(observer: object | None) -> bool:
+    if observer is None:
+        return False
+    return not (
+        getattr(observer, "is_disposed", False) is True
+        or getattr(observer, "is_stopped", False) is True
+    )
+
+
+def _subscriber_count(signal: object) -> int:
+    found = getattr(signal, "observers", None)
+    return len(found) if isinstance(found, list | tuple) else 0
+
+
+def _anonymous(obj: object) -> str:
+    return f"{type(obj).__name__}@{id(obj):x}"

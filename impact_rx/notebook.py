@@ -1,0 +1,350 @@
+"""Jupyter displays: rich reprs and a live view that updates in place.
+
+Signals, computeds, suspenses and providers define ``_repr_html_`` by calling
+:func:`html_repr`, so a notebook shows them as small cards: a signal's name,
+value and subscriber count; a suspense's status badge and its value or
+reason; a provider's tree of child providers and live services. Every piece
+of text is HTML-escaped, values are cut short, a
+:class:`~impact_rx.session.Secret` shows masked, and the value of a signal
+whose name looks secret (``token``, ``password``, ...) is not shown at all.
+
+:func:`live` keeps one output cell showing the latest value of a signal or
+any Observable while the kernel runs, as an ipywidgets view when the
+``notebook`` extra is installed, else through an updatable display.
+
+Example:
+    >>> html = html_repr(["<b>", 1])
+    >>> "&lt;b&gt;" in html, "<b>" in html
+    (True, False)
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from functools import cache
+from html import escape
+from typing import Any, final
+
+import reactivex
+from reactivex import abc as rx_abc
+
+from ._disposable import Disposable
+from .debug import short_repr, value_text
+
+__all__ = ["LiveView", "html_repr", "live"]
+
+_STYLE = 'style="font-family:monospace"'
+_MUTED = 'style="color:#6b7280"'
+_BADGES = {
+    "pending": "#b45309",
+    "fulfilled": "#15803d",
+    "rejected": "#b91c1c",
+    "disposed": "#6b7280",
+    "completed": "#6b7280",
+    "error": "#b91c1c",
+}
+_MAX_DEPTH = 8
+
+
+def html_repr(obj: object) -> str:
+    """An HTML card for ``obj``: what its ``_repr_html_`` returns.
+
+    Knows signals and computeds, suspenses and service providers; anything
+    else is shown as its escaped, shortened ``repr``.
+
+    Args:
+        obj: The object to show.
+
+    Returns:
+        An HTML fragment; every piece of text in it is escaped.
+    """
+    return _card(_body(obj))
+
+
+def _body(obj: object, *, depth: int = 0) -> str:
+    for name, render in _RENDERERS:
+        cls = _lookup(name)
+        if cls is not None and isinstance(obj, cls):
+            return render(obj, depth)
+    return _code(short_repr(obj))
+
+
+def _card(body: str) -> str:
+    return f'<div class="impact-rx" {_STYLE}>{body}</div>'
+
+
+def _code(text: str) -> str:
+    return f"<code>{escape(text)}</code>"
+
+
+def _muted(text: str) -> str:
+    return f"<span {_MUTED}>{escape(text)}</span>"
+
+
+def _badge(status: str) -> str:
+    color = _BADGES.get(status, "#6b7280")
+    return (
+        f'<span style="background:{color};color:white;border-radius:3px;'
+        f'padding:0 4px">{escape(status)}</span>'
+    )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+@cache
+def _lookup(qualified: str) -> type[Any] | None:
+    module, _, name = qualified.rpartition(".")
+    try:
+        found = getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return None
+    return found if isinstance(found, type) else None
+
+
+# Signal and Computed ------------------------------------------------------
+
+
+def _signal_body(obj: Any, depth: int = 0) -> str:
+    return _signal_line(obj, _peek(obj))
+
+
+def _signal_line(obj: Any, value: Callable[[], object] | object) -> str:
+    name = getattr(obj, "name", None)
+    label = name if isinstance(name, str) and name else ""
+    try:
+        shown = _code(value_text(label, value() if callable(value) else value))
+    except Exception as exc:  # a computed whose function raises
+        shown = f"{_badge('error')} {_code(type(exc).__name__)}"
+    subscribers = _subscriber_count(obj)
+    parts = [_muted(type(obj).__name__)]
+    if label:
+        parts.append(f"<b>{escape(label)}</b>")
+    parts.append(f"= {shown}")
+    if subscribers is not None:
+        parts.append(_muted(f"· {_plural(subscribers, 'subscriber')}"))
+    return " ".join(parts)
+
+
+def _peek(obj: Any) -> Callable[[], object]:
+    peek = getattr(obj, "peek", None)
+    if callable(peek):
+        return peek  # type: ignore[no-any-return]
+    return lambda: obj.value
+
+
+def _subscriber_count(obj: Any) -> int | None:
+    stats = getattr(obj, "statistics", None)
+    if callable(stats):
+        try:
+            count = getattr(stats(), "subscribers", None)
+        except Exception:
+            count = None
+        if isinstance(count, int):
+            return count
+    observers = getattr(obj, "observers", None)
+    return len(observers) if isinstance(observers, list | tuple) else None
+
+
+# Suspense -----------------------------------------------------------------
+
+
+def _suspense_body(obj: Any, depth: int = 0) -> str:
+    status = str(getattr(obj, "status", "pending"))
+    parts = [_muted(type(obj).__name__), _badge(status)]
+    if status == "fulfilled":
+        parts.append(_code(short_repr(obj.value)))
+    elif status == "rejected":
+        parts.append(_code(short_repr(obj.reason)))
+    return " ".join(parts)
+
+
+# ServiceProvider ----------------------------------------------------------
+
+
+def _provider_body(obj: Any, depth: int = 0) -> str:
+    name = getattr(obj, "name", None)
+    title = [_muted(type(obj).__name__)]
+    if name:
+        title.append(f"<b>{escape(str(name))}</b>")
+    if getattr(obj, "is_disposed", False):
+        title.append(_badge("disposed"))
+        return " ".join(title)
+
+    services = list(_safe_list(obj, "instances"))
+    children = list(_safe_list(obj, "children"))
+    title.append(
+        _muted(
+            f"· {_plural(len(services), 'service')},"
+            f" {_plural(len(children), 'child provider')}"
+        )
+    )
+    items = [f"<li>{_service_line(s)}</li>" for s in services]
+    if depth < _MAX_DEPTH:
+        items += [f"<li>{_provider_body(c, depth + 1)}</li>" for c in children]
+    elif children:
+        items.append(f"<li>{_muted('…')}</li>")
+    listing = f'<ul style="margin:0">{"".join(items)}</ul>' if items else ""
+    return " ".join(title) + listing
+
+
+def _safe_list(obj: Any, attribute: str) -> list[Any]:
+    found = getattr(obj, attribute, ())
+    try:
+        return list(found() if callable(found) else found)
+    except Exception:
+        return []
+
+
+def _service_line(service: object) -> str:
+    return f"<b>{escape(type(service).__name__)}</b> {_muted(f'#{id(service):x}')}"
+
+
+_RENDERERS: tuple[tuple[str, Callable[[Any, int], str]], ...] = (
+    ("impact_rx._signal.Signal", _signal_body),
+    ("impact_rx._computed.Computed", _signal_body),
+    ("impact_rx._suspense.Suspense", _suspense_body),
+    ("impact_rx._services.ServiceProvider", _provider_body),
+)
+
+
+# live ---------------------------------------------------------------------
+
+
+@final
+class LiveView(Disposable):
+    """A notebook output that follows a signal or Observable; dispose to stop.
+
+    Attributes:
+        value: The latest value received (``None`` before the first).
+        updates: How many values were received.
+    """
+
+    def __init__(self, source: rx_abc.ObservableBase[Any], *, widget: bool) -> None:
+        super().__init__()
+        self.value: object = None
+        self.updates = 0
+        self._source = source
+        self._status = ""
+        self._show = _widget_output() if widget else None
+        if self._show is None:
+            self._show = _display_output()
+        self._show(self._render())
+        subscription = source.subscribe(
+            on_next=self._on_next,
+            on_error=self._on_error,
+            on_completed=self._on_completed,
+        )
+        self.on_dispose(subscription)
+        self.on_dispose(self._forget)
+
+    def _on_next(self, value: object) -> None:
+        self.value = value
+        self.updates += 1
+        self._update()
+
+    def _on_error(self, error: Exception) -> None:
+        self._status = f"error {type(error).__name__}"
+        self._update()
+
+    def _on_completed(self) -> None:
+        self._status = "completed"
+        self._update()
+
+    def _update(self) -> None:
+        if self._show is not None:
+            self._show(self._render())
+
+    def _forget(self) -> None:
+        self._show = None
+
+    def _render(self) -> str:
+        source = self._source
+        if any(isinstance(source, c) for c in _signal_types()):
+            body = _signal_line(source, self.value)
+        else:
+            name = type(source).__name__
+            body = f"{_muted(name)} = {_code(short_repr(self.value))}"
+        body += " " + _muted(f"· {_plural(self.updates, 'update')}")
+        if self._status:
+            kind, _, detail = self._status.partition(" ")
+            body += f" {_badge(kind)}" + (f" {_code(detail)}" if detail else "")
+        return _card(body)
+
+    def _repr_html_(self) -> str:
+        return self._render()
+
+
+def _signal_types() -> tuple[type[Any], ...]:
+    found = (_lookup(name) for name, render in _RENDERERS if render is _signal_body)
+    return tuple(c for c in found if c is not None)
+
+
+def live(source: rx_abc.ObservableBase[Any], *, widget: bool = True) -> LiveView:
+    """Show ``source``'s latest value in one output that updates in place.
+
+    Call it as the last expression of a cell (or anywhere: it displays
+    itself). Each value the source emits replaces the shown one while the
+    kernel runs; completion and errors are shown as badges.
+
+    Args:
+        source: A signal, a computed or any Observable.
+        widget: Use an ipywidgets view when ipywidgets is installed (the
+            ``notebook`` extra); ``False`` uses an updatable display instead.
+
+    Returns:
+        The view; ``dispose()`` it (or leave a ``with`` block) to unsubscribe.
+
+    Raises:
+        TypeError: ``source`` is not an Observable.
+    """
+    if not isinstance(source, reactivex.Observable | rx_abc.ObservableBase):
+        raise TypeError(
+            f"live() needs a signal, computed or Observable,"
+            f" got {type(source).__name__}."
+            " Wrap plain values in a Signal first."
+        )
+    return LiveView(source, widget=widget)
+
+
+def _widget_output() -> Callable[[str], None] | None:
+    try:
+        widgets: Any = importlib.import_module("ipywidgets")
+    except ImportError:
+        return None
+
+    view = widgets.HTML()
+    _ipython_display().display(view)
+
+    def show(html: str) -> None:
+        view.value = html
+
+    return show
+
+
+def _display_output() -> Callable[[str], None]:
+    ipython = _ipython_display()
+    handle: Any = None
+    shown = False
+
+    def show(html: str) -> None:
+        nonlocal handle, shown
+        if not shown:
+            shown = True
+            handle = ipython.display(ipython.HTML(html), display_id=True)
+        elif handle is not None:  # None outside a kernel: nothing to update
+            handle.update(ipython.HTML(html))
+
+    return show
+
+
+def _ipython_display() -> Any:
+    try:
+        return importlib.import_module("IPython.display")
+    except ImportError as exc:
+        raise ImportError(
+            "live() shows values in Jupyter and needs IPython."
+            " Install the notebook extra: pip install 'impact_rx[notebook]'."
+        ) from exc

@@ -1,0 +1,139 @@
+"""Rich displays for Jupyter: cards for library objects, and live views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from reactivex.subject import Subject
+
+from impact_rx import notebook
+from impact_rx.notebook import LiveView, html_repr, live
+from impact_rx.session import Credentials, Secret
+
+
+class _FakeHandle:
+    def __init__(self, shown: list[str]) -> None:
+        self._shown = shown
+
+    def update(self, obj: Any) -> None:
+        self._shown.append(obj.data)
+
+
+class _FakeDisplay:
+    """Stands in for ``IPython.display``: records what would be shown."""
+
+    def __init__(self) -> None:
+        self.shown: list[Any] = []
+
+    def HTML(self, html: str) -> Any:
+        return type("HTML", (), {"data": html})()
+
+    def display(self, obj: Any, display_id: bool = False) -> Any:
+        self.shown.append(getattr(obj, "data", obj))
+        return _FakeHandle(self.shown) if display_id else None
+
+
+@pytest.fixture
+def shown(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    fake = _FakeDisplay()
+    monkeypatch.setattr(notebook, "_ipython_display", lambda: fake)
+    return fake.shown
+
+
+def test_any_object_is_shown_as_its_escaped_repr() -> None:
+    html = html_repr("<script>alert(1)</script>")
+
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_a_long_repr_is_cut_short() -> None:
+    html = html_repr("x" * 10_000)
+
+    assert len(html) < 400
+
+
+def test_secrets_inside_a_value_show_masked() -> None:
+    html = html_repr(Credentials("ada", "correct horse"))
+
+    assert "correct horse" not in html
+    assert "ada" in html
+    assert "********" in html
+
+
+def test_a_secret_shows_masked_wherever_it_sits() -> None:
+    html = html_repr({"token": Secret("hunter2")})
+
+    assert "hunter2" not in html
+    assert "Secret(&#x27;********&#x27;)" in html
+
+
+def test_a_live_view_updates_one_display_in_place(shown: list[Any]) -> None:
+    source: Subject[int] = Subject()
+
+    view = live(source, widget=False)
+    source.on_next(1)
+    source.on_next(2)
+
+    assert len(shown) == 3
+    assert "<code>2</code>" in shown[-1]
+    assert "2 updates" in shown[-1]
+    assert (view.value, view.updates) == (2, 2)
+
+
+def test_a_disposed_live_view_unsubscribes_and_stops_updating(
+    shown: list[Any],
+) -> None:
+    source: Subject[int] = Subject()
+    view = live(source, widget=False)
+
+    view.dispose()
+    source.on_next(1)
+
+    assert source.observers == []
+    assert len(shown) == 1
+    assert view.updates == 0
+
+
+def test_a_live_view_shows_completion_and_errors_as_badges(
+    shown: list[Any],
+) -> None:
+    done: Subject[int] = Subject()
+    failed: Subject[int] = Subject()
+    live(done, widget=False)
+    live(failed, widget=False)
+
+    done.on_completed()
+    failed.on_error(KeyError("<k>"))
+
+    assert "completed</span>" in shown[-2]
+    assert "error</span> <code>KeyError</code>" in shown[-1]
+
+
+def test_a_live_view_uses_an_ipywidgets_view_when_available(
+    shown: list[Any],
+) -> None:
+    ipywidgets = pytest.importorskip("ipywidgets")
+    source: Subject[str] = Subject()
+
+    with live(source) as view:
+        source.on_next("<hi>")
+
+    (widget,) = shown
+    assert isinstance(widget, ipywidgets.HTML)
+    assert "&#x27;&lt;hi&gt;&#x27;" in widget.value
+    assert view.is_disposed
+
+
+def test_live_refuses_what_is_not_an_observable() -> None:
+    with pytest.raises(TypeError, match=r"live\(\) needs a signal.*got int"):
+        live(3)  # type: ignore[arg-type]
+
+
+def test_a_live_view_renders_itself_as_html(shown: list[Any]) -> None:
+    source: Subject[int] = Subject()
+    view = live(source, widget=False)
+
+    assert isinstance(view, LiveView)
+    assert view._repr_html_() == shown[0]
