@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from reactivex.subject import Subject
 
-from impact_rx import notebook
+from impact_rx import Suspense, notebook
 from impact_rx.notebook import LiveView, html_repr, live
 from impact_rx.session import Credentials, Secret
 
@@ -137,3 +137,20 @@ def test_a_live_view_renders_itself_as_html(shown: list[Any]) -> None:
 
     assert isinstance(view, LiveView)
     assert view._repr_html_() == shown[0]
+
+
+def test_a_suspense_shows_a_status_badge_and_its_value_or_reason() -> None:
+    pending = html_repr(Suspense.from_(Subject()))
+    fulfilled = Suspense.resolve("<ok>")._repr_html_()
+    rejected = Suspense.reject(ValueError("no <user>"))._repr_html_()
+
+    assert ">pending</span>" in pending
+    assert ">fulfilled</span> <code>&#x27;&lt;ok&gt;&#x27;</code>" in fulfilled
+    assert ">rejected</span> <code>ValueError(&#x27;no &lt;user&gt;&#x27;)" in rejected
+
+
+def test_a_fulfilled_secret_shows_masked() -> None:
+    html = html_repr(Suspense.resolve(Secret("hunter2")))
+
+    assert "hunter2" not in html
+    assert "********" in html
