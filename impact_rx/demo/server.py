@@ -362,22 +362,24 @@ class AuthServer:
             if row is None or row[3] or row[1] <= self._clock():
                 raise _invalid_token()
             family, _, used, _ = row
-            if used:
+            if not used:
                 self._db.execute(
-                    "UPDATE families SET revoked = 1 WHERE id = ?", (family,)
+                    "UPDATE refresh_tokens SET used = 1 WHERE digest = ?", (digest,)
                 )
-                _log.info("A spent refresh token came back; its session is revoked.")
-                raise _Refusal(
-                    401,
-                    "refresh_token_reused",
-                    "This refresh token was already used; the session is revoked."
-                    " Sign in again.",
+                self._db.execute(
+                    "DELETE FROM access_tokens WHERE family_id = ?", (family,)
                 )
-            self._db.execute(
-                "UPDATE refresh_tokens SET used = 1 WHERE digest = ?", (digest,)
-            )
-            self._db.execute("DELETE FROM access_tokens WHERE family_id = ?", (family,))
-            return self._issue(family)
+                return self._issue(family)
+            # Committed before refusing: someone else may hold a copy.
+            self._db.execute("UPDATE families SET revoked = 1 WHERE id = ?", (family,))
+
+        _log.info("A spent refresh token came back; its session is revoked.")
+        raise _Refusal(
+            401,
+            "refresh_token_reused",
+            "This refresh token was already used; the session is revoked."
+            " Sign in again.",
+        )
 
     def _sign_out(self, token: str) -> None:
         with self._lock, self._db:
@@ -508,6 +510,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         path = self.path.split("?", 1)[0]
+        self._body = None  # one handler serves every request of a connection
         fault, stall = self.auth._take_fault()
         if stall:
             self.auth._released.wait()
