@@ -1,0 +1,342 @@
+"""``HttpAuthApi`` against the embedded server over real loopback HTTP."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from impact_rx.demo.server import AuthServer, RequestRecord
+from impact_rx.session import (
+    AuthApi,
+    AuthProtocolError,
+    AuthRejectedError,
+    AuthSession,
+    AuthUnavailableError,
+    Credentials,
+    Secret,
+    Tokens,
+    User,
+)
+from impact_rx.session.http import HttpAuthApi, MemoryTokenStore, TokenStore
+
+PASSWORD = "correct horse battery"
+ADA = Credentials("ada", PASSWORD)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def server(clock: FakeClock) -> Iterator[AuthServer]:
+    with AuthServer(
+        access_token_lifetime=60, refresh_token_lifetime=600, clock=clock, scrypt_n=2**8
+    ) as server:
+        server.add_user("ada", PASSWORD, name="Ada Lovelace")
+        yield server
+
+
+@pytest.fixture
+async def api(server: AuthServer) -> AsyncIterator[HttpAuthApi]:
+    async with HttpAuthApi(server.url, timeout=5) as api:
+        yield api
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def test_it_is_an_auth_api_and_its_store_a_token_store() -> None:
+    api = HttpAuthApi("http://127.0.0.1:1")
+
+    assert isinstance(api, AuthApi)
+    assert isinstance(api.store, TokenStore)
+    assert repr(api) == "<HttpAuthApi http://127.0.0.1:1 signed out>"
+
+
+async def test_sign_in_answers_the_user_and_keeps_the_tokens(
+    api: HttpAuthApi,
+) -> None:
+    session = await api.sign_in(ADA)
+
+    assert session.user == User(id=session.user.id, name="Ada Lovelace")
+    assert session.tokens.expires_in == 60.0
+    assert session.tokens.refresh_token is not None
+    assert api.store.load() == session.tokens
+    assert repr(api).endswith("signed in>")
+    assert session.tokens.access_token.reveal() not in repr(session)
+
+
+async def test_authenticate_without_stored_tokens_is_anonymous_without_a_request(
+    server: AuthServer, api: HttpAuthApi
+) -> None:
+    assert await api.authenticate() is None
+    assert server.requests == ()
+
+
+async def test_authenticate_restores_a_stored_session(
+    server: AuthServer, clock: FakeClock
+) -> None:
+    store = MemoryTokenStore()
+    async with HttpAuthApi(server.url, store=store) as first:
+        signed_in = await first.sign_in(ADA)
+    clock.now += 20
+
+    async with HttpAuthApi(server.url, store=store) as second:
+        restored = await second.authenticate()
+
+    assert restored == AuthSession(
+        signed_in.user,
+        Tokens(signed_in.tokens.access_token, signed_in.tokens.refresh_token, 40.0),
+    )
+
+
+async def test_authenticate_refreshes_an_expired_access_token(
+    server: AuthServer, api: HttpAuthApi, clock: FakeClock
+) -> None:
+    signed_in = await api.sign_in(ADA)
+    clock.now += 61
+
+    restored = await api.authenticate()
+
+    assert restored is not None
+    assert restored.user == signed_in.user
+    assert restored.tokens.access_token != signed_in.tokens.access_token
+    assert restored.tokens.refresh_token != signed_in.tokens.refresh_token
+    assert api.store.load() == restored.tokens
+    assert server.requests[1:] == (
+        RequestRecord("GET", "/api/session", 401),
+        RequestRecord("POST", "/api/session/refresh", 200),
+    )
+
+
+async def test_authenticate_forgets_a_session_the_server_no_longer_accepts(
+    api: HttpAuthApi, clock: FakeClock
+) -> None:
+    await api.sign_in(ADA)
+    clock.now += 601
+
+    assert await api.authenticate() is None
+    assert api.store.load() is None
+
+
+async def test_authenticate_keeps_the_tokens_when_the_server_is_down(
+    server: AuthServer, api: HttpAuthApi
+) -> None:
+    session = await api.sign_in(ADA)
+    server.fail_next(503)
+
+    with pytest.raises(AuthUnavailableError, match=r"GET /api/session failed with 503"):
+        await api.authenticate()
+    assert api.store.load() == session.tokens
+
+
+async def test_refresh_rotates_the_tokens_and_a_reused_one_is_rejected(
+    api: HttpAuthApi,
+) -> None:
+    session = await api.sign_in(ADA)
+    old = session.tokens.refresh_token
+    assert old is not None
+
+    new = await api.refresh(old)
+
+    assert new.access_token != session.tokens.access_token
+    assert new.refresh_token != old
+    assert api.store.load() == new
+    with pytest.raises(
+        AuthRejectedError,
+        match=r"^POST /api/session/refresh was refused \(401\):"
+        r" This refresh token was already used; the session is revoked\.",
+    ):
+        await api.refresh(old)
+    assert await api.current_user() is None
+
+
+async def test_sign_out_ends_the_session_on_the_server_and_forgets_the_tokens(
+    server: AuthServer, api: HttpAuthApi
+) -> None:
+    session = await api.sign_in(ADA)
+
+    await api.sign_out()
+
+    assert api.store.load() is None
+    assert server.requests[-1] == RequestRecord("DELETE", "/api/session", 204)
+    api.store.save(session.tokens)
+    assert await api.current_user() is None
+
+
+async def test_signing_out_a_session_the_server_already_ended_is_quiet(
+    server: AuthServer, api: HttpAuthApi
+) -> None:
+    await api.sign_in(ADA)
+    server.fail_next(401)
+
+    await api.sign_out()
+    await api.sign_out()
+
+    assert api.store.load() is None
+    assert len(server.requests) == 2
+
+
+async def test_a_wrong_password_is_a_definitive_rejection_with_the_servers_reason(
+    api: HttpAuthApi,
+) -> None:
+    with pytest.raises(
+        AuthRejectedError,
+        match=r"^POST /api/session was refused \(401\): Wrong username or password\.$",
+    ):
+        await api.sign_in(Credentials("ada", "wrong"))
+    assert api.store.load() is None
+
+
+async def test_an_unknown_user_is_rejected_the_same_way(api: HttpAuthApi) -> None:
+    with pytest.raises(AuthRejectedError, match=r"Wrong username or password\.$"):
+        await api.sign_in(Credentials("nobody", PASSWORD))
+
+
+@pytest.mark.parametrize(
+    ("status", "phrase"),
+    [
+        (500, "Internal Server Error"),
+        (503, "Service Unavailable"),
+        (429, "Too Many Requests"),
+    ],
+)
+async def test_server_failures_are_retryable(
+    server: AuthServer, api: HttpAuthApi, status: int, phrase: str
+) -> None:
+    server.fail_next(status)
+
+    with pytest.raises(
+        AuthUnavailableError,
+        match=rf"^POST /api/session failed with {status} {phrase}:"
+        rf" {phrase} \(injected\)\."
+        r" The server may be down or overloaded; retry later\.$",
+    ):
+        await api.sign_in(ADA)
+
+
+async def test_a_closed_port_is_unavailable_and_names_the_url() -> None:
+    url = f"http://127.0.0.1:{closed_port()}"
+
+    async with HttpAuthApi(url) as api:
+        with pytest.raises(
+            AuthUnavailableError,
+            match=rf"^POST /api/session could not reach {url} \(ConnectError\)\."
+            r" Check that the server is running and the URL is right\.$",
+        ):
+            await api.sign_in(ADA)
+
+
+async def test_a_timeout_is_unavailable(server: AuthServer) -> None:
+    server.stall_next()
+
+    async with HttpAuthApi(server.url, timeout=0.05) as api:
+        with pytest.raises(
+            AuthUnavailableError,
+            match=rf"^POST /api/session timed out waiting for {server.url}\."
+            r" The server is slow or stuck; retry later or raise the timeout\.$",
+        ):
+            await api.sign_in(ADA)
+    server.release()
+
+
+async def test_a_body_that_is_not_json_is_a_protocol_error(
+    server: AuthServer, api: HttpAuthApi
+) -> None:
+    server.fail_next(200, body=b"<html>hello</html>")
+
+    with pytest.raises(
+        AuthProtocolError,
+        match=r"^POST /api/session answered 200 with a body that is not JSON\."
+        rf" Check that {server.url} speaks the impact_rx auth contract\.$",
+    ):
+        await api.sign_in(ADA)
+
+
+@pytest.mark.parametrize(
+    ("body", "missing"),
+    [
+        ([], "a JSON object"),
+        ({"user": "ada"}, "a 'user' object"),
+        ({"user": {"id": 1, "name": "Ada"}}, "a user 'id' and 'name' as strings"),
+        ({"user": {"id": "1", "name": "Ada"}}, "an 'access_token' string"),
+        (
+            {
+                "user": {"id": "1", "name": "Ada"},
+                "access_token": "t",
+                "expires_in": "soon",
+            },
+            "'expires_in' as a number of seconds",
+        ),
+    ],
+)
+async def test_json_of_the_wrong_shape_is_a_protocol_error_naming_the_field(
+    server: AuthServer, api: HttpAuthApi, body: object, missing: str
+) -> None:
+    server.fail_next(200, body=repr(body).replace("'", '"').encode())
+
+    with pytest.raises(
+        AuthProtocolError, match=rf"^POST /api/session answered without {missing}\."
+    ):
+        await api.sign_in(ADA)
+
+
+async def test_an_unexpected_status_is_a_protocol_error(
+    server: AuthServer, api: HttpAuthApi
+) -> None:
+    server.fail_next(404, body={"error": "not_found", "reason": "No such thing."})
+
+    with pytest.raises(
+        AuthProtocolError,
+        match=r"^POST /api/session answered 404 Not Found: No such thing\."
+        rf" Check that {server.url} speaks",
+    ):
+        await api.sign_in(ADA)
+
+
+async def test_no_token_or_password_shows_in_reprs_messages_or_logs(
+    server: AuthServer, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    seen: list[str] = []
+    secrets: list[str] = [PASSWORD]
+
+    async with HttpAuthApi(server.url) as api:
+        session = await api.sign_in(ADA)
+        seen += [repr(api), repr(session), str(session), repr(api.store)]
+        clock.now += 61
+        restored = await api.authenticate()
+        assert restored is not None
+        seen.append(repr(restored))
+        for tokens in (session.tokens, restored.tokens):
+            assert tokens.refresh_token is not None
+            secrets += [tokens.access_token.reveal(), tokens.refresh_token.reveal()]
+        for call in (
+            api.refresh(session.tokens.refresh_token or Secret("")),
+            api.sign_in(Credentials("ada", "hunter2")),
+        ):
+            with pytest.raises(AuthRejectedError) as caught:
+                await call
+            seen.append(str(caught.value))
+        await api.sign_out()
+
+    seen += [r.getMessage() for r in caplog.records]
+    text = "\n".join(seen)
+    assert "hunter2" not in text
+    assert [s for s in secrets if s in text] == []
