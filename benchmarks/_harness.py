@@ -1,0 +1,546 @@
+"""The measuring machinery: fixtures, interleaved timing, memory, reports.
+
+A *scenario* (one of issue 9's (a) to (i)) holds one *case* per
+implementation. A case builds a :class:`Fixture`: a zero-argument ``step``
+that performs one operation (a write and whatever the scenario reads), a
+:class:`Tally` the step's callbacks count into, and a ``check`` that says
+whether the last step left the right observable result.
+
+Timing is interleaved: every round times one batch of each case in turn
+(rotating the order), so a slow neighbour or a frequency change hits every
+implementation alike. Batches are sized to about ``batch_ms`` and the
+reported time per operation is the median over rounds.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from itertools import repeat
+from pathlib import Path
+from typing import Any, Literal
+
+__all__ = [
+    "Case",
+    "Expected",
+    "Fixture",
+    "NotAvailable",
+    "Result",
+    "Scenario",
+    "Settings",
+    "Tally",
+    "Target",
+    "environment",
+    "render_table",
+    "run_scenario",
+    "verify_case",
+]
+
+
+class NotAvailable(Exception):
+    """Raised by a case builder when its implementation cannot run the case.
+
+    The message is the reason shown in the table's "n/a" row.
+    """
+
+
+@dataclass(slots=True)
+class Tally:
+    """Counters that a fixture's callbacks increment while steps run."""
+
+    recomputes: int = 0
+    glitches: int = 0
+    delivered: int = 0
+
+    def reset(self) -> None:
+        """Zero every counter (after building, before counting steps)."""
+        self.recomputes = 0
+        self.glitches = 0
+        self.delivered = 0
+
+
+def _no_check() -> str | None:
+    return None
+
+
+@dataclass(slots=True)
+class Fixture:
+    """One implementation's built scenario.
+
+    Attributes:
+        step: performs one operation; its return value is ignored.
+        tally: what the step's callbacks count.
+        check: returns a description of what is wrong after the last step, or
+            ``None`` when the observable result is right.
+        recursion_limit: a higher limit the step needs (raw Rx chains recurse
+            once per operator); the harness sets it only around this case.
+        keep: references that must live as long as the fixture (effects,
+            subscriptions, watchers held weakly by their library).
+        close: undoes what building changed outside the fixture (a provider
+            entered as the current one); called once, after measuring.
+    """
+
+    step: Callable[[], object]
+    tally: Tally = field(default_factory=Tally)
+    check: Callable[[], str | None] = _no_check
+    recursion_limit: int | None = None
+    keep: object = None
+    close: Callable[[], object] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Expected:
+    """What one step must count, per write; ``None`` means not counted."""
+
+    recomputes: float | None = None
+    glitches: float | None = None
+    delivered: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Issue 9's target for impact_rx on one scenario.
+
+    Attributes:
+        text: how the table states the target.
+        max_ratio: the largest ratio to the baseline that meets it.
+        max_bytes: the largest size per object that meets it (memory).
+        glitch_free: also require zero glitches and at most one recompute
+            per write.
+    """
+
+    text: str
+    max_ratio: float | None = None
+    max_bytes: float | None = None
+    glitch_free: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One implementation of a scenario.
+
+    Attributes:
+        impl: the implementation's label in the table.
+        build: makes a fresh fixture (timed scenarios), or, for memory
+            scenarios, a callable ``make(n)`` returning ``n`` live objects.
+            Raises :class:`NotAvailable` when it cannot run.
+        expected: what the smoke test checks per write.
+        note: shown after the value in the table.
+    """
+
+    impl: str
+    build: Callable[[], Any]
+    expected: Expected = Expected()
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """One of issue 9's scenarios, run for every implementation side by side."""
+
+    key: str
+    name: str
+    title: str
+    cases: tuple[Case, ...]
+    baseline: str
+    target: Target | None = None
+    kind: Literal["time", "memory"] = "time"
+    counts: tuple[Literal["recomputes", "glitches", "delivered"], ...] = ()
+    memory_objects: int = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """How hard to measure."""
+
+    rounds: int = 7
+    batch_ms: float = 20.0
+    memory_objects: int | None = None
+    verify_steps: int = 5
+
+
+@dataclass(slots=True)
+class Result:
+    """One row of the table."""
+
+    scenario: str
+    title: str
+    impl: str
+    unit: str
+    value: float | None = None
+    samples: list[float] = field(default_factory=list)
+    ratio: float | None = None
+    baseline: str = ""
+    recomputes: float | None = None
+    glitches: float | None = None
+    delivered: float | None = None
+    target: str = ""
+    met: bool | None = None
+    na: str = ""
+    error: str = ""
+    note: str = ""
+
+
+# --------------------------------------------------------------------------
+# Verification (the smoke test's check, also run before every timing)
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """Counts per write after a few steps, and what went wrong if anything."""
+
+    recomputes: float
+    glitches: float
+    delivered: float
+    problems: tuple[str, ...]
+
+
+def verify_case(case: Case, fixture: Fixture, steps: int) -> Verification:
+    """Run ``steps`` counted steps and compare them with ``case.expected``."""
+    fixture.tally.reset()
+    problems: list[str] = []
+    with _recursion_limit(fixture.recursion_limit):
+        for _ in range(steps):
+            fixture.step()
+            wrong = fixture.check()
+            if wrong is not None:
+                problems.append(wrong)
+                break
+
+    tally = fixture.tally
+    per = (
+        tally.recomputes / steps,
+        tally.glitches / steps,
+        tally.delivered / steps,
+    )
+    names = ("recomputes", "glitches", "delivered")
+    for name, got in zip(names, per, strict=True):
+        want = getattr(case.expected, name)
+        if want is not None and got != want:
+            problems.append(f"{name} per write: expected {want:g}, got {got:g}")
+    return Verification(*per, problems=tuple(problems))
+
+
+class _recursion_limit:
+    """Raise the interpreter's recursion limit for one block, if asked."""
+
+    def __init__(self, limit: int | None) -> None:
+        self._limit = limit
+        self._saved = sys.getrecursionlimit()
+
+    def __enter__(self) -> None:
+        self._saved = sys.getrecursionlimit()
+        if self._limit is not None and self._limit > self._saved:
+            sys.setrecursionlimit(self._limit)
+
+    def __exit__(self, *exc: object) -> None:
+        sys.setrecursionlimit(self._saved)
+
+
+# --------------------------------------------------------------------------
+# Timing
+
+
+def _time_batch(step: Callable[[], object], n: int) -> int:
+    """Nanoseconds for ``n`` calls of ``step``, with the collector paused."""
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.perf_counter_ns()
+        for _ in repeat(None, n):
+            step()
+        return time.perf_counter_ns() - start
+    finally:
+        gc.enable()
+
+
+def _calibrate(step: Callable[[], object], batch_ns: float) -> int:
+    """How many steps make a batch of about ``batch_ns``."""
+    n = 1
+    while True:
+        elapsed = _time_batch(step, n)
+        if elapsed >= batch_ns / 4 or n >= 1 << 24:
+            return max(1, round(n * batch_ns / max(elapsed, 1)))
+        n *= 2 if elapsed * 8 >= batch_ns else 8
+
+
+@dataclass(slots=True)
+class _Live:
+    case: Case
+    fixture: Fixture
+    result: Result
+    n: int = 1
+
+
+def _prepare(scenario: Scenario, settings: Settings) -> list[Result | _Live]:
+    """Build and verify every case; unavailable or broken ones become rows."""
+    prepared: list[Result | _Live] = []
+    for case in scenario.cases:
+        result = Result(
+            scenario=scenario.key,
+            title=scenario.title,
+            impl=case.impl,
+            unit="ns/op",
+            baseline=scenario.baseline,
+            note=case.note,
+        )
+        try:
+            fixture = case.build()
+        except NotAvailable as exc:
+            result.na = str(exc)
+            prepared.append(result)
+            continue
+        except Exception as exc:  # a broken adapter must not stop the run
+            result.error = f"build failed: {type(exc).__name__}: {exc}"
+            prepared.append(result)
+            continue
+
+        try:
+            checked = verify_case(case, fixture, settings.verify_steps)
+        except Exception as exc:
+            result.error = f"step failed: {type(exc).__name__}: {exc}"
+            prepared.append(result)
+            _close(fixture)
+            continue
+        for name in scenario.counts:
+            setattr(result, name, getattr(checked, name))
+        if checked.problems:
+            result.error = "; ".join(checked.problems)
+        prepared.append(_Live(case, fixture, result))
+    return prepared
+
+
+def _close(fixture: Fixture) -> None:
+    if fixture.close is not None:
+        fixture.close()
+
+
+def _time_cases(live: list[_Live], settings: Settings) -> None:
+    batch_ns = settings.batch_ms * 1e6
+    for item in live:
+        with _recursion_limit(item.fixture.recursion_limit):
+            item.n = _calibrate(item.fixture.step, batch_ns)
+
+    for round_ in range(settings.rounds):
+        shift = round_ % len(live)
+        for item in live[shift:] + live[:shift]:
+            with _recursion_limit(item.fixture.recursion_limit):
+                elapsed = _time_batch(item.fixture.step, item.n)
+            item.result.samples.append(elapsed / item.n)
+
+    for item in live:
+        item.result.value = statistics.median(item.result.samples)
+
+
+def _measure_memory(scenario: Scenario, settings: Settings) -> list[Result]:
+    n = settings.memory_objects or scenario.memory_objects
+    results: list[Result] = []
+    for case in scenario.cases:
+        result = Result(
+            scenario=scenario.key,
+            title=scenario.title,
+            impl=case.impl,
+            unit="B/object",
+            baseline=scenario.baseline,
+            note=case.note,
+        )
+        results.append(result)
+        try:
+            make = case.build()
+            make(10)  # warm caches and lazy imports outside the measurement
+            result.value = _bytes_per_object(make, n)
+        except NotAvailable as exc:
+            result.na = str(exc)
+        except Exception as exc:
+            result.error = f"{type(exc).__name__}: {exc}"
+    return results
+
+
+def _bytes_per_object(make: Callable[[int], object], n: int) -> float:
+    """Traced bytes still allocated per object after building ``n`` of them."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        kept = make(n)
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    del kept
+    return (after - before) / n
+
+
+def run_scenario(scenario: Scenario, settings: Settings) -> list[Result]:
+    """Measure every case of ``scenario``; one result per case, in order."""
+    if scenario.kind == "memory":
+        results = _measure_memory(scenario, settings)
+    else:
+        prepared = _prepare(scenario, settings)
+        live = [item for item in prepared if isinstance(item, _Live)]
+        if live:
+            _time_cases(live, settings)
+        results = [
+            item.result if isinstance(item, _Live) else item for item in prepared
+        ]
+        for item in live:
+            _close(item.fixture)
+        # Drop the fixtures (and their graphs) before the next scenario.
+        del live, prepared
+        gc.collect()
+
+    _judge(scenario, results)
+    return results
+
+
+def _judge(scenario: Scenario, results: list[Result]) -> None:
+    base = next((r for r in results if r.impl == scenario.baseline), None)
+    base_value = base.value if base is not None and not base.error else None
+    for result in results:
+        if result.value is not None and base_value:
+            result.ratio = result.value / base_value
+        if scenario.target is None or not result.impl.startswith("impact_rx"):
+            continue
+        target = scenario.target
+        result.target = target.text
+        if result.value is None or result.error:
+            result.met = False if result.error else None
+            continue
+        met = True
+        if target.max_ratio is not None:
+            met = result.ratio is not None and result.ratio <= target.max_ratio
+        if target.max_bytes is not None:
+            met = met and result.value <= target.max_bytes
+        if target.glitch_free:
+            met = met and result.glitches == 0 and (result.recomputes or 0) <= 1
+        result.met = met
+
+
+# --------------------------------------------------------------------------
+# Reporting
+
+
+def _format_time(ns: float) -> str:
+    if ns >= 1e6:
+        return f"{ns / 1e6:.2f} ms"
+    if ns >= 1e3:
+        return f"{ns / 1e3:.2f} µs"
+    return f"{ns:.0f} ns"
+
+
+def _format_value(result: Result) -> str:
+    if result.value is None:
+        return "—"
+    if result.unit == "B/object":
+        return f"{result.value:.0f} B"
+    return _format_time(result.value)
+
+
+def _format_count(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def render_table(results: Iterable[Result]) -> str:
+    """The markdown table of ``results``, one row per implementation."""
+    lines = [
+        "| scenario | implementation | median per op | ratio to baseline"
+        " | recomputes/write"
+        " | glitches/write | target |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
+    for r in results:
+        if r.na:
+            value, ratio = f"n/a: {r.na}", ""
+        elif r.error:
+            value, ratio = f"error: {r.error}", ""
+        else:
+            value = _format_value(r)
+            if r.note:
+                value += f" ({r.note})"
+            ratio = "" if r.ratio is None else f"{r.ratio:.2f}x"
+            if r.impl == r.baseline:
+                ratio = "1x (baseline)"
+        target = ""
+        if r.target:
+            mark = {True: "✅", False: "❌", None: "n/a"}[r.met]
+            target = f"{r.target} {mark}"
+        lines.append(
+            f"| {r.scenario} {r.title} | {r.impl} | {value} | {ratio}"
+            f" | {_format_count(r.recomputes)} | {_format_count(r.glitches)}"
+            f" | {target} |"
+        )
+    return "\n".join(lines)
+
+
+def _cpu_model() -> str:
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return platform.processor() or "unknown"
+    for line in text.splitlines():
+        if line.startswith("model name"):
+            return line.partition(":")[2].strip()
+    return platform.processor() or "unknown"
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _git_commit() -> str | None:
+    root = Path(__file__).resolve().parent.parent
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None
+
+
+def environment() -> dict[str, Any]:
+    """Date, machine, Python and package versions, for the JSON and header."""
+    packages = ("impact_rx", "reactivex", "injector", "reaktiv", "observ", "psygnal")
+    return {
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": {
+            "platform": platform.platform(),
+            "cpu": _cpu_model(),
+            "cpus": os.cpu_count(),
+        },
+        "python": sys.version.split()[0],
+        "implementation": platform.python_implementation(),
+        "packages": {name: _version(name) for name in packages},
+        "commit": _git_commit(),
+    }
+
+
+def write_json(
+    path: Path, results: Sequence[Result], settings: Settings, env: dict[str, Any]
+) -> None:
+    """Write the run to ``path`` (parents created)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        **env,
+        "settings": asdict(settings),
+        "results": [asdict(r) for r in results],
+    }
+    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
