@@ -19,6 +19,7 @@ from ._errors import (
     SubscriberError,
     SuspendedError,
 )
+from ._query import Mutation, Query, mutation, query
 from ._suspense import Fulfilled, Pending, Rejected, Suspense
 
 __all__ = [
@@ -31,13 +32,17 @@ __all__ = [
     "ImpactRxError",
     "MarbleSyntaxError",
     "MissingValueError",
+    "Mutation",
     "NoProviderError",
     "Pending",
+    "Query",
     "Rejected",
     "ServiceNotRegisteredError",
     "SubscriberError",
     "SuspendedError",
     "Suspense",
+    "mutation",
+    "query",
 ]
 
 # Every export reports the package as its module, in reprs and tracebacks.

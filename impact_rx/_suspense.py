@@ -79,6 +79,7 @@ __all__ = [
     "Fulfilled",
     "Pending",
     "Rejected",
+    "Source",
     "State",
     "Status",
     "Suspense",
@@ -159,6 +160,11 @@ class Rejected:
 
 State: TypeAlias = Pending | Fulfilled[T] | Rejected
 
+Source: TypeAlias = (
+    Awaitable[T] | reactivex.Observable[T] | concurrent.futures.Future[T]
+)
+"""What :meth:`Suspense.from_` accepts."""
+
 _PENDING = Pending()
 
 # Tasks the suspenses started: asyncio keeps only weak references to tasks,
@@ -214,7 +220,7 @@ class Suspense(reactivex.Observable[State[T]]):
     @classmethod
     def from_(
         cls,
-        source: Awaitable[T] | reactivex.Observable[T] | concurrent.futures.Future[T],
+        source: Source[T],
         *,
         scheduler: abc.SchedulerBase | None = None,
     ) -> Suspense[T]:
@@ -474,6 +480,10 @@ class Suspense(reactivex.Observable[State[T]]):
             wake(state)
         if unown is not None:
             unown()
+
+    def _mirror(self, state: State[T]) -> None:
+        """Settle as ``state``, the outcome of other work (query follow-ups)."""
+        self._settle(state)
 
     def _settle(self, state: State[T], *, cancel: bool = False) -> bool:
         """Move from pending to ``state`` once; deliver outside the lock."""

@@ -1,0 +1,445 @@
+"""Query and mutation: stale-while-revalidate reads and optimistic writes.
+
+A :class:`Query` wraps a fetch function. It fetches at once and holds the
+result as its current :class:`~impact_rx.Suspense`. ``invalidate()``
+refetches in the background: the old suspense stays readable, with state
+``"refetching"``, until the new result lands. A successful refetch replaces
+it; a failed one keeps the old value and exposes the failure as ``error``.
+An invalidation while a fetch is in flight starts no second concurrent
+fetch: it asks for one follow-up fetch once the current one lands.
+
+A :class:`Mutation` wraps a function that changes something remotely.
+``mutate(arg)`` runs it and exposes ``arg`` as the optimistic ``data``
+while it is pending. Success resets the mutation to ``"idle"``; failure
+keeps the data and the reason (``"rejected"``) so ``retry()`` can run it
+again.
+
+>>> import reactivex
+>>> from reactivex.subject import Subject
+>>> from impact_rx import query
+>>> answers = iter([reactivex.of("v1"), subject := Subject()])
+>>> q = query(lambda: next(answers))
+>>> q.state, q.value
+('idle', 'v1')
+>>> refetch = q.invalidate()
+>>> q.state, q.value
+('refetching', 'v1')
+>>> subject.on_next("v2")
+>>> q.state, q.value
+('idle', 'v2')
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Generator
+from typing import Any, Generic, Literal, TypeAlias, TypeVar, cast, final
+
+import reactivex
+from reactivex import abc
+from reactivex.subject import BehaviorSubject
+
+from ._disposable import adopt, owning
+from ._errors import DisposedError
+from ._suspense import Fulfilled, Pending, Rejected, Source, State, Suspense
+
+__all__ = [
+    "Mutation",
+    "MutationStatus",
+    "Query",
+    "QueryState",
+    "mutation",
+    "query",
+]
+
+T = TypeVar("T")
+A = TypeVar("A")
+
+QueryState: TypeAlias = Literal["idle", "fetching", "refetching"]
+MutationStatus: TypeAlias = Literal["idle", "pending", "rejected"]
+
+
+def _start(
+    run: Callable[[], Source[T]], scheduler: abc.SchedulerBase | None
+) -> Suspense[T]:
+    """Run ``run`` and follow its result; a synchronous raise rejects.
+
+    The suspense is shielded from any enclosing owner: the query or
+    mutation that starts it owns it.
+    """
+    with owning(None):
+        try:
+            return Suspense.from_(run(), scheduler=scheduler)
+        except Exception as exc:
+            return Suspense.reject(exc)
+
+
+def _on_settled(suspense: Suspense[T], callback: Callable[[State[T]], None]) -> None:
+    """Call ``callback`` once with the settled state (maybe at once)."""
+
+    def on_next(state: State[T]) -> None:
+        if not isinstance(state, Pending):
+            callback(state)
+
+    suspense.subscribe(on_next)
+
+
+@final
+class Query(Generic[T]):
+    """A fetched value that refetches in the background when invalidated.
+
+    Create one with :func:`query`. Reads: ``suspense`` (the current one),
+    ``state``, ``value``, ``error``, ``use()``, ``await query``. Streams:
+    ``states`` and ``suspenses`` emit the current value on subscribe and
+    then every change.
+    """
+
+    def __init__(
+        self,
+        fetch: Callable[[], Source[T]],
+        *,
+        scheduler: abc.SchedulerBase | None = None,
+    ) -> None:
+        self._fetch = fetch
+        self._scheduler = scheduler
+        self._lock = threading.Lock()
+        self._disposed = False
+        self._again: Suspense[T] | None = None
+        self._error: BaseException | None = None
+        self._state: QueryState = "fetching"
+
+        first = _start(fetch, scheduler)
+        self._current: Suspense[T] = first
+        self._inflight: Suspense[T] | None = first
+        self._states: BehaviorSubject[QueryState] = BehaviorSubject("fetching")
+        self._suspenses: BehaviorSubject[Suspense[T]] = BehaviorSubject(first)
+        self._unown = adopt(self.dispose)
+        _on_settled(first, lambda state: self._landed(first, state))
+
+    # -- reads ------------------------------------------------------------
+
+    @property
+    def suspense(self) -> Suspense[T]:
+        """The current suspense: the first fetch, or the last good refetch."""
+        return self._current
+
+    @property
+    def state(self) -> QueryState:
+        """``"fetching"`` (first fetch), ``"refetching"`` or ``"idle"``."""
+        return self._state
+
+    @property
+    def value(self) -> T | None:
+        """The current value, ``None`` while the first fetch is pending."""
+        return self._current.value
+
+    @property
+    def error(self) -> BaseException | None:
+        """Why the last fetch failed; ``None`` after a success."""
+        return self._error
+
+    @property
+    def states(self) -> reactivex.Observable[QueryState]:
+        """The state, now and at every change."""
+        return self._states
+
+    @property
+    def suspenses(self) -> reactivex.Observable[Suspense[T]]:
+        """The current suspense, now and whenever a refetch replaces it."""
+        return self._suspenses
+
+    @property
+    def is_disposed(self) -> bool:
+        """Whether :meth:`dispose` was called."""
+        return self._disposed
+
+    def use(self) -> T:
+        """The current value; see :meth:`Suspense.use`.
+
+        Raises:
+            SuspendedError: the first fetch is still pending.
+            BaseException: the first fetch failed and no refetch succeeded.
+        """
+        return self._current.use()
+
+    def __await__(self) -> Generator[Any, None, T]:
+        return self._current.__await__()
+
+    # -- commands ---------------------------------------------------------
+
+    def invalidate(self) -> Suspense[T]:
+        """Refetch in the background; the current value stays readable.
+
+        While a fetch is in flight this starts nothing new: one follow-up
+        fetch runs after it lands, however often this is called meanwhile.
+
+        Returns:
+            A suspense of the refetch's outcome (of the follow-up, when one
+            was in flight). The query's own ``suspense`` changes only when a
+            refetch succeeds.
+
+        Raises:
+            DisposedError: the query was disposed.
+        """
+        with self._lock:
+            if self._disposed:
+                raise DisposedError(
+                    f"{self!r} was disposed, so it cannot refetch. Create a new query."
+                )
+            if self._inflight is not None:
+                if self._again is None:
+                    with owning(None):
+                        self._again = Suspense()
+                return self._again
+            self._state = "refetching"
+
+        self._publish()
+        return self._refetch(None)
+
+    def dispose(self) -> None:
+        """Cancel fetches in flight and complete the streams. Idempotent."""
+        with self._lock:
+            if self._disposed:
+                return
+            self._disposed = True
+            inflight, self._inflight = self._inflight, None
+            again, self._again = self._again, None
+            unown, self._unown = self._unown, None
+
+        for suspense in (inflight, again):
+            if suspense is not None:
+                suspense.dispose()
+        self._states.on_completed()
+        self._suspenses.on_completed()
+        if unown is not None:
+            unown()
+
+    # -- internals --------------------------------------------------------
+
+    def _refetch(self, follower: Suspense[T] | None) -> Suspense[T]:
+        suspense = _start(self._fetch, self._scheduler)
+        with self._lock:
+            if self._disposed:
+                suspense.dispose()
+                return suspense
+            self._inflight = suspense
+        if follower is not None:
+            _on_settled(suspense, lambda state: follower._mirror(state))
+        _on_settled(suspense, lambda state: self._landed(suspense, state))
+        return suspense
+
+    def _landed(self, suspense: Suspense[T], state: State[T]) -> None:
+        with self._lock:
+            if self._disposed or suspense is not self._inflight:
+                return
+            self._inflight = None
+            if isinstance(state, Rejected):
+                self._error = state.reason
+                if not isinstance(self._current.state, Fulfilled):
+                    self._current = suspense  # nothing better to keep
+            else:
+                self._error = None
+                self._current = suspense
+            follower, self._again = self._again, None
+            self._state = "idle" if follower is None else "refetching"
+
+        self._publish()
+        if follower is not None:
+            self._refetch(follower)
+
+    def _publish(self) -> None:
+        with self._lock:
+            state, current = self._state, self._current
+        if self._states.value != state:
+            self._states.on_next(state)
+        if self._suspenses.value is not current:
+            self._suspenses.on_next(current)
+
+    def __repr__(self) -> str:
+        return f"Query<{self._state}: {self._current!r}>"
+
+
+def query(
+    fetch: Callable[[], Source[T]],
+    *,
+    scheduler: abc.SchedulerBase | None = None,
+) -> Query[T]:
+    """A :class:`Query` over ``fetch``, fetching at once.
+
+    Args:
+        fetch: Called for each fetch; returns a coroutine, an awaitable, a
+            future or an Observable (see :meth:`Suspense.from_`).
+        scheduler: Passed to Observable results, e.g. a ``TestScheduler``.
+
+    Returns:
+        The query; created in a service's constructor, it is disposed with
+        the service. A fetch that raises, or returns a coroutine while no
+        loop is running, gives a rejected suspense rather than raising.
+    """
+    return Query(fetch, scheduler=scheduler)
+
+
+@final
+class Mutation(Generic[A, T]):
+    """A remote change with optimistic data; create one with :func:`mutation`.
+
+    ``status`` is ``"idle"``, ``"pending"`` (``data`` is the argument being
+    applied) or ``"rejected"`` (``data`` and ``reason`` are kept so the
+    caller can :meth:`retry`). Success resets to ``"idle"``.
+    """
+
+    def __init__(
+        self,
+        run: Callable[[A], Source[T]],
+        *,
+        scheduler: abc.SchedulerBase | None = None,
+    ) -> None:
+        self._run = run
+        self._scheduler = scheduler
+        self._lock = threading.Lock()
+        self._disposed = False
+        self._status: MutationStatus = "idle"
+        self._data: A | None = None
+        self._has_data = False
+        self._suspense: Suspense[T] | None = None
+        self._statuses: BehaviorSubject[MutationStatus] = BehaviorSubject("idle")
+        self._unown = adopt(self.dispose)
+
+    @property
+    def status(self) -> MutationStatus:
+        """``"idle"``, ``"pending"`` or ``"rejected"``."""
+        return self._status
+
+    @property
+    def data(self) -> A | None:
+        """The argument being applied (pending) or that failed (rejected)."""
+        return self._data
+
+    @property
+    def suspense(self) -> Suspense[T] | None:
+        """The latest run's suspense while pending or rejected, else ``None``."""
+        return self._suspense
+
+    @property
+    def reason(self) -> BaseException | None:
+        """Why the latest run failed, while ``status`` is ``"rejected"``."""
+        suspense = self._suspense
+        return suspense.reason if suspense is not None else None
+
+    @property
+    def statuses(self) -> reactivex.Observable[MutationStatus]:
+        """The status, now and at every change."""
+        return self._statuses
+
+    @property
+    def is_disposed(self) -> bool:
+        """Whether :meth:`dispose` was called."""
+        return self._disposed
+
+    def mutate(self, arg: A) -> Suspense[T]:
+        """Run the mutation with ``arg``, exposing ``arg`` as ``data``.
+
+        A new call while one is pending supersedes it in ``status`` and
+        ``data``; the earlier run still completes on its own suspense.
+
+        Returns:
+            The run's suspense: await it or subscribe to it for the result.
+
+        Raises:
+            DisposedError: the mutation was disposed.
+        """
+        with self._lock:
+            if self._disposed:
+                raise DisposedError(
+                    f"{self!r} was disposed, so it cannot run. Create a new mutation."
+                )
+        suspense = _start(lambda: self._run(arg), self._scheduler)
+
+        with self._lock:
+            if self._disposed:
+                suspense.dispose()
+                return suspense
+            self._status, self._data, self._has_data = "pending", arg, True
+            self._suspense = suspense
+        self._publish()
+
+        _on_settled(suspense, lambda state: self._landed(suspense, state))
+        return suspense
+
+    def retry(self) -> Suspense[T]:
+        """Run again with the kept ``data`` after a failure.
+
+        Raises:
+            RuntimeError: there is no failed run to retry.
+        """
+        with self._lock:
+            rejected = self._status == "rejected" and self._has_data
+            data = self._data
+        if not rejected:
+            raise RuntimeError(
+                f"{self!r} has no failed run to retry. Call mutate(arg) to run it."
+            )
+        return self.mutate(cast(A, data))
+
+    def reset(self) -> None:
+        """Forget a failure (or stop tracking a pending run): back to idle."""
+        with self._lock:
+            self._status, self._data, self._has_data = "idle", None, False
+            self._suspense = None
+        self._publish()
+
+    def dispose(self) -> None:
+        """Cancel a pending run silently and complete ``statuses``."""
+        with self._lock:
+            if self._disposed:
+                return
+            self._disposed = True
+            suspense = self._suspense
+            unown, self._unown = self._unown, None
+
+        if suspense is not None:
+            suspense.dispose()
+        self._statuses.on_completed()
+        if unown is not None:
+            unown()
+
+    def _landed(self, suspense: Suspense[T], state: State[T]) -> None:
+        with self._lock:
+            if self._disposed or suspense is not self._suspense:
+                return
+            if isinstance(state, Rejected):
+                self._status = "rejected"
+            else:
+                self._status, self._data, self._has_data = "idle", None, False
+                self._suspense = None
+        self._publish()
+
+    def _publish(self) -> None:
+        status = self._status
+        if self._statuses.value != status:
+            self._statuses.on_next(status)
+
+    def __repr__(self) -> str:
+        return f"Mutation<{self._status}>"
+
+
+def mutation(
+    run: Callable[[A], Source[T]],
+    *,
+    scheduler: abc.SchedulerBase | None = None,
+) -> Mutation[A, T]:
+    """A :class:`Mutation` over ``run``.
+
+    Args:
+        run: Called with each ``mutate`` argument; returns a coroutine, an
+            awaitable, a future or an Observable.
+        scheduler: Passed to Observable results, e.g. a ``TestScheduler``.
+
+    Example:
+        >>> import reactivex
+        >>> m = mutation(lambda name: reactivex.throw(ValueError("taken")))
+        >>> s = m.mutate("ada")
+        >>> m.status, m.data, m.reason
+        ('rejected', 'ada', ValueError('taken'))
+    """
+    return Mutation(run, scheduler=scheduler)

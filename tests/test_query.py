@@ -1,0 +1,377 @@
+"""Query (stale-while-revalidate) and mutation (optimistic writes)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import reactivex
+from reactivex import operators as ops
+from reactivex.subject import Subject
+from reactivex.testing import TestScheduler
+
+from impact_rx import (
+    Disposable,
+    DisposedError,
+    Fulfilled,
+    Pending,
+    Rejected,
+    SuspendedError,
+    Suspense,
+    mutation,
+    query,
+)
+from impact_rx._disposable import owning
+
+
+class Fetches:
+    """A fetch function whose answers the test releases one by one."""
+
+    def __init__(self) -> None:
+        self.subjects: list[Subject[str]] = []
+
+    def __call__(self) -> reactivex.Observable[str]:
+        subject: Subject[str] = Subject()
+        self.subjects.append(subject)
+        return subject
+
+    def answer(self, value: str) -> None:
+        self.subjects[-1].on_next(value)
+
+    def fail(self, error: Exception) -> None:
+        self.subjects[-1].on_error(error)
+
+
+def collect(source: reactivex.Observable[Any]) -> list[Any]:
+    seen: list[Any] = []
+    source.subscribe(seen.append)
+    return seen
+
+
+# -- query --------------------------------------------------------------------
+
+
+def test_a_query_fetches_at_once_and_is_fetching_until_the_value_lands() -> None:
+    fetches = Fetches()
+    q = query(fetches)
+
+    assert (q.state, q.suspense.status, len(fetches.subjects)) == (
+        "fetching",
+        "pending",
+        1,
+    )
+    with pytest.raises(SuspendedError, match="still pending"):
+        q.use()
+
+    fetches.answer("v1")
+
+    assert (q.state, q.value, q.use(), q.error) == ("idle", "v1", "v1", None)
+
+
+def test_a_refetch_keeps_the_old_value_readable_until_the_new_one_lands() -> None:
+    fetches = Fetches()
+    q = query(fetches)
+    fetches.answer("v1")
+    old = q.suspense
+
+    refetch = q.invalidate()
+
+    assert (q.state, q.value, q.suspense) == ("refetching", "v1", old)
+    assert refetch.status == "pending"
+
+    fetches.answer("v2")
+
+    assert (q.state, q.value, refetch.value) == ("idle", "v2", "v2")
+    assert q.suspense is refetch
+
+
+async def test_invalidating_during_a_slow_refetch_starts_no_concurrent_fetch() -> None:
+    versions = iter(["v1", "v2", "v3"])
+    gates: list[asyncio.Event] = []
+    running = 0
+    most_running = 0
+
+    async def fetch() -> str:
+        nonlocal running, most_running
+        running += 1
+        most_running = max(most_running, running)
+        gate = asyncio.Event()
+        gates.append(gate)
+        await gate.wait()
+        running -= 1
+        return next(versions)
+
+    q = query(fetch)
+    await asyncio.sleep(0)
+    gates[-1].set()
+    assert await q == "v1"
+
+    refetch = q.invalidate()
+    await asyncio.sleep(0)
+    follow_up = q.invalidate()
+    again = q.invalidate()
+    await asyncio.sleep(0)
+
+    assert (q.state, q.value, len(gates)) == ("refetching", "v1", 2)
+    assert follow_up is again
+
+    gates[-1].set()
+    assert await refetch == "v2"
+    await asyncio.sleep(0)
+
+    assert (q.state, q.value, len(gates)) == ("refetching", "v2", 3)
+
+    gates[-1].set()
+    assert await follow_up == "v3"
+    assert (q.state, q.value, most_running) == ("idle", "v3", 1)
+
+
+def test_a_failed_refetch_keeps_the_old_value_and_exposes_the_error() -> None:
+    fetches = Fetches()
+    q = query(fetches)
+    fetches.answer("v1")
+
+    refetch = q.invalidate()
+    fetches.fail(ConnectionError("offline"))
+
+    assert (q.state, q.value, q.suspense.status) == ("idle", "v1", "fulfilled")
+    assert refetch.state == Rejected(ConnectionError("offline"))
+    assert repr(q.error) == "ConnectionError('offline')"
+
+    q.invalidate()
+    fetches.answer("v2")
+
+    assert (q.value, q.error) == ("v2", None)
+
+
+def test_a_failed_first_fetch_is_replaced_by_a_successful_refetch() -> None:
+    fetches = Fetches()
+    q = query(fetches)
+    fetches.fail(ConnectionError("offline"))
+
+    with pytest.raises(ConnectionError, match="offline"):
+        q.use()
+
+    q.invalidate()
+    assert q.state == "refetching"
+    fetches.answer("v1")
+
+    assert (q.use(), q.error) == ("v1", None)
+
+
+def test_a_fetch_that_raises_rejects_instead_of_raising() -> None:
+    def fetch() -> reactivex.Observable[str]:
+        raise ValueError("bad request")
+
+    q = query(fetch)
+
+    assert q.suspense.state == Rejected(ValueError("bad request"))
+    assert q.state == "idle"
+
+
+def test_states_and_suspenses_stream_every_change() -> None:
+    fetches = Fetches()
+    q = query(fetches)
+    states = collect(q.states)
+    values = collect(q.suspenses)
+
+    fetches.answer("v1")
+    q.invalidate()
+    fetches.answer("v2")
+
+    assert states == ["fetching", "idle", "refetching", "idle"]
+    assert [s.state for s in values] == [Fulfilled("v1"), Fulfilled("v2")]
+
+
+def test_a_query_follows_virtual_time() -> None:
+    scheduler = TestScheduler()
+    answers = iter(["a", "b"])
+
+    def fetch() -> reactivex.Observable[str]:
+        return reactivex.timer(3.0, scheduler=scheduler).pipe(
+            ops.map(lambda _: next(answers))
+        )
+
+    q = query(fetch, scheduler=scheduler)
+    scheduler.advance_to(2.0)
+    assert q.state == "fetching"
+    scheduler.advance_to(3.0)
+    assert (q.state, q.value) == ("idle", "a")
+
+    q.invalidate()
+    scheduler.advance_to(5.0)
+    assert (q.state, q.value) == ("refetching", "a")
+    scheduler.advance_to(6.0)
+    assert (q.state, q.value) == ("idle", "b")
+
+
+async def test_disposing_the_owner_cancels_the_fetch_in_flight() -> None:
+    owner = Disposable()
+    started = asyncio.Event()
+
+    async def fetch() -> str:
+        started.set()
+        await asyncio.Event().wait()
+        return "never"
+
+    with owning(owner):
+        q = query(fetch)
+    states = collect(q.states)
+    await started.wait()
+
+    owner.dispose()
+    await asyncio.sleep(0)
+
+    assert q.is_disposed
+    assert q.suspense.state == Rejected(asyncio.CancelledError())
+    assert states == ["fetching"]
+    with pytest.raises(DisposedError, match="cannot refetch"):
+        q.invalidate()
+
+
+def test_a_query_made_inside_an_owner_is_not_owned_by_a_later_owner() -> None:
+    fetches = Fetches()
+    q = query(fetches)
+    fetches.answer("v1")
+    other = Disposable()
+
+    with owning(other):
+        refetch = q.invalidate()
+    other.dispose()
+
+    assert refetch.status == "pending"
+    fetches.answer("v2")
+    assert q.value == "v2"
+
+
+async def test_a_query_is_awaitable_like_top_level_await_in_jupyter() -> None:
+    async def fetch() -> int:
+        return 42
+
+    q = query(fetch)
+
+    assert await q == 42
+    assert repr(q) == "Query<idle: Suspense<fulfilled: 42>>"
+
+
+# -- mutation -----------------------------------------------------------------
+
+
+def runs() -> tuple[list[Subject[str]], Callable[[str], reactivex.Observable[str]]]:
+    subjects: list[Subject[str]] = []
+
+    def run(arg: str) -> reactivex.Observable[str]:
+        subject: Subject[str] = Subject()
+        subjects.append(subject)
+        return subject
+
+    return subjects, run
+
+
+def test_a_pending_mutation_exposes_its_optimistic_data_and_suspense() -> None:
+    _, run = runs()
+    m = mutation(run)
+
+    suspense = m.mutate("ada")
+
+    assert (m.status, m.data, m.suspense) == ("pending", "ada", suspense)
+    assert suspense.state == Pending()
+
+
+def test_a_successful_mutation_resets_to_idle() -> None:
+    subjects, run = runs()
+    m = mutation(run)
+    statuses = collect(m.statuses)
+
+    suspense = m.mutate("ada")
+    subjects[-1].on_next("saved")
+
+    assert (m.status, m.data, m.suspense, m.reason) == ("idle", None, None, None)
+    assert suspense.use() == "saved"
+    assert statuses == ["idle", "pending", "idle"]
+
+
+def test_a_failed_mutation_keeps_its_data_and_reason_and_can_retry() -> None:
+    subjects, run = runs()
+    m = mutation(run)
+
+    first = m.mutate("ada")
+    subjects[-1].on_error(PermissionError("read only"))
+
+    assert (m.status, m.data, m.suspense) == ("rejected", "ada", first)
+    assert isinstance(m.reason, PermissionError)
+
+    second = m.retry()
+    assert (m.status, m.data, len(subjects)) == ("pending", "ada", 2)
+    subjects[-1].on_next("saved")
+
+    assert (m.status, second.value) == ("idle", "saved")
+
+
+def test_retry_without_a_failure_is_refused() -> None:
+    _, run = runs()
+    m = mutation(run)
+
+    with pytest.raises(RuntimeError, match="no failed run to retry"):
+        m.retry()
+
+
+def test_a_newer_mutate_supersedes_a_pending_one() -> None:
+    subjects, run = runs()
+    m = mutation(run)
+
+    first = m.mutate("a")
+    m.mutate("b")
+    subjects[0].on_error(ValueError("late failure"))
+
+    assert (m.status, m.data) == ("pending", "b")
+    assert first.status == "rejected"
+
+
+def test_reset_forgets_a_failure() -> None:
+    subjects, run = runs()
+    m = mutation(run)
+    m.mutate("a")
+    subjects[-1].on_error(ValueError("no"))
+
+    m.reset()
+
+    assert (m.status, m.data, m.reason) == ("idle", None, None)
+
+
+async def test_disposing_the_owner_cancels_a_pending_mutation_silently() -> None:
+    owner = Disposable()
+    started = asyncio.Event()
+
+    async def save(name: str) -> str:
+        started.set()
+        await asyncio.Event().wait()
+        return name
+
+    with owning(owner):
+        m = mutation(save)
+    suspense = m.mutate("ada")
+    states = collect(suspense)
+    await started.wait()
+
+    owner.dispose()
+    await asyncio.sleep(0)
+
+    assert states == [Pending()]
+    assert m.is_disposed
+    with pytest.raises(DisposedError, match="cannot run"):
+        m.mutate("bob")
+
+
+async def test_a_mutation_of_a_coroutine_function_awaits_to_its_result() -> None:
+    async def save(name: str) -> str:
+        await asyncio.sleep(0)
+        return name.upper()
+
+    m = mutation(save)
+
+    assert await m.mutate("ada") == "ADA"
+    assert m.status == "idle"
+    assert isinstance(Suspense.resolve(1), Suspense)
