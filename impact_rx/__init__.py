@@ -15,11 +15,13 @@ from ._errors import (
     MarbleSyntaxError,
     MissingValueError,
     NoProviderError,
+    ServiceDefinitionError,
     ServiceNotRegisteredError,
     SubscriberError,
     SuspendedError,
 )
 from ._query import Mutation, Query, mutation, query
+from ._services import ServiceProvider, Value, service, use_service
 from ._suspense import Fulfilled, Pending, Rejected, Suspense
 
 __all__ = [
@@ -37,12 +39,17 @@ __all__ = [
     "Pending",
     "Query",
     "Rejected",
+    "ServiceDefinitionError",
     "ServiceNotRegisteredError",
+    "ServiceProvider",
     "SubscriberError",
     "SuspendedError",
     "Suspense",
+    "Value",
     "mutation",
     "query",
+    "service",
+    "use_service",
 ]
 
 # Every export reports the package as its module, in reprs and tracebacks.

@@ -12,6 +12,7 @@ errors also derive from the builtin a caller would catch anyway::
     ├── ServiceNotRegisteredError  (also LookupError)
     ├── MissingValueError          (also LookupError)
     ├── CircularDependencyError    .path
+    ├── ServiceDefinitionError     (also TypeError) a constructor cannot be injected
     ├── SuspendedError             use() while pending; .suspense
     └── MarbleSyntaxError          (also ValueError) .column
 
@@ -34,6 +35,7 @@ __all__ = [
     "MarbleSyntaxError",
     "MissingValueError",
     "NoProviderError",
+    "ServiceDefinitionError",
     "ServiceNotRegisteredError",
     "SubscriberError",
     "SuspendedError",
@@ -110,12 +112,50 @@ class NoProviderError(ImpactRxError, LookupError):
     """``use_service`` was called outside any ``ServiceProvider``."""
 
 
-class ServiceNotRegisteredError(ImpactRxError, LookupError):
+class _ResolutionError(ImpactRxError, LookupError):
+    """A token that no provider in the chain could give.
+
+    Attributes:
+        token: What was asked for: a class, or a ``Value`` naming a value.
+        path: The resolution path, outermost service first, ``token`` last.
+        searched: The names of the providers searched, child to parent.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        token: object = None,
+        path: Sequence[Any] = (),
+        searched: Sequence[str] = (),
+    ) -> None:
+        super().__init__(message)
+        self.token = token
+        self.path: tuple[Any, ...] = tuple(path)
+        self.searched: tuple[str, ...] = tuple(searched)
+
+
+class ServiceNotRegisteredError(_ResolutionError):
     """A service was asked for that no provider in the chain can build."""
 
 
-class MissingValueError(ImpactRxError, LookupError):
+class MissingValueError(_ResolutionError):
     """A named value (``Value("NAME")``) was not provided by any provider."""
+
+
+class ServiceDefinitionError(ImpactRxError, TypeError):
+    """A service's constructor cannot be injected as written.
+
+    For example an annotation names something that cannot be evaluated, or a
+    parameter has neither a type annotation nor a default.
+
+    Attributes:
+        service: The class whose constructor was inspected.
+    """
+
+    def __init__(self, message: str, *, service: object = None) -> None:
+        super().__init__(message)
+        self.service = service
 
 
 class CircularDependencyError(ImpactRxError):

@@ -1,0 +1,518 @@
+"""How a constructor's parameters become tokens, and how a token is found.
+
+Private helpers of :mod:`impact_rx._services`: reading a service's
+constructor (``Value`` names, ``X | None``, dataclasses, postponed
+annotations), the per-thread resolution path that detects cycles, the
+injector subclass that resolves a token from the provider that registered it,
+and the messages that explain a failed lookup.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import threading
+import types
+import typing
+import weakref
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, Final, TypeVar, Union, final
+
+import injector
+
+from ._disposable import Disposable, owning
+from ._errors import (
+    CircularDependencyError,
+    DisposeError,
+    MissingValueError,
+    ServiceDefinitionError,
+    ServiceNotRegisteredError,
+)
+
+if TYPE_CHECKING:
+    from ._services import ServiceProvider
+
+__all__ = ["Value", "is_service", "mark_service"]
+
+T = TypeVar("T")
+
+log = logging.getLogger("impact_rx.services")
+
+# injector's module-wide re-entrant lock: every resolution holds it, which
+# makes creation thread-safe (and serialises it; see _services' docstring).
+lock: Final = injector.lock
+
+_SERVICE_MARK: Final = "__impact_rx_service__"
+_BUILTIN_SCALARS: Final = (str, bytes, int, float, complex, bool, list, dict, set)
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Value:
+    """Names a value to inject: ``Annotated[User | None, Value("USER")]``.
+
+    The provider chain supplies it from ``values={"USER": user}``. A named
+    value is either provided (``None`` included) or missing: its type is not
+    consulted, so ``User | None`` does not make it optional. Give the
+    parameter a default to make it optional.
+
+    Example:
+        >>> Value("USER")
+        Value('USER')
+    """
+
+    name: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise TypeError(
+                f"Value() needs a non-empty string name, got {self.name!r}."
+                ' Write Value("USER") and provide values={"USER": ...}.'
+            )
+
+    def __repr__(self) -> str:
+        return f"Value({self.name!r})"
+
+
+def mark_service(cls: type) -> None:
+    """Mark ``cls`` itself (not its subclasses) as a service."""
+    setattr(cls, _SERVICE_MARK, cls)
+
+
+def is_service(obj: object) -> bool:
+    """Whether ``obj`` is a class decorated with ``@service`` itself."""
+    return isinstance(obj, type) and obj.__dict__.get(_SERVICE_MARK) is obj
+
+
+def describe(token: object) -> str:
+    """A short name for a token in messages: a class name or ``Value('X')``."""
+    if isinstance(token, type):
+        return token.__qualname__
+    return repr(token)
+
+
+# ---------------------------------------------------------------- parameters
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """One injectable parameter of a constructor."""
+
+    name: str
+    token: object
+    has_default: bool
+
+
+_parameters_cache: weakref.WeakKeyDictionary[type, tuple[Parameter, ...]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def parameters_of(cls: type) -> tuple[Parameter, ...]:
+    """The injectable parameters of ``cls.__init__``, read once per class.
+
+    Raises:
+        ServiceDefinitionError: an annotation cannot be evaluated or names
+            something no provider could ever give.
+    """
+    cached = _parameters_cache.get(cls)
+    if cached is not None:
+        return cached
+
+    init = typing.cast(Any, cls).__init__
+    if init is object.__init__:
+        found: tuple[Parameter, ...] = ()
+    else:
+        found = tuple(_read_parameters(cls, init))
+
+    _parameters_cache[cls] = found
+    return found
+
+
+def _read_parameters(cls: type, init: Any) -> Iterator[Parameter]:
+    where = f"{cls.__qualname__}.__init__"
+    try:
+        signature = inspect.signature(init)
+        hints = typing.get_type_hints(
+            init, localns={cls.__name__: cls}, include_extras=True
+        )
+    except Exception as exc:  # NameError, TypeError, SyntaxError from strings
+        raise ServiceDefinitionError(
+            f"Cannot read the type annotations of {where}: {exc}."
+            " Annotations are evaluated in the module's namespace when the service"
+            " is first built (always so under `from __future__ import annotations`):"
+            " define or import every name they use at module level.",
+            service=cls,
+        ) from exc
+
+    for param in list(signature.parameters.values())[1:]:
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue
+        has_default = param.default is not param.empty
+        if param.name not in hints:
+            if has_default:
+                continue
+            raise ServiceDefinitionError(
+                f"Parameter {param.name!r} of {where} has no type annotation,"
+                " so nothing can be injected into it."
+                " Annotate it with a service class, or name a value with"
+                f' Annotated[T, Value("NAME")], or give it a default.',
+                service=cls,
+            )
+        if param.kind is param.POSITIONAL_ONLY:
+            raise ServiceDefinitionError(
+                f"Parameter {param.name!r} of {where} is positional-only."
+                " Injection passes arguments by name: remove the `/`.",
+                service=cls,
+            )
+        token = token_of(hints[param.name], where=where, param=param.name, cls=cls)
+        yield Parameter(param.name, token, has_default)
+
+
+def token_of(hint: Any, *, where: str, param: str, cls: type) -> object:
+    """The token to look up for a parameter annotation.
+
+    ``Annotated[T, Value("N")]`` gives ``Value("N")``; ``X | None`` gives the
+    token of ``X``; any other class gives itself.
+    """
+    if typing.get_origin(hint) is Annotated:
+        for meta in hint.__metadata__:
+            if isinstance(meta, Value):
+                return meta
+        return token_of(hint.__origin__, where=where, param=param, cls=cls)
+
+    if typing.get_origin(hint) in (Union, types.UnionType):
+        members = [m for m in typing.get_args(hint) if m is not type(None)]
+        if len(members) == 1:
+            return token_of(members[0], where=where, param=param, cls=cls)
+        raise ServiceDefinitionError(
+            f"Parameter {param!r} of {where} is annotated with a union ({hint})."
+            " A provider gives one thing per token: annotate it with one class,"
+            ' or name a value with Annotated[..., Value("NAME")].',
+            service=cls,
+        )
+
+    if isinstance(hint, type) and typing.get_origin(hint) is None:
+        return hint
+
+    raise ServiceDefinitionError(
+        f"Parameter {param!r} of {where} is annotated with {hint!r},"
+        " which is not a class, so no provider can register it."
+        f' Name it as a value with Annotated[{hint!r}, Value("NAME")]'
+        ' and provide values={"NAME": ...}.',
+        service=cls,
+    )
+
+
+# ------------------------------------------------------------ resolution path
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """A service under construction: its class and the injector building it."""
+
+    injector: ProviderInjector
+    token: type
+
+
+class _PathState(threading.local):
+    def __init__(self) -> None:
+        self.frames: list[Frame] = []
+        self.origin: ServiceProvider | None = None
+
+
+_path = _PathState()
+
+
+def depth() -> int:
+    """How many constructors are running on this thread."""
+    return len(_path.frames)
+
+
+@contextmanager
+def request_from(provider: ServiceProvider) -> Iterator[None]:
+    """Remember the provider an outermost ``get`` was called on, for messages."""
+    outermost = _path.origin is None
+    if outermost:
+        _path.origin = provider
+    try:
+        yield
+    finally:
+        if outermost:
+            _path.origin = None
+
+
+def _path_text(tokens: Sequence[object]) -> str:
+    return " -> ".join(describe(t) for t in tokens)
+
+
+# ------------------------------------------------------------------ injector
+
+_MISSING: Final = object()
+
+
+class ProviderScope(injector.Scope):
+    """One instance per registering provider: the injector's cache of services."""
+
+    def configure(self) -> None:
+        self.instances: dict[object, object] = {}
+
+    def get(self, key: type[T], provider: injector.Provider[T]) -> injector.Provider[T]:
+        if key in self.instances:
+            return injector.InstanceProvider(typing.cast(T, self.instances[key]))
+        instance = provider.get(self.injector)
+        self.instances[key] = instance
+        return injector.InstanceProvider(instance)
+
+
+class ProviderInjector(injector.Injector):
+    """The injector of one ``ServiceProvider``.
+
+    A token is looked up from this injector up its parents, and a service is
+    built by the injector that registered it, so its dependencies never come
+    from a child.
+    """
+
+    def __init__(
+        self, provider: ServiceProvider, parent: ProviderInjector | None
+    ) -> None:
+        super().__init__(auto_bind=False, parent=parent)
+        self.provider = provider
+
+    def lineage(self) -> Iterator[ProviderInjector]:
+        """This injector, then its parents."""
+        current: injector.Injector | None = self
+        while isinstance(current, ProviderInjector):
+            yield current
+            current = current.parent
+
+    def get(
+        self,
+        interface: type[T],
+        scope: injector.ScopeDecorator | type[injector.Scope] | None = None,
+    ) -> T:
+        """Resolve ``interface`` from this provider and its ancestors."""
+        with lock:
+            return typing.cast(T, self.resolve(interface))
+
+    def find(self, token: object) -> tuple[injector.Binding, ProviderInjector] | None:
+        """The binding of ``token`` and the injector holding it, if any."""
+        try:
+            binding, binder = self.binder.get_binding(typing.cast(Any, token))
+        except injector.UnsatisfiedRequirement:
+            return None
+        owner = binder.injector
+        if not isinstance(owner, ProviderInjector):  # pragma: no cover - defensive
+            return None
+        return binding, owner
+
+    def resolve(
+        self, token: object, *, injected: bool = False, optional: bool = False
+    ) -> object:
+        """Give ``token``: a value, a cached service, or a newly built one.
+
+        Args:
+            token: A class or a ``Value``.
+            injected: The token is a constructor parameter, so an unregistered
+                ``@service`` class is built for this injection.
+            optional: Return ``_MISSING`` instead of raising when nothing
+                provides the token (the parameter has a default).
+        """
+        self.provider._check_usable()
+        indent = "  " * depth()
+
+        found = self.find(token)
+        if found is None:
+            if injected and is_service(token):
+                log.debug(
+                    "%s%s: new instance for this injection, owned by %s",
+                    indent,
+                    describe(token),
+                    self.provider.name,
+                )
+                return self.create_object(typing.cast(type, token))
+            if optional:
+                log.debug("%s%s: not provided, default used", indent, describe(token))
+                return _MISSING
+            raise self.not_found(token)
+
+        binding, owner = found
+        if not isinstance(binding.provider, injector.ClassProvider):
+            log.debug(
+                "%s%s: value from %s", indent, describe(token), owner.provider.name
+            )
+            return binding.provider.get(owner)
+
+        scope_binding, _ = owner.binder.get_binding(binding.scope)
+        scope = scope_binding.provider.get(owner)
+        if log.isEnabledFor(logging.DEBUG):
+            cached = token in typing.cast(ProviderScope, scope).instances
+            log.debug(
+                "%s%s: %s %s",
+                indent,
+                describe(token),
+                "shared from" if cached else "building in",
+                owner.provider.name,
+            )
+        return scope.get(typing.cast(type, token), binding.provider).get(owner)
+
+    def create_object(self, cls: type[T], additional_kwargs: Any = None) -> T:
+        """Build ``cls`` with this injector, owning what its ``__init__`` makes.
+
+        The instance is the current owner while its constructor runs. If the
+        constructor raises, the exception passes through unchanged after the
+        half-built instance is disposed.
+        """
+        frames = _path.frames
+        for index, frame in enumerate(frames):
+            if frame.injector is self and frame.token is cls:
+                raise self.cycle([f.token for f in frames[index:]] + [cls])
+
+        params = parameters_of(cls)
+        frames.append(Frame(self, cls))
+        try:
+            kwargs = self._arguments(params)
+            instance = cls.__new__(cls)
+            companion = None if isinstance(instance, Disposable) else Disposable()
+            try:
+                with owning(companion or typing.cast(Disposable, instance)):
+                    cls.__init__(instance, **kwargs)
+            except BaseException:
+                _dispose_half_built(instance, companion)
+                raise
+        finally:
+            frames.pop()
+
+        self.provider._record(instance, companion)
+        log.debug(
+            "%s%s: built in %s", "  " * depth(), cls.__qualname__, self.provider.name
+        )
+        return instance
+
+    def _arguments(self, params: tuple[Parameter, ...]) -> dict[str, object]:
+        kwargs: dict[str, object] = {}
+        for param in params:
+            value = self.resolve(param.token, injected=True, optional=param.has_default)
+            if value is not _MISSING:
+                kwargs[param.name] = value
+        return kwargs
+
+    # ---------------------------------------------------------------- errors
+
+    def searched(self) -> list[str]:
+        """The names of the providers a lookup from here searches, in order."""
+        return [i.provider.name for i in self.lineage()]
+
+    def not_found(self, token: object) -> LookupError:
+        """The error for a token that no provider from here upwards gives."""
+        tokens = [f.token for f in _path.frames] + [token]
+        searched = self.searched()
+        needed_by = f", needed by {describe(tokens[-2])}" if len(tokens) > 1 else ""
+        message = (
+            f"No provider gives {describe(token)}{needed_by}."
+            f" Resolution path: {_path_text(tokens)}."
+            f" Searched, child to parent: {', '.join(searched)}."
+            f"{self._scoping_hint(tokens)}"
+            f" {_how_to_provide(token, self.provider.name)}"
+        )
+        kind = (
+            MissingValueError if isinstance(token, Value) else ServiceNotRegisteredError
+        )
+        return kind(message, token=token, path=tokens, searched=searched)
+
+    def _scoping_hint(self, tokens: list[object]) -> str:
+        origin = _path.origin
+        if origin is None or len(tokens) < 2:
+            return ""
+        ancestor = origin.parent
+        while ancestor is not None and ancestor is not self.provider:
+            ancestor = ancestor.parent
+        if ancestor is None:
+            return ""
+        dependent = describe(tokens[-2])
+        return (
+            f" {dependent} is built by {self.provider.name}, so its dependencies"
+            f" come from {self.provider.name} and its parents, never from a child"
+            f" such as {origin.name}; register {dependent} on {origin.name} as well"
+            " to build one there."
+        )
+
+    def cycle(self, tokens: Sequence[object]) -> CircularDependencyError:
+        """The error for a service that needs itself, directly or not."""
+        return CircularDependencyError(
+            f"Circular dependency on {self.provider.name}: {_path_text(tokens)}."
+            " Each of these services needs the next one to be built first."
+            " Break the cycle: let one of them take what it needs later, in a"
+            " method, or split the shared part into its own service.",
+            tokens,
+        )
+
+
+def _how_to_provide(token: object, provider: str) -> str:
+    if isinstance(token, Value):
+        return (
+            f"Provide it with values={{{token.name!r}: ...}} on {provider}"
+            " or one of its parents (None is a value too)."
+        )
+    name = describe(token)
+    if token in _BUILTIN_SCALARS:
+        return (
+            f"A {name} is never made up: name the parameter as a value,"
+            f' Annotated[{name}, Value("NAME")], and provide values={{"NAME": ...}}.'
+        )
+    if is_service(token):
+        return (
+            f"Register it with services=[{name}] on one of these providers"
+            " (an unregistered @service is built only when injected into another"
+            " service's constructor)."
+        )
+    return (
+        f"Register it with services=[{name}], or give an instance with"
+        f" values={{{name}: instance}}, on one of these providers."
+    )
+
+
+def _dispose_half_built(instance: object, companion: Disposable | None) -> None:
+    try:
+        dispose_instance(instance, companion)
+    except Exception:
+        # The constructor's own exception is what the caller must see.
+        log.warning(
+            "Disposing a half-built %s after its constructor raised also failed",
+            type(instance).__qualname__,
+            exc_info=True,
+        )
+
+
+def dispose_instance(instance: object, companion: Disposable | None) -> None:
+    """Dispose a built service; a non-``Disposable`` one through its companion.
+
+    A service that is not a ``Disposable`` still owns what its constructor
+    made, through a hidden companion; its own ``dispose()`` method, if it has
+    one, runs first.
+    """
+    if companion is None:
+        typing.cast(Disposable, instance).dispose()
+        return
+
+    errors: list[Exception] = []
+    dispose = getattr(instance, "dispose", None)
+    if callable(dispose):
+        try:
+            dispose()
+        except Exception as exc:
+            errors.append(exc)
+    try:
+        companion.dispose()
+    except Exception as exc:
+        errors.append(exc)
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise DisposeError(instance, errors)
+
+
+# The package root rewrites Value.__module__; keep its example running.
+__test__ = {"Value": Value}
