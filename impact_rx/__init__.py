@@ -20,8 +20,10 @@ from ._errors import (
     SubscriberError,
     SuspendedError,
 )
+from ._graph import batch
 from ._query import Mutation, Query, mutation, query
 from ._services import ServiceProvider, Value, service, use_service
+from ._signal import Signal, signal, signal_of
 from ._suspense import Fulfilled, Pending, Rejected, Suspense
 
 __all__ = [
@@ -42,13 +44,17 @@ __all__ = [
     "ServiceDefinitionError",
     "ServiceNotRegisteredError",
     "ServiceProvider",
+    "Signal",
     "SubscriberError",
     "SuspendedError",
     "Suspense",
     "Value",
+    "batch",
     "mutation",
     "query",
     "service",
+    "signal",
+    "signal_of",
     "use_service",
 ]
 

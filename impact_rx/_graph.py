@@ -1,0 +1,452 @@
+"""The reactive graph: dependency tracking, batching and glitch-free propagation.
+
+Every signal, computed, effect, ``observe`` scope and emitter shares one
+*delivery queue*. The thread that finds the queue idle becomes its *owner* for
+as long as it delivers; everything that happens meanwhile waits its turn in
+the queue instead of nesting:
+
+- A write applies the new value at once (so reads see it), marks what depends
+  on it stale, and queues the delivery. The owner delivers queued items in the
+  order they were written, so every subscriber sees every signal's values in
+  the same order, and the last value a subscriber saw is ``.value``.
+- A write from a subscriber (re-entrant) is queued behind the delivery that
+  is running, never delivered from inside it.
+- A write from another thread while a delivery runs is queued whole and
+  applied by the owner, in order; the writer never waits, so a subscriber
+  that waits for another thread that writes cannot deadlock.
+- *Watchers* — computeds with subscribers, effects and ``observe`` scopes —
+  run once the queue is empty. They pull fresh values on demand, so a watcher
+  never sees a mix of old and new inputs, runs at most once per settled
+  change, and a recomputed value equal to the old one stops propagation.
+
+Marking and refreshing use explicit stacks, so chains thousands of nodes deep
+need no deep recursion.
+
+>>> from impact_rx import Signal, batch
+>>> a = Signal(1, name="a")
+>>> seen = []
+>>> sub = a.subscribe(seen.append)
+>>> with batch():
+...     a.value = 2
+...     a.value = 3
+>>> seen
+[1, 3]
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from typing import Any, Final, Protocol, TypeVar
+
+from ._errors import CycleError, SubscriberError
+
+__all__ = [
+    "CLEAN",
+    "STALE",
+    "batch",
+    "untracked",
+]
+
+T = TypeVar("T")
+
+CLEAN: Final = 0
+STALE: Final = 1
+
+# How many computeds may refresh one inside another before the outermost
+# refresh takes over with an explicit stack (see ``pull``).
+_MAX_DEPTH: Final = 48
+# How many times one watcher may run while one delivery settles before the
+# graph is declared cyclic.
+MAX_RUNS: Final = 100
+
+
+class Source(Protocol):
+    """What a node that others read from provides (signals and computeds)."""
+
+    _state: int
+    _version: int
+    _targets: list[Any] | None
+
+
+class _Deferred(BaseException):
+    """Raised when refreshes nest too deep; the outermost pull catches it.
+
+    A ``BaseException`` so that user code catching ``Exception`` inside a
+    computed cannot swallow it.
+    """
+
+    def __init__(self, node: Any) -> None:
+        self.node = node
+
+
+class _Local(threading.local):
+    tracker: Any = None
+    depth: int = 0
+
+
+class _State:
+    """The queue and its owner; mutated by the owner, or under ``lock``."""
+
+    __slots__ = ("batch_depth", "batched", "epoch", "owner", "queue", "waiting")
+
+    def __init__(self) -> None:
+        self.owner: int | None = None
+        self.queue: deque[tuple[Callable[[Any], None], Any]] = deque()
+        self.batch_depth = 0
+        self.batched: dict[Any, None] = {}
+        self.epoch = 0
+        self.waiting = 0
+
+
+lock = threading.Lock()
+_ready = threading.Condition(lock)
+state = _State()
+local = _Local()
+get_ident = threading.get_ident
+watchers: list[Any] = []
+
+
+def changed(old: object, new: object) -> bool:
+    """The default equality rule: identity, then ``==`` if it is a plain truth."""
+    if old is new:
+        return False
+    try:
+        result = old == new
+    except Exception:
+        return True
+    if result is True:
+        return False
+    if result is False:
+        return True
+    kind = type(result)
+    if kind.__module__ == "numpy" and kind.__name__ in ("bool_", "bool"):
+        return not result
+    return True
+
+
+# -- ownership of the queue ----------------------------------------------------
+
+
+def acquire(*, wait: bool) -> int:
+    """Become the owner of the queue.
+
+    Returns:
+        1 when this call took ownership (the caller must ``release``), 0 when
+        this thread already owned it, -1 when another thread owns it and
+        ``wait`` is false.
+    """
+    me = get_ident()
+    with lock:
+        owner = state.owner
+        if owner == me:
+            return 0
+        if owner is not None and not wait:
+            return -1
+        while state.owner is not None:
+            state.waiting += 1
+            try:
+                _ready.wait()
+            finally:
+                state.waiting -= 1
+        state.owner = me
+        return 1
+
+
+def release(errors: list[BaseException] | None = None) -> None:
+    """Deliver what is queued, run watchers, then give up ownership.
+
+    Raises:
+        SubscriberError: subscribers, listeners or effects raised while this
+            thread delivered; every other one was still notified.
+    """
+    errors = drain(errors)
+    if errors:
+        raise combine(errors)
+
+
+def drain(errors: list[BaseException] | None) -> list[BaseException] | None:
+    """Work off the queue and the watchers, then release ownership."""
+    s = state
+    q = s.queue
+    try:
+        while True:
+            lock.acquire()
+            if q:
+                job, arg = q.popleft()
+                lock.release()
+                try:
+                    job(arg)
+                except Exception as exc:
+                    errors = _add(errors, exc)
+            elif watchers and not s.batch_depth:
+                lock.release()
+                errors = _run_watchers(errors)
+            else:
+                s.owner = None
+                if s.waiting:
+                    _ready.notify_all()
+                lock.release()
+                return errors
+    except BaseException:
+        abandon()
+        raise
+
+
+def abandon() -> None:
+    """Give up ownership without draining, when a delivery is unwinding."""
+    with lock:
+        if state.owner == get_ident():
+            state.owner = None
+            wake()
+
+
+def wake() -> None:
+    """Wake threads waiting for ownership; call with ``lock`` held."""
+    if state.waiting:
+        _ready.notify_all()
+
+
+def enqueue(job: Callable[[Any], None], arg: Any) -> None:
+    """Queue ``job(arg)`` for the owner; become the owner if there is none."""
+    lock.acquire()
+    state.queue.append((job, arg))
+    if state.owner is not None:
+        lock.release()
+        return
+    state.owner = get_ident()
+    lock.release()
+    release()
+
+
+def _add(errors: list[BaseException] | None, exc: Exception) -> list[BaseException]:
+    if errors is None:
+        errors = []
+    errors.append(exc)
+    return errors
+
+
+def combine(errors: list[BaseException]) -> BaseException:
+    """One error for everything that failed while one thread delivered."""
+    if len(errors) == 1:
+        return errors[0]
+    source: object = None
+    originals: list[BaseException] = []
+    for exc in errors:
+        if isinstance(exc, SubscriberError):
+            if source is None:
+                source = exc.signal
+            originals.extend(exc.exceptions)
+        else:
+            originals.append(exc)
+    return SubscriberError(source, originals)
+
+
+# -- marking and refreshing ----------------------------------------------------
+
+
+def mark(source: Any) -> None:
+    """Mark everything downstream of ``source`` stale and queue its watchers.
+
+    Only the owner of the queue calls this.
+    """
+    stack = [source]
+    pop = stack.pop
+    push = stack.append
+    queue_watcher = watchers.append
+    while stack:
+        for target in pop()._targets:
+            if target._state == CLEAN:
+                target._state = STALE
+                if target._watch and not target._queued:
+                    target._queued = True
+                    queue_watcher(target)
+                if target._targets:
+                    push(target)
+
+
+def refresh(node: Any) -> None:
+    """Bring a stale computed up to date, its sources first (owner only)."""
+    loc = local
+    if loc.depth >= _MAX_DEPTH:
+        raise _Deferred(node)
+    loc.depth += 1
+    try:
+        for source, version in zip(node._sources, node._versions, strict=True):
+            if source._state:
+                refresh(source)
+            if source._version != version:
+                break
+        else:
+            node._state = CLEAN
+            return
+        node._recompute()
+    finally:
+        loc.depth -= 1
+
+
+def pull(node: Any) -> None:
+    """Refresh ``node``; the outermost call turns deep chains into a loop."""
+    if local.depth:
+        refresh(node)
+        return
+    stack = [node]
+    while stack:
+        top = stack[-1]
+        if not top._state:
+            stack.pop()
+            continue
+        try:
+            refresh(top)
+        except _Deferred as deferred:
+            stack.append(deferred.node)
+        else:
+            stack.pop()
+
+
+def stale(node: Any) -> bool:
+    """Whether any source of a watcher changed since it last ran."""
+    for source, version in zip(node._sources, node._versions, strict=True):
+        if source._state:
+            pull(source)
+        if source._version != version:
+            return True
+    node._state = CLEAN
+    return False
+
+
+def collect(node: Any, reads: list[Any]) -> None:
+    """Make ``reads`` the sources of ``node``, linking and unlinking targets."""
+    old = node._sources
+    if reads != old:
+        if len(reads) > 1:
+            reads = list(dict.fromkeys(reads))
+        if reads != old:
+            for source in old:
+                if source not in reads and source._targets is not None:
+                    with suppress(ValueError):
+                        source._targets.remove(node)
+            for source in reads:
+                if source not in old:
+                    targets = source._targets
+                    if targets is None:
+                        source._targets = [node]
+                    else:
+                        targets.append(node)
+            node._sources = reads
+    node._versions = [source._version for source in node._sources]
+    node._state = CLEAN
+
+
+def unlink(node: Any) -> None:
+    """Remove ``node`` from the targets of all its sources."""
+    for source in node._sources:
+        targets = source._targets
+        if targets is not None:
+            with suppress(ValueError):
+                targets.remove(node)
+    node._sources = []
+    node._versions = []
+
+
+def _run_watchers(errors: list[BaseException] | None) -> list[BaseException] | None:
+    state.epoch += 1
+    while watchers and not state.batch_depth:
+        pending = watchers[:]
+        watchers.clear()
+        for watcher in pending:
+            watcher._queued = False
+            try:
+                watcher._notify()
+            except Exception as exc:
+                errors = _add(errors, exc)
+    return errors
+
+
+# -- scopes ----------------------------------------------------------------------
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Group writes: subscribers are notified once, after the outermost block.
+
+    Reads inside the block see the new values at once; subscribers, effects
+    and computeds' subscribers see only the final values, once, when the
+    outermost ``batch()`` exits. Nestable. A batch on one thread makes writes
+    from other threads wait in the queue until it ends.
+
+    Example:
+        >>> from impact_rx import Signal, batch
+        >>> count = Signal(0)
+        >>> seen = []
+        >>> sub = count.subscribe(seen.append)
+        >>> with batch():
+        ...     count.value = 1
+        ...     count.value = 2
+        ...     with batch():
+        ...         count.value = 3
+        >>> seen
+        [0, 3]
+
+    Raises:
+        SubscriberError: subscribers raised while the batch was delivered.
+    """
+    took = acquire(wait=True)
+    state.batch_depth += 1
+    try:
+        yield
+    finally:
+        state.batch_depth -= 1
+        if not state.batch_depth:
+            _flush_batch()
+        if took:
+            release()
+
+
+def _flush_batch() -> None:
+    batched = state.batched
+    if not batched:
+        return
+    signals = list(batched)
+    batched.clear()
+    q = state.queue
+    with lock:
+        for signal in signals:
+            q.append((signal._deliver_latest, None))
+
+
+def untracked(fn: Callable[[], T]) -> T:
+    """Call ``fn`` without recording what it reads as a dependency.
+
+    Example:
+        >>> from impact_rx import Signal
+        >>> from impact_rx._graph import untracked
+        >>> a = Signal(1)
+        >>> untracked(lambda: a.value)
+        1
+    """
+    loc = local
+    previous = loc.tracker
+    loc.tracker = None
+    try:
+        return fn()
+    finally:
+        loc.tracker = previous
+
+
+def check_runs(node: Any) -> None:
+    """Count one run of a watcher; raise ``CycleError`` past ``MAX_RUNS``."""
+    epoch = state.epoch
+    if node._epoch != epoch:
+        node._epoch = epoch
+        node._runs = 1
+        return
+    node._runs += 1
+    if node._runs > MAX_RUNS:
+        raise CycleError(
+            f"{node!r} ran {MAX_RUNS} times while one change settled:"
+            " it keeps changing something it depends on."
+            " Break the cycle, or write the value outside the effect."
+        )

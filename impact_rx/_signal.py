@@ -1,0 +1,616 @@
+"""Signal: a ``BehaviorSubject`` whose writes are ordered, isolated and tracked.
+
+A :class:`Signal` *is* a ``reactivex.subject.BehaviorSubject``: ``subscribe``,
+``pipe`` and every operator work on it, and a new subscriber first receives
+the current value. What it adds:
+
+- ``.value`` is a property. Reading it inside a computed, effect or
+  ``observe`` scope records a dependency; assigning it is ``set``.
+- A write that does not change the value (identity, or ``==`` giving a plain
+  ``True``; or the ``equals`` you pass) notifies nobody.
+- Writes are delivered through the one queue of :mod:`impact_rx._graph`: a
+  subscriber that writes while being notified has its write queued, so every
+  subscriber sees 1 before 2 and ends on ``.value``.
+- A raising subscriber does not stop the others. After everyone was
+  notified, the failures are raised together as ``SubscriberError`` to the
+  call that delivered them; a subscriber that raises on its initial value is
+  not kept.
+
+>>> from impact_rx import Signal
+>>> count = Signal(0, name="count")
+>>> def double_odd(value):
+...     if value % 2:
+...         count.value = value * 2  # re-entrant: queued, not nested
+>>> seen = []
+>>> a = count.subscribe(double_odd)
+>>> b = count.subscribe(seen.append)
+>>> count.value = 3
+>>> seen, count.value
+([0, 3, 6], 6)
+>>> count.value = 6  # unchanged: nobody is notified
+>>> seen
+[0, 3, 6]
+>>> count
+<Signal count=6 (2 subscribers)>
+
+Debug hooks (set by :mod:`impact_rx.debug`; ``None``, and free, when off):
+
+- ``write_hook(signal, old, new)`` is called for every accepted write of a
+  ``Signal`` (not for new values of computeds), synchronously in the writer's
+  thread inside ``set``/``on_next``, before anything is delivered, so a
+  tracer can walk the stack to the writer's file and line.
+- ``subscribe_hook(source, observer)`` is called in the subscribing thread
+  when a subscription to a signal or computed is made, and with ``source``
+  ``None`` when an effect or ``observe`` scope is created (``observer`` is
+  then the effect or the scope).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, overload
+
+from reactivex import abc
+from reactivex.disposable import Disposable as RxDisposable
+from reactivex.subject import BehaviorSubject
+
+from . import _graph
+from ._disposable import Disposable, adopt, owning
+from ._errors import SubscriberError
+from ._graph import changed, get_ident, local, lock, mark, release, state, watchers
+
+if TYPE_CHECKING:
+    from ._computed import Computed  # type: ignore[import-not-found,unused-ignore]
+
+__all__ = [
+    "Signal",
+    "SignalStatistics",
+    "signal",
+    "signal_of",
+    "subscribe_hook",
+    "write_hook",
+]
+
+T = TypeVar("T")
+
+write_hook: Callable[[Signal[Any], Any, Any], None] | None = None
+subscribe_hook: Callable[[object, object], None] | None = None
+
+_REPR_LIMIT = 40
+
+
+@dataclass(frozen=True, slots=True)
+class SignalStatistics:
+    """A snapshot of one signal's or computed's counters.
+
+    Attributes:
+        name: The name given at creation, or ``None``.
+        subscribers: Rx subscribers right now.
+        writes: Accepted (changed) writes, or changed values of a computed.
+        recomputes: How often a computed's function ran (0 for a signal).
+    """
+
+    name: str | None
+    subscribers: int
+    writes: int
+    recomputes: int
+
+
+class Signal(BehaviorSubject[T]):
+    """A value that changes over time; a ``BehaviorSubject`` with rules.
+
+    Args:
+        initial: The first value.
+        equals: ``equals(old, new)`` deciding that a write changes nothing;
+            by default identity, then ``==`` when it gives a plain truth
+            value.
+        name: A label for reprs, errors and tracing.
+
+    Example:
+        >>> s = Signal(1, name="s")
+        >>> s.update(lambda v: v + 1)
+        >>> s.value, s.peek()
+        (2, 2)
+    """
+
+    __slots__ = (
+        "_delivered",
+        "_equals",
+        "_lock",
+        "_name",
+        "_observers",
+        "_remover",
+        "_targets",
+        "_value",
+        "_version",
+        "exception",
+        "is_disposed",
+        "is_stopped",
+    )
+
+    # A signal is never stale: the graph reads this as "nothing to refresh".
+    _state = _graph.CLEAN
+
+    def __init__(
+        self,
+        initial: T,
+        *,
+        equals: Callable[[T, T], bool] | None = None,
+        name: str | None = None,
+    ) -> None:
+        # Subject.__init__ is skipped on purpose: it would allocate a lock and
+        # an observer list per signal and assign the plain ``value`` attribute.
+        self._value = initial
+        self._delivered = initial
+        self._observers: tuple[abc.ObserverBase[T], ...] = ()
+        self._equals = equals
+        self._name = name
+        self._targets: list[Any] | None = None
+        self._version = 0
+        self._lock: threading.RLock | None = None
+        self.exception: Exception | None = None
+        self.is_disposed = False
+        self.is_stopped = False
+        self._remover = adopt(self.on_completed)
+
+    # -- reading -------------------------------------------------------------
+
+    @property
+    def value(self) -> T:
+        """The current value; reading it in a tracking scope records it."""
+        tracker = local.tracker
+        if tracker is not None:
+            tracker._reads.append(self)
+        return self._value
+
+    @value.setter
+    def value(self, value: T) -> None:
+        self.on_next(value)
+
+    def peek(self) -> T:
+        """The current value, without recording a dependency."""
+        return self._value
+
+    @property
+    def name(self) -> str | None:
+        """The label given at creation, if any."""
+        return self._name
+
+    @property
+    def observers(self) -> list[abc.ObserverBase[T]]:  # type: ignore[override]
+        """A copy of the current observers (RxPY compatibility)."""
+        return list(self._observers)
+
+    @property
+    def lock(self) -> threading.RLock:
+        """A per-signal lock, made on first use (some Rx operators take it)."""
+        rlock = self._lock
+        if rlock is None:
+            with lock:
+                rlock = self._lock
+                if rlock is None:
+                    rlock = self._lock = threading.RLock()
+        return rlock
+
+    @lock.setter
+    def lock(self, value: threading.RLock) -> None:
+        self._lock = value
+
+    # -- writing -------------------------------------------------------------
+
+    def on_next(self, value: T) -> None:
+        """Set the value and notify subscribers, if it changed.
+
+        A write after the signal completed is ignored, as in Rx.
+
+        Raises:
+            SubscriberError: subscribers raised; all others were notified.
+        """
+        if self.is_stopped:
+            return
+        old = self._value
+        if old is value:
+            return
+        equals = self._equals
+        if equals is None:
+            if not changed(old, value):
+                return
+        elif equals(old, value):
+            return
+
+        me = get_ident()
+        lock.acquire()
+        owner = state.owner
+        if owner is None:
+            state.owner = me
+            direct = not state.queue
+            lock.release()
+            try:
+                self._value = value
+                self._version += 1
+                if self._targets:
+                    mark(self)
+                hook = write_hook
+                if hook is not None:
+                    hook(self, old, value)
+                if direct:
+                    errors = self._notify_now(value)
+                else:
+                    errors = None
+                    state.queue.append((self._deliver, value))
+            except BaseException:
+                _graph.abandon()
+                raise
+            self._finish(errors)
+        elif owner == me:
+            lock.release()
+            self._value = value
+            self._version += 1
+            if self._targets:
+                mark(self)
+            hook = write_hook
+            if hook is not None:
+                hook(self, old, value)
+            if state.batch_depth:
+                state.batched[self] = None
+            else:
+                state.queue.append((self._deliver, value))
+        else:
+            state.queue.append((self._apply, value))
+            lock.release()
+            hook = write_hook
+            if hook is not None:
+                hook(self, old, value)
+
+    set = on_next
+
+    def update(self, fn: Callable[[T], T]) -> None:
+        """Set the value to ``fn(current)``.
+
+        Raises:
+            SubscriberError: subscribers raised; all others were notified.
+        """
+        self.on_next(fn(self._value))
+
+    def _notify_now(self, value: T) -> list[BaseException] | None:
+        """Deliver ``value`` to every observer (owner only); return failures."""
+        self._delivered = value
+        errors: list[BaseException] | None = None
+        observers = iter(self._observers)
+        while True:
+            try:
+                for observer in observers:
+                    observer.on_next(value)
+                break
+            except Exception as exc:
+                if errors is None:
+                    errors = [exc]
+                else:
+                    errors.append(exc)
+        return errors
+
+    def _finish(self, errors: list[BaseException] | None) -> None:
+        """After a direct delivery: release ownership, or drain what queued."""
+        lock.acquire()
+        if not state.queue and not watchers:
+            state.owner = None
+            if state.waiting:
+                _graph.wake()
+            lock.release()
+            if errors:
+                raise SubscriberError(self, errors)
+            return
+        lock.release()
+        release([SubscriberError(self, errors)] if errors else None)
+
+    def _deliver(self, value: T) -> None:
+        """A queued delivery, run by the owner in order."""
+        errors = self._notify_now(value)
+        if errors:
+            raise SubscriberError(self, errors)
+
+    def _deliver_latest(self, _: object) -> None:
+        """Deliver the value a batch ended on, unless it is what was delivered."""
+        value = self._value
+        if self.is_stopped and not self._observers:
+            return
+        equals = self._equals
+        delivered = self._delivered
+        if equals is None:
+            if not changed(delivered, value):
+                return
+        elif equals(delivered, value):
+            return
+        self._deliver(value)
+
+    def _apply(self, value: T) -> None:
+        """A write from another thread, applied by the owner in order."""
+        if self.is_stopped:
+            return
+        old = self._value
+        equals = self._equals
+        if equals is None:
+            if not changed(old, value):
+                return
+        elif equals(old, value):
+            return
+        self._value = value
+        self._version += 1
+        if self._targets:
+            mark(self)
+        self._deliver(value)
+
+    # -- completion ----------------------------------------------------------
+
+    def on_completed(self) -> None:
+        """Complete the signal: observers are told, later writes are ignored."""
+        if self._stop():
+            _graph.enqueue(self._end, None)
+
+    def on_error(self, error: Exception) -> None:
+        """End the signal with ``error``; later writes are ignored."""
+        if self._stop():
+            self.exception = error
+            _graph.enqueue(self._end, error)
+
+    def _stop(self) -> bool:
+        with lock:
+            if self.is_stopped:
+                return False
+            self.is_stopped = True
+        remover = self._remover
+        if remover is not None:
+            self._remover = None
+            remover()
+        return True
+
+    def _end(self, error: Exception | None) -> None:
+        with lock:
+            observers = self._observers
+            self._observers = ()
+        errors: list[BaseException] = []
+        for observer in observers:
+            try:
+                if error is None:
+                    observer.on_completed()
+                else:
+                    observer.on_error(error)
+            except Exception as exc:
+                errors.append(exc)
+        if errors:
+            raise SubscriberError(self, errors)
+
+    def dispose(self) -> None:
+        """Stop the signal and drop every observer without notifying them."""
+        self._stop()
+        with lock:
+            self.is_disposed = True
+            self._observers = ()
+
+    # -- subscribing ---------------------------------------------------------
+
+    def _subscribe_core(
+        self,
+        observer: abc.ObserverBase[T],
+        scheduler: abc.SchedulerBase | None = None,
+    ) -> abc.DisposableBase:
+        hook = subscribe_hook
+        if hook is not None:
+            hook(self, observer)
+        took = _graph.acquire(wait=False)
+        if took < 0:
+            # Another thread is delivering: it attaches the observer in turn,
+            # so the observer is never called from two threads at once.
+            subscription = _Subscription(self, observer)
+            _graph.enqueue(self._attach_queued, subscription)
+            return subscription
+        try:
+            return self._attach(observer)
+        finally:
+            if took:
+                release()
+
+    def _attach(self, observer: abc.ObserverBase[T]) -> abc.DisposableBase:
+        if self.is_stopped and not self._observers:
+            if self.exception is not None:
+                observer.on_error(self.exception)
+            else:
+                observer.on_completed()
+            return RxDisposable()
+        with lock:
+            self._observers = (*self._observers, observer)
+        try:
+            observer.on_next(self._delivered)
+        except BaseException:
+            self._detach(observer)
+            raise
+        return _Subscription(self, observer)
+
+    def _attach_queued(self, subscription: _Subscription[T]) -> None:
+        observer = subscription.observer
+        if observer is not None:
+            try:
+                self._attach(observer)
+            except Exception as exc:
+                subscription.observer = None
+                raise SubscriberError(self, [exc]) from exc
+
+    def _detach(self, observer: abc.ObserverBase[T]) -> None:
+        with lock:
+            observers = self._observers
+            if observer in observers:
+                index = observers.index(observer)
+                self._observers = observers[:index] + observers[index + 1 :]
+
+    # -- introspection -------------------------------------------------------
+
+    def statistics(self) -> SignalStatistics:
+        """A snapshot of this signal's counters."""
+        return SignalStatistics(self._name, len(self._observers), self._version, 0)
+
+    def __repr__(self) -> str:
+        label = self._name or "Signal"
+        count = len(self._observers)
+        plural = "" if count == 1 else "s"
+        return (
+            f"<{type(self).__name__} {label}={short_repr(self._value)}"
+            f" ({count} subscriber{plural})>"
+        )
+
+    def _repr_html_(self) -> str:
+        from .notebook import html_repr  # type: ignore[import-not-found,unused-ignore]
+
+        return html_repr(self)  # type: ignore[no-any-return,unused-ignore]
+
+
+class _Subscription(abc.DisposableBase, Generic[T]):
+    """Removes one observer from a signal; keeps nothing once disposed."""
+
+    __slots__ = ("observer", "source")
+
+    def __init__(self, source: Signal[T], observer: abc.ObserverBase[T]) -> None:
+        self.source: Signal[T] | None = source
+        self.observer: abc.ObserverBase[T] | None = observer
+
+    def dispose(self) -> None:
+        source, observer = self.source, self.observer
+        self.source = self.observer = None
+        if source is not None and observer is not None:
+            source._detach(observer)
+
+
+def short_repr(value: object, limit: int = _REPR_LIMIT) -> str:
+    """``repr(value)`` cut to ``limit`` characters; never raises."""
+    try:
+        text = repr(value)
+    except Exception:
+        text = f"<{type(value).__name__} object>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# -- the class-attribute descriptor ---------------------------------------------
+
+_create_lock = threading.Lock()
+
+
+class signal(Generic[T]):
+    """A signal per instance, declared as a class attribute.
+
+    ``obj.attr`` reads the value (tracked), ``obj.attr = v`` writes it, and
+    :func:`signal_of` gives the :class:`Signal` itself. The signal is created
+    on first use, named ``ClassName.attr``, and completed when the instance
+    (a ``Disposable``) is disposed.
+
+    Args:
+        initial: Every instance's first value.
+        equals: As for :class:`Signal`.
+
+    Example:
+        >>> from impact_rx import Disposable, signal, signal_of
+        >>> class Counter(Disposable):
+        ...     count = signal(0)
+        >>> counter = Counter()
+        >>> counter.count += 1
+        >>> counter.count
+        1
+        >>> signal_of(counter, "count")
+        <Signal Counter.count=1 (0 subscribers)>
+    """
+
+    __slots__ = ("_attr", "_equals", "_initial", "_label")
+
+    def __init__(
+        self, initial: T, *, equals: Callable[[T, T], bool] | None = None
+    ) -> None:
+        self._initial = initial
+        self._equals = equals
+        self._attr = ""
+        self._label = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._attr = name
+        self._label = f"{owner.__name__}.{name}"
+
+    @overload
+    def __get__(self, obj: None, objtype: type | None = None) -> Self: ...
+
+    @overload
+    def __get__(self, obj: object, objtype: type | None = None) -> T: ...
+
+    def __get__(self, obj: object, objtype: type | None = None) -> Self | T:
+        if obj is None:
+            return self
+        return self.of(obj).value
+
+    def __set__(self, obj: object, value: T) -> None:
+        self.of(obj).on_next(value)
+
+    def of(self, obj: object) -> Signal[T]:
+        """The :class:`Signal` behind this attribute on ``obj``."""
+        try:
+            return obj.__dict__[self._attr]  # type: ignore[no-any-return]
+        except KeyError:
+            return self._create(obj)
+        except AttributeError:
+            raise TypeError(
+                f"signal {self._label or '?'} needs instances with a __dict__;"
+                f" {type(obj).__name__} has __slots__ only."
+                " Add '__dict__' to its __slots__."
+            ) from None
+
+    def _create(self, obj: object) -> Signal[T]:
+        with _create_lock:
+            existing: Signal[T] | None = obj.__dict__.get(self._attr)
+            if existing is not None:
+                return existing
+            with owning(None):
+                created = Signal(
+                    self._initial, equals=self._equals, name=self._label or None
+                )
+            obj.__dict__[self._attr] = created
+        if isinstance(obj, Disposable):
+            created._remover = obj.on_dispose(created.on_completed)
+        return created
+
+    def _impact_of(self, obj: object) -> Signal[T]:
+        return self.of(obj)
+
+    def __repr__(self) -> str:
+        return f"<signal {self._label or '?'} initial={short_repr(self._initial)}>"
+
+
+def signal_of(obj: object, attr: str) -> Signal[Any] | Computed[Any]:
+    """The :class:`Signal` (or ``Computed``) behind ``obj.attr``.
+
+    Works for :class:`signal` and ``computed`` class attributes, and for
+    plain attributes that hold a signal or computed.
+
+    Example:
+        >>> from impact_rx import Signal, signal_of
+        >>> class Box:
+        ...     def __init__(self):
+        ...         self.size = Signal(3)
+        >>> signal_of(Box(), "size").value
+        3
+
+    Raises:
+        TypeError: ``obj.attr`` is neither a signal nor a computed.
+        AttributeError: ``obj`` has no attribute ``attr``.
+    """
+    for klass in type(obj).__mro__:
+        descriptor = klass.__dict__.get(attr)
+        if descriptor is not None:
+            of = getattr(descriptor, "_impact_of", None)
+            if of is not None:
+                return of(obj)
+            break
+    value = getattr(obj, attr)
+    if isinstance(value, Signal) or hasattr(value, "_impact_computed"):
+        return value
+    raise TypeError(
+        f"{type(obj).__name__}.{attr} is a {type(value).__name__},"
+        " not a signal or computed."
+        " Declare it with signal(...) or @computed, or store a Signal in it."
+    )

@@ -1,0 +1,367 @@
+"""Signal: a BehaviorSubject whose writes are ordered, isolated and tracked."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+import reactivex
+from reactivex import operators as ops
+from reactivex.subject import BehaviorSubject
+
+from impact_rx import Disposable, Signal, SubscriberError, batch, signal, signal_of
+from impact_rx._disposable import owning
+
+
+def test_a_signal_is_a_behavior_subject_that_replays_its_value() -> None:
+    s = Signal(1)
+    seen: list[int] = []
+
+    s.subscribe(seen.append)
+
+    assert isinstance(s, BehaviorSubject)
+    assert seen == [1]
+
+
+def test_setting_the_value_notifies_only_when_it_changed() -> None:
+    s = Signal(0)
+    seen: list[int] = []
+    s.subscribe(seen.append)
+
+    s.value = 1
+    s.set(1)
+    s.on_next(2)
+    s.update(lambda v: v + 1)
+
+    assert seen == [0, 1, 2, 3]
+    assert s.value == 3
+
+
+def test_a_custom_equals_decides_what_counts_as_a_change() -> None:
+    s = Signal("a", equals=lambda old, new: old.lower() == new.lower())
+    seen: list[str] = []
+    s.subscribe(seen.append)
+
+    s.value = "A"
+    s.value = "b"
+
+    assert seen == ["a", "b"]
+
+
+class _Weird:
+    def __init__(self, result: Any) -> None:
+        self.result = result
+
+    def __eq__(self, other: object) -> Any:
+        if isinstance(self.result, Exception):
+            raise self.result
+        return self.result
+
+
+def test_an_eq_that_raises_or_returns_a_non_bool_counts_as_changed() -> None:
+    raising = Signal[Any](_Weird(ValueError("no")))
+    vague = Signal[Any](_Weird([True]))
+    seen: list[Any] = []
+    raising.subscribe(seen.append)
+    vague.subscribe(seen.append)
+    seen.clear()
+
+    raising.value = _Weird(ValueError("still no"))
+    vague.value = _Weird([True])
+
+    assert len(seen) == 2
+
+
+def test_peek_reads_without_tracking_and_writes_after_completion_are_ignored() -> None:
+    s = Signal(1)
+    done: list[bool] = []
+    s.subscribe(on_completed=lambda: done.append(True))
+
+    s.on_completed()
+    s.value = 2
+
+    assert done == [True]
+    assert s.peek() == 1
+
+
+def test_rx_operators_work_on_a_signal() -> None:
+    s = Signal(1)
+    seen: list[int] = []
+
+    s.pipe(ops.map(lambda v: v * 10), ops.take(2)).subscribe(seen.append)
+    s.value = 2
+    s.value = 3
+
+    assert seen == [10, 20]
+
+
+def test_combine_latest_of_signals_sees_every_write() -> None:
+    a, b = Signal(1), Signal(2)
+    seen: list[tuple[int, int]] = []
+
+    reactivex.combine_latest(a, b).subscribe(seen.append)
+    a.value = 3
+
+    assert seen == [(1, 2), (3, 2)]
+
+
+def test_a_raising_subscriber_does_not_stop_the_others() -> None:
+    # Issue 3, case 1.
+    s = Signal(0, name="counter")
+    first: list[int] = []
+    third: list[int] = []
+    boom = ValueError("subscriber failed")
+
+    def raising(value: int) -> None:
+        if value:
+            raise boom
+
+    s.subscribe(first.append)
+    s.subscribe(raising)
+    s.subscribe(third.append)
+
+    with pytest.raises(SubscriberError, match=r"1 subscriber\(s\) of <Signal counter"):
+        s.value = 1
+
+    assert first == [0, 1]
+    assert third == [0, 1]
+
+
+def test_a_subscriber_error_names_the_signal_and_chains_the_original() -> None:
+    s = Signal(0, name="counter")
+    boom = ValueError("subscriber failed")
+
+    def raising(value: int) -> None:
+        if value:
+            raise boom
+
+    s.subscribe(raising)
+
+    with pytest.raises(SubscriberError, match="ValueError") as info:
+        s.value = 1
+
+    assert info.value.signal is s
+    assert info.value.exceptions == (boom,)
+    assert info.value.__cause__ is boom
+
+
+def test_an_observer_whose_initial_value_raises_is_not_kept() -> None:
+    # Issue 3, case 2.
+    s = Signal(0)
+
+    def raising(value: int) -> None:
+        raise RuntimeError("refuses the initial value")
+
+    for _ in range(1000):
+        with pytest.raises(RuntimeError, match="refuses the initial value"):
+            s.subscribe(raising)
+
+    assert s.statistics().subscribers == 0
+    assert s.observers == []
+
+
+def test_a_re_entrant_write_is_delivered_after_the_current_one() -> None:
+    # Issue 3, case 3.
+    s = Signal(0)
+    seen_by_b: list[int] = []
+
+    def a(value: int) -> None:
+        if value == 1:
+            s.value = 2
+
+    s.subscribe(a)
+    s.subscribe(seen_by_b.append)
+    s.value = 1
+
+    assert seen_by_b == [0, 1, 2]
+    assert seen_by_b[-1] == s.value
+
+
+def test_every_subscriber_sees_re_entrant_writes_in_the_same_order() -> None:
+    s = Signal(0)
+    logs: list[list[int]] = [[], [], []]
+
+    def writer(value: int) -> None:
+        if 0 < value < 5:
+            s.value = value + 1
+
+    s.subscribe(logs[0].append)
+    s.subscribe(writer)
+    s.subscribe(logs[1].append)
+    s.subscribe(logs[2].append)
+    s.value = 1
+
+    assert logs[0] == logs[1] == logs[2] == [0, 1, 2, 3, 4, 5]
+
+
+def test_writes_from_many_threads_never_enter_a_subscriber_concurrently() -> None:
+    # Issue 3, case 4.
+    s = Signal(-1)
+    inside = 0
+    overlaps = 0
+    last: list[int] = []
+
+    def record(value: int) -> None:
+        nonlocal inside, overlaps
+        inside += 1
+        if inside > 1:
+            overlaps += 1
+        last.append(value)
+        inside -= 1
+
+    s.subscribe(record)
+    start = threading.Barrier(8)
+
+    def writer(index: int) -> None:
+        start.wait()
+        for n in range(10_000):
+            s.value = index * 10_000 + n
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert overlaps == 0
+    assert last[-1] == s.value
+
+
+def test_a_subscriber_may_write_another_signal_and_read_it_back() -> None:
+    a, b = Signal(0), Signal(0)
+    seen: list[tuple[int, int]] = []
+
+    def copy(value: int) -> None:
+        b.value = value * 2
+        seen.append((value, b.value))
+
+    a.subscribe(copy)
+    a.value = 3
+
+    assert seen == [(0, 0), (3, 6)]
+
+
+def test_three_writes_in_a_batch_notify_once_with_the_final_value() -> None:
+    # Issue 3, case 6.
+    s = Signal(0)
+    seen: list[int] = []
+    s.subscribe(seen.append)
+
+    with batch():
+        s.value = 1
+        s.value = 2
+        with batch():
+            s.value = 3
+        assert seen == [0]
+
+    assert seen == [0, 3]
+
+
+def test_a_batch_that_ends_where_it_started_notifies_nobody() -> None:
+    s = Signal(0)
+    seen: list[int] = []
+    s.subscribe(seen.append)
+
+    with batch():
+        s.value = 1
+        s.value = 0
+
+    assert seen == [0]
+
+
+def test_the_repr_is_short() -> None:
+    s = Signal("x" * 500, name="big")
+    s.subscribe(lambda v: None)
+
+    text = repr(s)
+
+    assert text.startswith("<Signal big='xxx")
+    assert text.endswith("... (1 subscriber)>")
+    assert len(text) < 80
+
+
+def test_a_signal_created_in_a_constructor_completes_with_its_owner() -> None:
+    owner = Disposable()
+    with owning(owner):
+        s = Signal(0)
+    done: list[bool] = []
+    s.subscribe(on_completed=lambda: done.append(True))
+
+    owner.dispose()
+
+    assert done == [True]
+    assert s.is_stopped
+
+
+class Counter(Disposable):
+    count = signal(0)
+    label = signal("a", equals=lambda old, new: old.lower() == new.lower())
+
+
+def test_the_signal_descriptor_reads_and_writes_a_per_instance_signal() -> None:
+    one, two = Counter(), Counter()
+
+    one.count = 5
+    two.count += 1
+
+    assert (one.count, two.count) == (5, 1)
+    assert isinstance(Counter.count, signal)
+    assert signal_of(one, "count") is signal_of(one, "count")
+    assert signal_of(one, "count") is not signal_of(two, "count")
+    assert signal_of(one, "count").name == "Counter.count"
+
+
+def test_the_descriptor_passes_equals_to_each_signal() -> None:
+    counter = Counter()
+    seen: list[str] = []
+    signal_of(counter, "label").subscribe(seen.append)
+
+    counter.label = "A"
+
+    assert seen == ["a"]
+
+
+def test_disposing_the_instance_completes_its_signals() -> None:
+    counter = Counter()
+    done: list[bool] = []
+    signal_of(counter, "count").subscribe(on_completed=lambda: done.append(True))
+
+    counter.dispose()
+    counter.count = 7
+
+    assert done == [True]
+    assert counter.count == 0
+
+
+def test_a_descriptor_signal_is_not_adopted_by_an_unrelated_owner() -> None:
+    other = Disposable()
+    counter = Counter()
+    with owning(other):
+        s = signal_of(counter, "count")
+
+    other.dispose()
+
+    assert not s.is_stopped
+
+
+def test_signal_of_a_plain_attribute_holding_a_signal_returns_it() -> None:
+    class Box:
+        def __init__(self) -> None:
+            self.size = Signal(3)
+            self.other = 3
+
+    box = Box()
+
+    assert signal_of(box, "size") is box.size
+    with pytest.raises(TypeError, match=r"Box.other is a int, not a signal"):
+        signal_of(box, "other")
+
+
+def test_a_subscription_keeps_nothing_once_disposed() -> None:
+    s = Signal(0)
+    subscription = s.subscribe(lambda v: None)
+
+    subscription.dispose()
+
+    assert s.observers == []
