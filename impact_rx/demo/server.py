@@ -76,6 +76,7 @@ SESSION_PATH: Final = "/api/session"
 REFRESH_PATH: Final = "/api/session/refresh"
 
 _MAX_BODY = 64 * 1024
+_CLOSE_GRACE = 5.0  # seconds close() waits for requests in flight
 _SALT_BYTES = 16
 _TOKEN_BYTES = 32
 _SCHEMA = """
@@ -182,6 +183,9 @@ class AuthServer:
         self._faults: list[_Fault] = []
         self._stalls = 0
         self._released = threading.Event()
+        self._idle = threading.Condition()
+        self._inflight = 0
+        self._closed = False
         self._records: list[RequestRecord] = []
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -192,6 +196,11 @@ class AuthServer:
         """Bind 127.0.0.1 on a free port and serve in a daemon thread."""
         if self._httpd is not None:
             raise RuntimeError(f"{self!r} is already started; use it as it is.")
+        if self._closed:
+            raise RuntimeError(
+                "AuthServer cannot start again after close(): its database is gone."
+                " Create a new AuthServer."
+            )
 
         httpd = _QuietServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd = httpd
@@ -206,8 +215,14 @@ class AuthServer:
         return self
 
     def close(self) -> None:
-        """Stop serving, release stalled requests and close the database."""
+        """Stop serving, let requests in flight finish, close the database.
+
+        Stalled requests are released; a request that arrives afterwards on a
+        kept-alive connection is answered 503.
+        """
         httpd, self._httpd = self._httpd, None
+        with self._idle:
+            self._closed = True
         self._released.set()
         if httpd is not None:
             httpd.shutdown()
@@ -215,6 +230,9 @@ class AuthServer:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+
+        with self._idle:
+            self._idle.wait_for(lambda: self._inflight == 0, timeout=_CLOSE_GRACE)
         with self._lock:
             self._db.close()
 
@@ -427,6 +445,19 @@ class AuthServer:
 
     # -- called by the handler ---------------------------------------------
 
+    def _enter(self) -> bool:
+        """Count a request in; ``False`` once the server is closing."""
+        with self._idle:
+            if self._closed:
+                return False
+            self._inflight += 1
+            return True
+
+    def _leave(self) -> None:
+        with self._idle:
+            self._inflight -= 1
+            self._idle.notify_all()
+
     def _take_fault(self) -> tuple[_Fault | None, bool]:
         with self._lock:
             fault = self._faults.pop(0) if self._faults else None
@@ -442,6 +473,9 @@ class AuthServer:
 
 
 _STATUSES = {int(s) for s in HTTPStatus}
+_CLOSING = json.dumps(
+    {"error": "shutting_down", "reason": "The server is shutting down."}
+).encode()
 
 
 def _digest(token: str) -> bytes:
@@ -509,8 +543,18 @@ class _Handler(BaseHTTPRequestHandler):
         """Silenced: the request line may be untrusted; ``_record`` logs instead."""
 
     def _dispatch(self) -> None:
-        path = self.path.split("?", 1)[0]
         self._body = None  # one handler serves every request of a connection
+        if not self.auth._enter():
+            self.close_connection = True
+            self._send(503, _CLOSING)
+            return
+        try:
+            self._serve()
+        finally:
+            self.auth._leave()
+
+    def _serve(self) -> None:
+        path = self.path.split("?", 1)[0]
         fault, stall = self.auth._take_fault()
         if stall:
             self.auth._released.wait()
