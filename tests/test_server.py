@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -345,3 +346,30 @@ def test_the_url_is_only_known_once_started() -> None:
     with server:
         assert server.url.startswith("http://127.0.0.1:")
         assert repr(server) == f"<AuthServer {server.url}>"
+
+
+def test_close_releases_a_stalled_request_and_answers_it() -> None:
+    answers: list[int] = []
+    server = AuthServer(scrypt_n=2**8).start()
+    arrived = server.stall_next()
+    client = threading.Thread(
+        target=lambda: answers.append(
+            httpx.get(f"{server.url}/api/session", timeout=5).status_code
+        )
+    )
+    client.start()
+    assert arrived.wait(timeout=5)
+
+    server.close()
+    client.join()
+
+    assert answers == [401]
+
+
+def test_a_closed_server_cannot_start_again() -> None:
+    server = AuthServer(scrypt_n=2**8)
+    with server:
+        pass
+
+    with pytest.raises(RuntimeError, match="cannot start again after close"):
+        server.start()

@@ -181,7 +181,7 @@ class AuthServer:
         self._dummy_salt = secrets.token_bytes(_SALT_BYTES)
         self._dummy_hash = self._hash("", self._dummy_salt)
         self._faults: list[_Fault] = []
-        self._stalls = 0
+        self._stalls: list[threading.Event] = []
         self._released = threading.Event()
         self._idle = threading.Condition()
         self._inflight = 0
@@ -311,11 +311,17 @@ class AuthServer:
         with self._lock:
             self._faults.append(_Fault(status, raw))
 
-    def stall_next(self) -> None:
-        """Hold the next request unanswered until ``release()`` or ``close()``."""
+    def stall_next(self) -> threading.Event:
+        """Hold the next request unanswered until ``release()`` or ``close()``.
+
+        Returns:
+            An event set once that request has arrived and is held.
+        """
+        arrived = threading.Event()
         with self._lock:
-            self._stalls += 1
+            self._stalls.append(arrived)
             self._released.clear()
+        return arrived
 
     def release(self) -> None:
         """Let every stalled request continue."""
@@ -458,12 +464,10 @@ class AuthServer:
             self._inflight -= 1
             self._idle.notify_all()
 
-    def _take_fault(self) -> tuple[_Fault | None, bool]:
+    def _take_fault(self) -> tuple[_Fault | None, threading.Event | None]:
         with self._lock:
             fault = self._faults.pop(0) if self._faults else None
-            stall = self._stalls > 0
-            if stall:
-                self._stalls -= 1
+            stall = self._stalls.pop(0) if self._stalls else None
             return fault, stall
 
     def _record(self, record: RequestRecord) -> None:
@@ -556,7 +560,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         path = self.path.split("?", 1)[0]
         fault, stall = self.auth._take_fault()
-        if stall:
+        if stall is not None:
+            stall.set()
             self.auth._released.wait()
 
         if fault is not None:
