@@ -1,0 +1,133 @@
+"""Marble tests on virtual time, for observables and whole services.
+
+A marble diagram draws what a stream does, one character per frame, and one
+frame is one millisecond of virtual time. ``marbles()`` opens a test in the
+spirit of RxJS's ``TestScheduler.run``: build sources with ``m.cold`` and
+``m.hot``, subscribe with ``m.expect(observable)`` and say what it must do
+with ``.to_be(diagram)``. Leaving the ``with`` block runs virtual time to the
+end of the longest diagram and checks every expectation.
+
+The grammar
+-----------
+
+=========  ============================================================
+``-``      one frame passes
+``a``      a value: a letter or digit, looked up in ``values=`` (else the
+           character itself); it takes one frame
+``|``      completion
+``#``      error: the ``error=`` exception (default ``Exception("error")``)
+``^``      a hot diagram's subscription point, frame 0 (frames before it
+           are the past); also allowed in expected and subscription diagrams
+``!``      unsubscription, in expected and subscription diagrams; it acts at
+           the start of its frame, so nothing due then is seen
+``(ab)``   events in one frame, the frame of ``(``; as in RxJS the group
+           still takes one frame per character: ``(ab)`` spans four
+`` ``      spaces align diagrams and take no time
+``10ms``   a time progression, between spaces or at an end of the diagram:
+           ``f`` (frames), ``ms``, ``s``, ``m`` (minutes); ``1.5s`` is fine,
+           ``1.5ms`` is not a whole frame. ``a 9ms b`` puts ``b`` at frame 10
+=========  ============================================================
+
+A diagram that breaks these rules raises ``MarbleSyntaxError`` with the
+column marked. Values compare with ``==``; an error marble matches an
+exception of the same type with the same ``args`` (pass an exception class
+as ``error=`` to accept any message).
+
+Time
+----
+
+Library code schedules in seconds, as reactivex does: give a service
+``m.scheduler`` (or build it with ``m.provider(...)``) and its
+``timer(2.0)`` fires 2,000 frames later, written ``2s`` in a diagram. The
+scheduler counts whole frames, so no float error piles up. A flush runs all
+work due up to the last frame of every diagram in play; work scheduled later
+(an ``interval``, a token refresh an hour away) stays queued, so a flush
+always ends. ``m.advance("10s")`` moves time on without checking.
+
+A worked example
+----------------
+
+A service that saves two seconds after the last edit, on the injected
+scheduler:
+
+>>> from reactivex import operators as ops
+>>> from impact_rx.testing import marbles
+>>> class Autosave:
+...     def __init__(self, edits, scheduler):
+...         self.saves = edits.pipe(ops.debounce(2.0, scheduler=scheduler))
+>>> with marbles() as m:
+...     edits = m.hot("a-b 2500ms c|")
+...     autosave = Autosave(edits, m.scheduler)
+...     m.expect(autosave.saves).to_be("-- 2000ms b 501ms (c|)")
+
+``a`` is dropped because ``b`` comes two frames later; ``b`` is saved at
+frame 2,002; ``c`` is still waiting when the edits complete at frame 2,504,
+so it is saved then, together with the completion. When an expectation
+fails, the message draws both diagrams so that one frame is one column, marks
+the frames that differ and lists what differs there:
+
+>>> with marbles() as m:
+...     m.expect(m.cold("--a--c--|")).to_be("--a--b---|")
+Traceback (most recent call last):
+    ...
+impact_rx.testing.MarbleAssertionError: The marbles differ from the expected diagram.
+Frame 0 is its subscription at virtual frame 0; one frame is 1 ms.
+  expected  --a--b---|
+  actual    --a--c--|
+                 ^  ^^
+  frame 5: expected b = 'b'; actual c = 'c'
+  frame 8: expected nothing; actual | (complete)
+  frame 9: expected | (complete); actual nothing
+
+Exploring
+---------
+
+``record(observable)`` runs an observable on its own virtual clock and
+returns its :class:`Record` list; ``to_marbles(records)`` writes them as a
+diagram, and ``Diagram.from_records(records)`` draws them as SVG in Jupyter
+(``_repr_svg_``) or to a file (``save``). A failed expectation's
+``MarbleAssertionError.diagram`` holds its expected and actual lanes.
+"""
+
+from ._diagram import Diagram, Lane, to_marbles
+from ._marbles import (
+    ColdObservable,
+    Expectation,
+    HotObservable,
+    MarbleAssertionError,
+    Marbles,
+    SubscriptionsExpectation,
+    marbles,
+)
+from ._record import record
+from ._records import Record, SubscriptionLog
+from ._scheduler import MarbleScheduler
+from ._suspense_values import fulfilled, pending, rejected, suspense_values
+
+__all__ = [
+    "ColdObservable",
+    "Diagram",
+    "Expectation",
+    "HotObservable",
+    "Lane",
+    "MarbleAssertionError",
+    "MarbleScheduler",
+    "Marbles",
+    "Record",
+    "SubscriptionLog",
+    "SubscriptionsExpectation",
+    "fulfilled",
+    "marbles",
+    "pending",
+    "record",
+    "rejected",
+    "suspense_values",
+    "to_marbles",
+]
+
+# Every export reports this package as its module, in reprs and tracebacks.
+for _name in __all__:
+    _obj = globals()[_name]
+    if getattr(_obj, "__module__", "").startswith("impact_rx.testing._"):
+        _obj.__module__ = __name__
+del _name, _obj

@@ -1,0 +1,580 @@
+"""``marbles()``: cold and hot observables, expectations, and virtual time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import timedelta
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, final
+
+from reactivex import Observable, abc
+from reactivex.disposable import CompositeDisposable, Disposable
+
+from .._errors import MarbleSyntaxError
+from ._diagram import Diagram, Labeler, Lane, align
+from ._parse import Parsed, parse, parse_subscription, parse_time, progression_frames
+from ._records import Record, SubscriptionLog
+from ._scheduler import MarbleScheduler
+
+if TYPE_CHECKING:
+    from .._services import ServiceProvider
+
+__all__ = [
+    "ColdObservable",
+    "Expectation",
+    "HotObservable",
+    "MarbleAssertionError",
+    "Marbles",
+    "SubscriptionsExpectation",
+    "marbles",
+]
+
+Values = Mapping[str, Any] | None
+ErrorMarble = BaseException | type[BaseException] | None
+
+
+class MarbleAssertionError(AssertionError):
+    """A marble expectation failed.
+
+    The message draws expected and actual as aligned diagrams, marks the
+    frames that differ with ``^`` and lists what differs there.
+
+    Attributes:
+        diagram: The expected and actual lanes of the first failure, for
+            display (``_repr_svg_``) or ``save()``.
+    """
+
+    def __init__(self, message: str, diagram: Diagram | None = None) -> None:
+        super().__init__(message)
+        self.diagram = diagram
+
+
+def _deliver(observer: abc.ObserverBase[Any], record: Record) -> None:
+    if record.kind == "next":
+        observer.on_next(record.value)
+    elif record.kind == "error":
+        observer.on_error(record.value)
+    else:
+        observer.on_completed()
+
+
+def _later(function: Callable[..., None], *args: Any) -> abc.ScheduledAction[Any]:
+    """A scheduled action that calls ``function(*args)``."""
+
+    def action(scheduler: abc.SchedulerBase, state: Any = None) -> None:
+        function(*args)
+
+    return action
+
+
+@final
+class ColdObservable(Observable[Any]):
+    """An observable that plays its diagram from each subscription.
+
+    Attributes:
+        records: The diagram's records; frames count from a subscription.
+        subscriptions: One log per subscriber, frames counted from the frame
+            this observable was created at.
+    """
+
+    def __init__(self, scheduler: MarbleScheduler, parsed: Parsed) -> None:
+        super().__init__()
+        self._scheduler = scheduler
+        self._created = scheduler.frame
+        self.diagram_text = parsed.text
+        self.records: tuple[Record, ...] = parsed.events
+        self.subscriptions: list[SubscriptionLog] = []
+
+    def _subscribe_core(
+        self,
+        observer: abc.ObserverBase[Any],
+        scheduler: abc.SchedulerBase | None = None,
+    ) -> abc.DisposableBase:
+        clock = self._scheduler
+        start = clock.frame
+        index = len(self.subscriptions)
+        self.subscriptions.append(SubscriptionLog(start - self._created))
+        pending = CompositeDisposable()
+
+        for record in self.records:
+            clock.extend_horizon(start + record.frame)
+            pending.add(
+                clock.schedule_at_frame(
+                    start + record.frame,
+                    _later(_deliver, observer, record),
+                )
+            )
+
+        def unsubscribe() -> None:
+            log = self.subscriptions[index]
+            if log.unsubscribed is None:
+                self.subscriptions[index] = SubscriptionLog(
+                    log.subscribed, clock.frame - self._created
+                )
+            pending.dispose()
+
+        return Disposable(unsubscribe)
+
+    def __repr__(self) -> str:
+        return f"<ColdObservable {self.diagram_text!r}>"
+
+
+@final
+class HotObservable(Observable[Any]):
+    """An observable that plays its diagram once, to whoever listens.
+
+    Its ``^`` (or first character) is the frame it was created at; events
+    before it are in the past and reach nobody. Once it has completed or
+    failed, a late subscriber gets that end at once, as from a subject.
+
+    Attributes:
+        records: The diagram's records; frame 0 is the creation frame.
+        subscriptions: One log per subscriber, frames counted from the frame
+            this observable was created at.
+    """
+
+    def __init__(self, scheduler: MarbleScheduler, parsed: Parsed) -> None:
+        super().__init__()
+        self._scheduler = scheduler
+        self._created = scheduler.frame
+        self._observers: list[abc.ObserverBase[Any]] = []
+        self._end: Record | None = None
+        self.diagram_text = parsed.text
+        self.records: tuple[Record, ...] = parsed.events
+        self.subscriptions: list[SubscriptionLog] = []
+
+        for record in self.records:
+            if record.frame < 0:
+                continue
+            scheduler.extend_horizon(self._created + record.frame)
+            scheduler.schedule_at_frame(
+                self._created + record.frame,
+                _later(self._emit, record),
+            )
+
+    def _emit(self, record: Record) -> None:
+        if self._end is not None:
+            return
+        if record.kind != "next":
+            self._end = record
+        for observer in list(self._observers):
+            _deliver(observer, record)
+
+    def _subscribe_core(
+        self,
+        observer: abc.ObserverBase[Any],
+        scheduler: abc.SchedulerBase | None = None,
+    ) -> abc.DisposableBase:
+        clock = self._scheduler
+        index = len(self.subscriptions)
+        self.subscriptions.append(SubscriptionLog(clock.frame - self._created))
+        if self._end is not None:
+            _deliver(observer, self._end)
+        else:
+            self._observers.append(observer)
+
+        def unsubscribe() -> None:
+            if observer in self._observers:
+                self._observers.remove(observer)
+            log = self.subscriptions[index]
+            if log.unsubscribed is None:
+                self.subscriptions[index] = SubscriptionLog(
+                    log.subscribed, clock.frame - self._created
+                )
+
+        return Disposable(unsubscribe)
+
+    def __repr__(self) -> str:
+        return f"<HotObservable {self.diagram_text!r}>"
+
+
+@final
+class Expectation:
+    """What an observable did since :meth:`Marbles.expect` subscribed to it.
+
+    Attributes:
+        subscribed_at: The virtual frame of the subscription; the expected
+            diagram's frame 0.
+        records: What arrived so far, frames counted from the subscription.
+    """
+
+    def __init__(self, owner: Marbles, observable: Observable[Any]) -> None:
+        self._owner = owner
+        self.subscribed_at = owner.scheduler.frame
+        self.records: list[Record] = []
+        self._expected: Parsed | None = None
+        self._values: dict[str, Any] = {}
+        self._unsubscribed: int | None = None
+        self._subscription = observable.subscribe(
+            on_next=lambda v: self._add("next", v),
+            on_error=lambda e: self._add("error", e),
+            on_completed=lambda: self._add("complete", None),
+            scheduler=owner.scheduler,
+        )
+
+    def _add(self, kind: Any, value: Any) -> None:
+        frame = self._owner.scheduler.frame - self.subscribed_at
+        self.records.append(Record(frame, kind, value))
+
+    def to_be(
+        self, diagram: str, values: Values = None, error: ErrorMarble = None
+    ) -> None:
+        """Expect the observable to do what ``diagram`` draws.
+
+        Frame 0 of the diagram is the subscription (or the diagram's ``^``);
+        a ``!`` unsubscribes at the start of its frame. The check runs at
+        ``flush()`` or when the ``marbles()`` block ends.
+
+        Args:
+            diagram: The expected marbles.
+            values: What each value character stands for (compared with ``==``).
+            error: What ``#`` stands for: an exception (same type and args
+                expected) or an exception class (any instance of exactly it).
+
+        Raises:
+            MarbleSyntaxError: The diagram breaks the grammar.
+            RuntimeError: ``to_be`` was already called on this expectation.
+        """
+        if self._expected is not None:
+            raise RuntimeError(
+                f"to_be() was already called for the expectation subscribed at"
+                f" frame {self.subscribed_at}. Call marbles().expect(...) again"
+                " for a second check."
+            )
+        parsed = parse(diagram, kind="expected", values=values, error=error)
+        self._expected = parsed
+        self._values = dict(values or {})
+
+        clock = self._owner.scheduler
+        clock.extend_horizon(self.subscribed_at + parsed.end - 1)
+        if parsed.unsubscribed is not None:
+            self._unsubscribed = parsed.unsubscribed
+            clock.schedule_at_frame(
+                self.subscribed_at + parsed.unsubscribed,
+                lambda _s, _st: self._subscription.dispose(),
+                first=True,
+            )
+
+    @property
+    def expected(self) -> tuple[Record, ...] | None:
+        """The records the diagram given to :meth:`to_be` stands for."""
+        return None if self._expected is None else self._expected.events
+
+    @property
+    def diagram(self) -> Diagram:
+        """The expected and actual lanes on one axis."""
+        lanes = []
+        expected = self._expected
+        if expected is not None:
+            lanes.append(
+                Lane(
+                    "expected",
+                    expected.events,
+                    None,
+                    expected.unsubscribed,
+                    0,
+                    expected.end,
+                )
+            )
+        end = max(
+            [r.frame + 1 for r in self.records] + [e.end for e in [expected] if e]
+        )
+        lanes.append(
+            Lane("actual", tuple(self.records), None, self._unsubscribed, 0, end)
+        )
+        return Diagram(tuple(lanes), self._values)
+
+    def dispose(self) -> None:
+        """Unsubscribe from the observable."""
+        self._subscription.dispose()
+
+    def verify(self) -> str | None:
+        """Compare; the failure report, or ``None`` when expected matches actual."""
+        if self._expected is None:
+            return (
+                f"marbles().expect(...) subscribed at frame {self.subscribed_at}"
+                " was never given a diagram. Call .to_be(diagram) on it."
+            )
+        if list(self._expected.events) == self.records:
+            return None
+        return _report(self)
+
+
+def _report(expectation: Expectation) -> str:
+    diagram = expectation.diagram
+    labels = diagram.labeler()
+    rows, columns = align(diagram.lanes, labels)
+    expected_lane, actual_lane = diagram.lanes
+
+    def at(records: Iterable[Record], frame: int) -> list[Record]:
+        return [r for r in records if r.frame == frame]
+
+    frames = sorted({r.frame for lane in diagram.lanes for r in lane.records})
+    differing = [
+        f for f in frames if at(expected_lane.records, f) != at(actual_lane.records, f)
+    ]
+    carets = [" "] * (max(len(r) for r in rows) + 1)
+    for frame in differing:
+        carets[columns[frame]] = "^"
+
+    def describe(records: list[Record]) -> str:
+        return ", ".join(labels.describe(r) for r in records) or "nothing"
+
+    lines = [
+        "The marbles differ from the expected diagram.",
+        f"Frame 0 is its subscription at virtual frame {expectation.subscribed_at};"
+        " one frame is 1 ms.",
+        f"  expected  {rows[0]}",
+        f"  actual    {rows[1]}",
+        f"            {''.join(carets).rstrip()}",
+    ]
+    for frame in differing:
+        lines.append(
+            f"  frame {frame}: expected {describe(at(expected_lane.records, frame))};"
+            f" actual {describe(at(actual_lane.records, frame))}"
+        )
+    return "\n".join(lines)
+
+
+@final
+class SubscriptionsExpectation:
+    """Subscription logs of a cold or hot observable, checked at flush."""
+
+    def __init__(self, logs: list[SubscriptionLog]) -> None:
+        self._logs = logs
+        self._expected: tuple[SubscriptionLog, ...] | None = None
+        self._diagrams: tuple[str, ...] = ()
+
+    def to_be(self, *diagrams: str) -> None:
+        """Expect one subscription per diagram, in subscription order.
+
+        Each diagram draws one subscriber: ``^`` where it subscribed and
+        ``!`` where it left (no ``!``: still subscribed), frames counted
+        from the frame the observable was created at. No diagram at all
+        expects no subscription.
+
+        Raises:
+            MarbleSyntaxError: A diagram breaks the grammar or has no ``^``.
+        """
+        self._expected = tuple(parse_subscription(d) for d in diagrams)
+        self._diagrams = diagrams
+
+    def verify(self) -> str | None:
+        """The failure report, or ``None`` when the logs match."""
+        if self._expected is None:
+            return (
+                "marbles().expect_subscriptions(...) was never given a diagram."
+                " Call .to_be('^--!') on it."
+            )
+        actual = tuple(self._logs)
+        if actual == self._expected:
+            return None
+        expected_rows = [_subscription_row(log) for log in self._expected] or ["(none)"]
+        actual_rows = [_subscription_row(log) for log in actual] or ["(none)"]
+        lines = [
+            "The subscriptions differ from the expected ones"
+            " (frames count from the observable's creation; one frame is 1 ms).",
+        ]
+        for title, rows in (("expected", expected_rows), ("actual", actual_rows)):
+            for i, row in enumerate(rows):
+                lines.append(f"  {title if i == 0 else '':8}  {row}")
+        return "\n".join(lines)
+
+
+def _subscription_row(log: SubscriptionLog) -> str:
+    lanes = (Lane("", (), log.subscribed, log.unsubscribed, 0, None),)
+    rows, _ = align(lanes, Labeler())
+    return rows[0]
+
+
+@final
+class Marbles:
+    """A marble test on virtual time; use it through :func:`marbles`.
+
+    Attributes:
+        scheduler: The virtual-time scheduler every observable and service
+            in the test should run on.
+    """
+
+    def __init__(self) -> None:
+        self.scheduler = MarbleScheduler()
+        self._expectations: list[Expectation] = []
+        self._subscription_checks: list[SubscriptionsExpectation] = []
+        self._all: list[Expectation] = []
+
+    def cold(
+        self, diagram: str, values: Values = None, error: ErrorMarble = None
+    ) -> ColdObservable:
+        """A cold observable: each subscriber sees the diagram from frame 0.
+
+        Args:
+            diagram: Marbles without ``^`` or ``!``.
+            values: What each value character stands for; a character not
+                in it stands for itself.
+            error: The exception ``#`` raises (default ``Exception("error")``);
+                a class is instantiated without arguments.
+
+        Raises:
+            MarbleSyntaxError: The diagram breaks the grammar.
+        """
+        return ColdObservable(
+            self.scheduler, parse(diagram, kind="cold", values=values, error=error)
+        )
+
+    def hot(
+        self, diagram: str, values: Values = None, error: ErrorMarble = None
+    ) -> HotObservable:
+        """A hot observable: it plays the diagram once, whoever listens.
+
+        Its ``^`` (or its first character when it has none) is the current
+        frame; events before ``^`` are in the past.
+
+        Raises:
+            MarbleSyntaxError: The diagram breaks the grammar.
+        """
+        return HotObservable(
+            self.scheduler, parse(diagram, kind="hot", values=values, error=error)
+        )
+
+    def expect(self, observable: Observable[Any]) -> Expectation:
+        """Subscribe to ``observable`` now; finish with ``.to_be(diagram)``."""
+        expectation = Expectation(self, observable)
+        self._expectations.append(expectation)
+        self._all.append(expectation)
+        return expectation
+
+    def expect_subscriptions(
+        self, logs: list[SubscriptionLog]
+    ) -> SubscriptionsExpectation:
+        """Check a cold or hot observable's ``subscriptions`` at flush.
+
+        >>> with marbles() as m:
+        ...     source = m.cold("--a--b--|")
+        ...     m.expect(source).to_be("--a--b--|")
+        ...     m.expect_subscriptions(source.subscriptions).to_be("^-------!")
+        """
+        check = SubscriptionsExpectation(logs)
+        self._subscription_checks.append(check)
+        return check
+
+    def time(self, diagram: str) -> int:
+        """The frames up to ``|`` in ``diagram``: ``m.time("---|") == 3``.
+
+        Raises:
+            MarbleSyntaxError: The diagram breaks the grammar or has no ``|``.
+        """
+        return parse_time(diagram)
+
+    def advance(self, time: int | str | timedelta) -> None:
+        """Run virtual time forward without checking expectations.
+
+        Args:
+            time: Frames (``int``), a time progression (``"10ms"``,
+                ``"1.5s"``, ``"5f"``) or a ``timedelta``.
+
+        Raises:
+            MarbleSyntaxError: ``time`` is a string but no time progression.
+            ValueError: ``time`` is negative.
+        """
+        frames = _frames(time, self.scheduler)
+        if frames < 0:
+            raise ValueError(
+                f"Cannot advance virtual time by {frames} frames."
+                " Virtual time only moves forward; pass a positive span."
+            )
+        self.scheduler.advance_to_frame(self.scheduler.frame + frames)
+
+    def flush(self) -> None:
+        """Run virtual time to the end of every diagram, then check.
+
+        Work due up to the horizon (the last frame of every cold, hot and
+        expected diagram in play, growing as cold observables are
+        subscribed) runs; later work stays scheduled. Then every pending
+        ``to_be`` is checked.
+
+        Raises:
+            MarbleAssertionError: An expectation failed; all failures are in
+                the message.
+            RuntimeError: Something rescheduled itself endlessly at one frame.
+        """
+        self.scheduler.run(self.scheduler.frame, dynamic_horizon=True)
+
+        expectations, self._expectations = self._expectations, []
+        checks, self._subscription_checks = self._subscription_checks, []
+        failures: list[str] = []
+        diagram = None
+        for expectation in expectations:
+            report = expectation.verify()
+            if report is not None:
+                failures.append(report)
+                diagram = diagram or expectation.diagram
+        failures += [r for r in (c.verify() for c in checks) if r is not None]
+        if failures:
+            raise MarbleAssertionError("\n\n".join(failures), diagram)
+
+    def provider(
+        self,
+        services: Iterable[type] = (),
+        values: Mapping[Any, Any] | None = None,
+        *,
+        parent: ServiceProvider | None = None,
+        name: str | None = None,
+    ) -> ServiceProvider:
+        """A ``ServiceProvider`` whose services run on this test's virtual time."""
+        from .._services import ServiceProvider
+
+        return ServiceProvider(
+            services=list(services),
+            values=dict(values or {}),
+            parent=parent,
+            scheduler=self.scheduler,
+            name=name,
+        )
+
+    def dispose(self) -> None:
+        """Unsubscribe every expectation."""
+        for expectation in self._all:
+            expectation.dispose()
+
+    def __enter__(self) -> Marbles:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            if exc_type is None:
+                self.flush()
+        finally:
+            self.dispose()
+
+    def __repr__(self) -> str:
+        return f"<Marbles frame={self.scheduler.frame}>"
+
+
+def _frames(time: int | str | timedelta, scheduler: MarbleScheduler) -> int:
+    if isinstance(time, timedelta):
+        return scheduler.to_frames(time)
+    if isinstance(time, str):
+        frames = progression_frames(time.strip())
+        if frames is None:
+            raise MarbleSyntaxError(
+                f"{time!r} is not a time progression."
+                " Write a whole number of frames such as '10ms', '1.5s', '2m' or '5f'.",
+                time,
+                0,
+            )
+        return frames
+    return time
+
+
+def marbles() -> Marbles:
+    """Start a marble test: ``with marbles() as m: ...``.
+
+    Leaving the block without an error flushes and checks every
+    expectation; leaving it either way unsubscribes them.
+    """
+    return Marbles()

@@ -1,0 +1,216 @@
+"""SVG drawing of a :class:`Diagram`: lanes, the time axis and the marks.
+
+Every element carries a ``class`` (``lane``, ``next``, ``complete``,
+``error``, ``subscription``, ``axis``, ``tick``) and marks carry
+``data-frame``, so tests and stylesheets can find them. Quiet stretches are
+shortened on the axis and flagged with a ``break`` mark; ticks name the
+real frame numbers.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING
+
+from ._diagram import Labeler, Lane
+
+if TYPE_CHECKING:
+    from ._diagram import Diagram
+
+__all__ = ["render_svg"]
+
+_NS = "http://www.w3.org/2000/svg"
+_LEFT = 90
+_RIGHT = 24
+_TOP = 28
+_LANE = 56
+_UNIT = 24
+_MARBLE = 22
+_MAX_GAP_UNITS = 3
+_INK = "#333"
+
+
+def _frames_of(lane: Lane) -> set[int]:
+    frames = {r.frame for r in lane.records}
+    frames |= {f for f in (lane.subscribed, lane.unsubscribed) if f is not None}
+    frames |= {lane.start, lane.last_frame()}
+    return frames
+
+
+def _axis(
+    lanes: tuple[Lane, ...], widths: dict[int, int]
+) -> tuple[dict[int, float], list[float]]:
+    """The x of every key frame, and the x of each shortened gap."""
+    keys = sorted(set().union(*(_frames_of(lane) for lane in lanes)) or {0})
+    xs: dict[int, float] = {}
+    breaks: list[float] = []
+    x = float(_LEFT + _UNIT)
+    previous: int | None = None
+    for frame in keys:
+        if previous is not None:
+            gap = frame - previous
+            units = min(gap, _MAX_GAP_UNITS)
+            x += units * _UNIT + (widths.get(previous, 1) - 1) * _MARBLE
+            if gap > _MAX_GAP_UNITS:
+                breaks.append(x - units * _UNIT / 2)
+        xs[frame] = x
+        previous = frame
+    return xs, breaks
+
+
+def _sub(parent: ET.Element, tag: str, **attributes: object) -> ET.Element:
+    element = ET.SubElement(parent, tag)
+    for key, value in attributes.items():
+        element.set(key.rstrip("_").replace("_", "-"), str(value))
+    return element
+
+
+def render_svg(diagram: Diagram) -> str:
+    """Draw ``diagram`` as a standalone SVG document (labels XML-escaped)."""
+    labels = diagram.labeler()
+    lanes = diagram.lanes
+    marks = [lane.marks(labels) for lane in lanes]
+    widths: dict[int, int] = {}
+    for lane in lanes:
+        for record in lane.records:
+            count = sum(1 for r in lane.records if r.frame == record.frame)
+            widths[record.frame] = max(widths.get(record.frame, 1), count)
+    xs, breaks = _axis(lanes, widths)
+    right = max(xs.values()) + (widths.get(max(xs), 1) - 1) * _MARBLE + _UNIT + _RIGHT
+    height = _TOP + _LANE * (len(lanes) + 1)
+
+    svg = ET.Element("svg")
+    svg.set("xmlns", _NS)
+    svg.set("width", str(int(right)))
+    svg.set("height", str(height))
+    svg.set("viewBox", f"0 0 {int(right)} {height}")
+    svg.set("font-family", "monospace")
+    svg.set("font-size", "12")
+    if diagram.title:
+        title = _sub(svg, "text", class_="title", x=8, y=16)
+        title.text = diagram.title
+
+    for index, lane in enumerate(lanes):
+        y = _TOP + _LANE * index + _LANE / 2
+        _draw_lane(svg, lane, labels, xs, y)
+    del marks
+
+    axis_y = _TOP + _LANE * len(lanes) + 12
+    axis = _sub(svg, "g", class_="axis")
+    _sub(axis, "line", x1=_LEFT, y1=axis_y, x2=right - _RIGHT, y2=axis_y, stroke=_INK)
+    for frame, x in xs.items():
+        _sub(axis, "line", x1=x, y1=axis_y - 4, x2=x, y2=axis_y + 4, stroke=_INK)
+        tick = _sub(
+            axis, "text", class_="tick", x=x, y=axis_y + 18, text_anchor="middle"
+        )
+        tick.text = str(frame)
+    for x in breaks:
+        mark = _sub(
+            axis, "text", class_="break", x=x, y=axis_y + 4, text_anchor="middle"
+        )
+        mark.text = "≈"
+    label = _sub(axis, "text", class_="axis-label", x=8, y=axis_y + 18)
+    label.text = "frame (ms)"
+
+    return ET.tostring(svg, encoding="unicode")
+
+
+def _draw_lane(
+    svg: ET.Element, lane: Lane, labels: Labeler, xs: dict[int, float], y: float
+) -> None:
+    group = _sub(svg, "g", class_="lane", data_name=lane.name)
+    name = _sub(group, "text", class_="lane-name", x=8, y=y + 4)
+    name.text = lane.name
+
+    stop = lane.stop()
+    end = stop if stop is not None else lane.last_frame()
+    x_end = xs.get(end, max(xs.values()))
+    _sub(
+        group,
+        "line",
+        class_="timeline",
+        x1=xs[lane.start] - _UNIT / 2,
+        y1=y,
+        x2=x_end,
+        y2=y,
+        stroke=_INK,
+    )
+
+    if lane.subscribed is not None or lane.unsubscribed is not None:
+        first = lane.subscribed if lane.subscribed is not None else lane.start
+        last = lane.unsubscribed if lane.unsubscribed is not None else lane.last_frame()
+        _sub(
+            group,
+            "rect",
+            class_="subscription",
+            data_from=first,
+            data_to=last,
+            x=xs[first],
+            y=y - _MARBLE,
+            width=max(xs[last] - xs[first], 2),
+            height=2 * _MARBLE,
+            fill="#4a90d9",
+            fill_opacity="0.12",
+        )
+
+    seen: dict[int, int] = {}
+    for record in lane.records:
+        slot = seen.get(record.frame, 0)
+        seen[record.frame] = slot + 1
+        x = xs[record.frame] + slot * _MARBLE
+        if record.kind == "next":
+            mark = _sub(group, "g", class_="next", data_frame=record.frame)
+            _sub(
+                mark, "circle", cx=x, cy=y, r=_MARBLE / 2 - 1, fill="#fff", stroke=_INK
+            )
+            text = _sub(mark, "text", x=x, y=y + 4, text_anchor="middle")
+            text.text = labels.label(record.value)
+            _sub(mark, "title").text = labels.describe(record)
+        elif record.kind == "complete":
+            mark = _sub(
+                group,
+                "line",
+                class_="complete",
+                data_frame=record.frame,
+                x1=x,
+                y1=y - 10,
+                x2=x,
+                y2=y + 10,
+                stroke=_INK,
+                stroke_width=3,
+            )
+        else:
+            mark = _sub(group, "g", class_="error", data_frame=record.frame)
+            _sub(
+                mark,
+                "line",
+                x1=x - 7,
+                y1=y - 7,
+                x2=x + 7,
+                y2=y + 7,
+                stroke="#c00",
+                stroke_width=3,
+            )
+            _sub(
+                mark,
+                "line",
+                x1=x - 7,
+                y1=y + 7,
+                x2=x + 7,
+                y2=y - 7,
+                stroke="#c00",
+                stroke_width=3,
+            )
+            _sub(mark, "title").text = labels.describe(record)
+    if lane.unsubscribed is not None:
+        x = xs[lane.unsubscribed]
+        mark = _sub(
+            group,
+            "text",
+            class_="unsubscribe",
+            data_frame=lane.unsubscribed,
+            x=x,
+            y=y - 12,
+            text_anchor="middle",
+        )
+        mark.text = "!"

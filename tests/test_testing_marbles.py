@@ -1,0 +1,229 @@
+"""marbles(): cold, hot, expect/to_be, subscriptions, flush and advance."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import reactivex
+from reactivex import operators as ops
+
+from impact_rx import MarbleSyntaxError
+from impact_rx.testing import MarbleAssertionError, MarbleScheduler, marbles
+
+
+def test_a_cold_observable_plays_its_diagram_from_the_subscription() -> None:
+    with marbles() as m:
+        m.expect(m.cold("-a-b-|")).to_be("-a-b-|")
+
+
+def test_values_and_errors_are_looked_up() -> None:
+    with marbles() as m:
+        source = m.cold("-a-#", values={"a": 1}, error=ValueError("bad"))
+        m.expect(source).to_be("-x-#", values={"x": 1}, error=ValueError("bad"))
+
+
+def test_an_unknown_value_character_stands_for_itself() -> None:
+    with marbles() as m:
+        m.expect(m.cold("ab|", values={"a": 1})).to_be("xb|", values={"x": 1})
+
+
+def test_an_operator_pipeline_runs_on_virtual_time() -> None:
+    with marbles() as m:
+        source = m.cold("-a-b-c|", values={"a": 1, "b": 2, "c": 3})
+        doubled = source.pipe(ops.map(lambda v: v * 2), ops.filter(lambda v: v > 2))
+        m.expect(doubled).to_be("---b-c|", values={"b": 4, "c": 6})
+
+
+def test_a_hot_observable_delivers_only_what_happens_after_subscribing() -> None:
+    with marbles() as m:
+        source = m.hot("-a-^-b-c-|")
+        m.expect(source).to_be("--b-c-|")
+
+
+def test_a_hot_observable_without_caret_starts_at_its_first_character() -> None:
+    with marbles() as m:
+        m.expect(m.hot("a-b|")).to_be("a-b|")
+
+
+def test_a_late_subscriber_to_a_hot_observable_sees_only_later_events() -> None:
+    with marbles() as m:
+        source = m.hot("a-b-c|")
+        m.advance(2)
+        m.expect(source).to_be("--c|")
+
+
+def test_a_late_subscriber_to_a_completed_hot_observable_gets_the_completion() -> None:
+    with marbles() as m:
+        source = m.hot("a|")
+        m.advance(5)
+        m.expect(source).to_be("|")
+
+
+def test_a_group_emits_in_one_frame_and_spans_its_characters() -> None:
+    with marbles() as m:
+        m.expect(m.cold("-(ab)-c|")).to_be("-(ab)-c|")
+        m.expect(m.cold("-(ab)-c|")).to_be("-(ab) 1ms c|")
+
+
+def test_a_time_progression_advances_that_many_frames() -> None:
+    with marbles() as m:
+        m.expect(m.cold("a 9ms b|")).to_be("a---------b|")
+        m.expect(m.cold("a 1.5s b")).to_be("a 1500ms b")
+        m.expect(m.cold(" 2m a")).to_be("120000f a")
+
+
+def test_spaces_only_align() -> None:
+    with marbles() as m:
+        m.expect(m.cold("  a - b  |")).to_be("a-b|")
+
+
+def test_a_scheduler_timer_in_seconds_fires_whole_frames_later() -> None:
+    with marbles() as m:
+        timer = reactivex.timer(2.0, scheduler=m.scheduler).pipe(ops.map(lambda _: "t"))
+        m.expect(timer).to_be("2s (t|)")
+
+
+def test_an_interval_does_not_stop_flush_from_returning() -> None:
+    with marbles() as m:
+        ticks = reactivex.interval(0.01, scheduler=m.scheduler)
+        m.expect(ticks).to_be("10ms a 9ms b 9ms c", values={"a": 0, "b": 1, "c": 2})
+    assert m.scheduler.frame == 30
+
+
+def test_the_expectation_subscribes_at_the_current_frame() -> None:
+    with marbles() as m:
+        m.advance("5ms")
+        expectation = m.expect(m.cold("-a|"))
+        expectation.to_be("-a|")
+    assert expectation.subscribed_at == 5
+    assert [r.frame for r in expectation.records] == [1, 2]
+
+
+def test_an_exclamation_mark_unsubscribes_at_the_start_of_its_frame() -> None:
+    with marbles() as m:
+        source = m.cold("-a-b-c-|")
+        m.expect(source).to_be("-a-!")
+        m.expect_subscriptions(source.subscriptions).to_be("^--!")
+
+
+def test_subscriptions_record_each_subscriber() -> None:
+    with marbles() as m:
+        source = m.cold("--a--|")
+        merged = reactivex.concat(source, source)
+        m.expect(merged).to_be("--a----a--|")
+        m.expect_subscriptions(source.subscriptions).to_be("^----!", "-----^----!")
+
+
+def test_a_subscriber_still_listening_has_no_unsubscription() -> None:
+    with marbles() as m:
+        source = m.hot("--a--")
+        m.expect(source).to_be("--a--")
+        m.expect_subscriptions(source.subscriptions).to_be("^")
+
+
+def test_subscriptions_are_counted_from_the_observable_creation() -> None:
+    with marbles() as m:
+        source = m.hot("-a-^-b-|")
+        m.advance(2)
+        m.expect(source).to_be("--|")
+        m.expect_subscriptions(source.subscriptions).to_be("--^-!")
+
+
+def test_a_failing_subscription_expectation_draws_both() -> None:
+    m = marbles()
+    source = m.cold("--a|")
+    m.expect(source).to_be("--a|")
+    m.expect_subscriptions(source.subscriptions).to_be("^--!", "^")
+    with pytest.raises(MarbleAssertionError, match="subscriptions differ") as caught:
+        m.flush()
+    assert str(caught.value) == (
+        "The subscriptions differ from the expected ones"
+        " (frames count from the observable's creation; one frame is 1 ms).\n"
+        "  expected  ^--!\n"
+        "            ^\n"
+        "  actual    ^--!"
+    )
+
+
+def test_time_measures_up_to_the_completion() -> None:
+    with marbles() as m:
+        assert m.time("---|") == 3
+        assert m.time("1.5s |") == 1500
+
+
+def test_time_needs_a_completion() -> None:
+    with marbles() as m, pytest.raises(MarbleSyntaxError, match=r"has no '\|'"):
+        m.time("---")
+
+
+def test_flush_checks_and_can_run_again() -> None:
+    with marbles() as m:
+        m.expect(m.cold("-a|")).to_be("-a|")
+        m.flush()
+        assert m.scheduler.frame == 2
+        m.expect(m.cold("-b|")).to_be("-b|")
+        m.flush()
+        assert m.scheduler.frame == 4
+
+
+def test_advance_accepts_frames_progressions_and_timedeltas() -> None:
+    with marbles() as m:
+        m.advance(3)
+        m.advance("1.5s")
+        m.advance(timedelta(seconds=1))
+        assert m.scheduler.frame == 2503
+
+
+def test_advance_refuses_negative_spans_and_bad_text() -> None:
+    with marbles() as m:
+        with pytest.raises(ValueError, match="only moves forward"):
+            m.advance(-1)
+        with pytest.raises(MarbleSyntaxError, match="'soon' is not a time progression"):
+            m.advance("soon")
+
+
+def test_flush_runs_only_up_to_the_end_of_the_diagrams() -> None:
+    seen: list[int] = []
+    with marbles() as m:
+        reactivex.timer(1.0, scheduler=m.scheduler).subscribe(
+            lambda _: seen.append(m.scheduler.frame)
+        )
+        m.expect(m.cold("--a|")).to_be("--a|")
+        m.flush()
+        assert seen == []
+        m.advance("1s")
+    assert seen == [1000]
+
+
+def test_an_expectation_without_to_be_fails_at_the_end() -> None:
+    m = marbles()
+    m.expect(m.cold("a|"))
+    with pytest.raises(MarbleAssertionError, match=r"never given a diagram"):
+        m.__exit__(None, None, None)
+
+
+def test_to_be_twice_is_refused() -> None:
+    with marbles() as m:
+        expectation = m.expect(m.cold("a|"))
+        expectation.to_be("a|")
+        with pytest.raises(RuntimeError, match=r"to_be\(\) was already called"):
+            expectation.to_be("a|")
+
+
+def test_an_error_in_the_block_skips_the_checks() -> None:
+    with pytest.raises(KeyError, match="boom"), marbles() as m:
+        m.expect(m.cold("a|")).to_be("b|")
+        raise KeyError("boom")
+
+
+def test_leaving_the_block_unsubscribes_the_expectations() -> None:
+    with marbles() as m:
+        source = m.hot("-a-b-c-d")
+        m.expect(source).to_be("-a-b-c-d")
+    assert source.subscriptions[0].unsubscribed == 7
+
+
+def test_the_scheduler_is_a_marble_scheduler() -> None:
+    with marbles() as m:
+        assert isinstance(m.scheduler, MarbleScheduler)
