@@ -17,6 +17,7 @@ import typing
 import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Final, TypeVar, Union, final
 
@@ -231,6 +232,28 @@ def depth() -> int:
     return len(_path.frames)
 
 
+# The innermost provider entered with `with` in this context, or the one whose
+# service's constructor is running.
+current: ContextVar[ServiceProvider | None] = ContextVar(
+    "impact_rx_provider", default=None
+)
+
+
+@contextmanager
+def building_in(provider: ServiceProvider) -> Iterator[None]:
+    """Make ``provider`` current while one of its services is constructed.
+
+    ``use_service`` in a constructor then resolves from the provider that
+    builds the service, as its injected parameters do, and a provider created
+    there becomes a child of it.
+    """
+    token = current.set(provider)
+    try:
+        yield
+    finally:
+        current.reset(token)
+
+
 @contextmanager
 def request_from(provider: ServiceProvider) -> Iterator[None]:
     """Remember the provider an outermost ``get`` was called on, for messages."""
@@ -242,6 +265,12 @@ def request_from(provider: ServiceProvider) -> Iterator[None]:
     finally:
         if outermost:
             _path.origin = None
+
+
+def _trace(token: object, what: str, *args: object) -> None:
+    """Log a resolution step at DEBUG, indented by depth; free when off."""
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("%s%s: " + what, "  " * depth(), describe(token), *args)
 
 
 def _path_text(tokens: Sequence[object]) -> str:
@@ -321,41 +350,28 @@ class ProviderInjector(injector.Injector):
                 provides the token (the parameter has a default).
         """
         self.provider._check_usable()
-        indent = "  " * depth()
 
         found = self.find(token)
         if found is None:
             if injected and is_service(token):
-                log.debug(
-                    "%s%s: new instance for this injection, owned by %s",
-                    indent,
-                    describe(token),
-                    self.provider.name,
-                )
+                _trace(token, "new for this injection, owned by %s", self.provider.name)
                 return self.create_object(typing.cast(type, token))
             if optional:
-                log.debug("%s%s: not provided, default used", indent, describe(token))
+                _trace(token, "not provided, default kept")
                 return _MISSING
             raise self.not_found(token)
 
         binding, owner = found
         if not isinstance(binding.provider, injector.ClassProvider):
-            log.debug(
-                "%s%s: value from %s", indent, describe(token), owner.provider.name
-            )
+            _trace(token, "value from %s", owner.provider.name)
             return binding.provider.get(owner)
 
         scope_binding, _ = owner.binder.get_binding(binding.scope)
-        scope = scope_binding.provider.get(owner)
-        if log.isEnabledFor(logging.DEBUG):
-            cached = token in typing.cast(ProviderScope, scope).instances
-            log.debug(
-                "%s%s: %s %s",
-                indent,
-                describe(token),
-                "shared from" if cached else "building in",
-                owner.provider.name,
-            )
+        scope = typing.cast(ProviderScope, scope_binding.provider.get(owner))
+        shared = token in scope.instances
+        _trace(
+            token, "shared from %s" if shared else "building in %s", owner.provider.name
+        )
         return scope.get(typing.cast(type, token), binding.provider).get(owner)
 
     def create_object(self, cls: type[T], additional_kwargs: Any = None) -> T:
@@ -377,7 +393,10 @@ class ProviderInjector(injector.Injector):
             instance = cls.__new__(cls)
             companion = None if isinstance(instance, Disposable) else Disposable()
             try:
-                with owning(companion or typing.cast(Disposable, instance)):
+                with (
+                    owning(companion or typing.cast(Disposable, instance)),
+                    building_in(self.provider),
+                ):
                     cls.__init__(instance, **kwargs)
             except BaseException:
                 _dispose_half_built(instance, companion)
@@ -386,9 +405,7 @@ class ProviderInjector(injector.Injector):
             frames.pop()
 
         self.provider._record(instance, companion)
-        log.debug(
-            "%s%s: built in %s", "  " * depth(), cls.__qualname__, self.provider.name
-        )
+        _trace(cls, "built in %s", self.provider.name)
         return instance
 
     def _arguments(self, params: tuple[Parameter, ...]) -> dict[str, object]:

@@ -94,7 +94,7 @@ import itertools
 import logging
 import typing
 from collections.abc import Iterable, Mapping
-from contextvars import ContextVar, Token
+from contextvars import Token
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar, final, overload
@@ -116,6 +116,9 @@ from ._resolution import (
     mark_service,
     request_from,
 )
+from ._resolution import (
+    current as _current,
+)
 
 __all__ = [
     "ProviderStatistics",
@@ -131,9 +134,6 @@ D = TypeVar("D", bound=Disposable)
 
 log = logging.getLogger("impact_rx.services")
 
-_current: ContextVar[ServiceProvider | None] = ContextVar(
-    "impact_rx_provider", default=None
-)
 _numbers = itertools.count(1)
 _OPEN: Final = "open"
 _DISPOSING: Final = "disposing"
@@ -291,6 +291,8 @@ class ServiceProvider(Disposable):
         for key, value in values.items():
             if isinstance(key, str):
                 token: Any = Value(key)
+            elif isinstance(key, Value):
+                token = key
             elif isinstance(key, type):
                 self._check_new_key(key, registered)
                 _check_instance(key, value, self._name)

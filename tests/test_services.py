@@ -717,8 +717,7 @@ def test_a_plain_service_gets_a_hidden_owner_disposed_after_its_own_dispose() ->
     order.clear()
     with ServiceProvider([Resource]) as app:
         resource = app.get(Resource)
-        assert isinstance(resource.owner, Disposable)
-        assert resource.owner is not resource
+        assert type(resource.owner) is Disposable
 
     assert order == ["Resource.dispose", "adopted by Resource"]
 
@@ -920,3 +919,27 @@ def test_a_provider_describes_itself() -> None:
 
     assert app.statistics().disposed
     assert repr(child) == "<ServiceProvider child disposed>"
+
+
+@service
+class UsesInside(Disposable):
+    def __init__(self) -> None:
+        self.counter = use_service(Counter)
+        self.sub = ServiceProvider(name="made inside")
+
+
+def test_use_service_in_a_constructor_resolves_from_the_building_provider() -> None:
+    with (
+        ServiceProvider([Counter, UsesInside], name="root") as root,
+        ServiceProvider([Counter], name="child") as child,
+    ):
+        built = child.get(UsesInside)
+
+        assert built.counter is root.get(Counter)
+        assert built.sub.parent is root
+        assert use_service(Counter) is child.get(Counter)
+
+
+def test_a_value_key_may_also_be_written_as_value() -> None:
+    with ServiceProvider([Greeter], {Value("NAME"): "Ada"}) as app:
+        assert app.get(Greeter).name == "Ada"
