@@ -18,7 +18,7 @@ import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Final, TypeVar, Union, final
 
 import injector
@@ -212,10 +212,15 @@ def token_of(hint: Any, *, where: str, param: str, cls: type) -> object:
 
 @dataclass(frozen=True, slots=True)
 class Frame:
-    """A service under construction: its class and the injector building it."""
+    """A service under construction: its class and the injector building it.
+
+    ``fresh`` holds the unregistered services built for its injections, to
+    dispose should it never complete.
+    """
 
     injector: ProviderInjector
     token: type
+    fresh: list[object] = field(default_factory=list)
 
 
 class _PathState(threading.local):
@@ -355,7 +360,10 @@ class ProviderInjector(injector.Injector):
         if found is None:
             if injected and is_service(token):
                 _trace(token, "new for this injection, owned by %s", self.provider.name)
-                return self.create_object(typing.cast(type, token))
+                fresh: object = self.create_object(typing.cast(type, token))
+                if _path.frames:
+                    _path.frames[-1].fresh.append(fresh)
+                return fresh
             if optional:
                 _trace(token, "not provided, default kept")
                 return _MISSING
@@ -379,7 +387,8 @@ class ProviderInjector(injector.Injector):
 
         The instance is the current owner while its constructor runs. If the
         constructor raises, the exception passes through unchanged after the
-        half-built instance is disposed.
+        half-built instance is disposed, and so are the unregistered services
+        built for its injections: nothing else would ever use them.
         """
         frames = _path.frames
         for index, frame in enumerate(frames):
@@ -387,7 +396,8 @@ class ProviderInjector(injector.Injector):
                 raise self.cycle([f.token for f in frames[index:]] + [cls])
 
         params = parameters_of(cls)
-        frames.append(Frame(self, cls))
+        frame = Frame(self, cls)
+        frames.append(frame)
         try:
             kwargs = self._arguments(params)
             instance = cls.__new__(cls)
@@ -401,6 +411,10 @@ class ProviderInjector(injector.Injector):
             except BaseException:
                 _dispose_half_built(instance, companion)
                 raise
+        except BaseException:
+            for orphan in reversed(frame.fresh):
+                _dispose_half_built(orphan, self.provider._forget(orphan))
+            raise
         finally:
             frames.pop()
 
@@ -492,6 +506,7 @@ def _how_to_provide(token: object, provider: str) -> str:
 
 
 def _dispose_half_built(instance: object, companion: Disposable | None) -> None:
+    """Dispose what a failed construction leaves behind, keeping its exception."""
     try:
         dispose_instance(instance, companion)
     except Exception:

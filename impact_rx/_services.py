@@ -432,6 +432,14 @@ class ServiceProvider(Disposable):
         self._built.append(_Built(instance, companion))
         self._constructions += 1
 
+    def _forget(self, instance: object) -> Disposable | None:
+        """Stop owning ``instance``; return its hidden owner (the lock is held)."""
+        for index, built in enumerate(self._built):
+            if built.instance is instance:
+                del self._built[index]
+                return built.companion
+        return None
+
     # --------------------------------------------------------------- contexts
 
     def __enter__(self) -> Self:

@@ -943,3 +943,37 @@ def test_use_service_in_a_constructor_resolves_from_the_building_provider() -> N
 def test_a_value_key_may_also_be_written_as_value() -> None:
     with ServiceProvider([Greeter], {Value("NAME"): "Ada"}) as app:
         assert app.get(Greeter).name == "Ada"
+
+
+@service
+class PlainHelper:
+    """An unregistered plain service, built per injection."""
+
+    def __init__(self) -> None:
+        adopt(lambda: order.append("adopted by PlainHelper"))
+
+    def dispose(self) -> None:
+        order.append("PlainHelper.dispose")
+
+
+@service
+class FailsAfterInjection(Disposable):
+    def __init__(self, helper: Helper, plain: PlainHelper) -> None:
+        self.on_dispose(lambda: order.append("FailsAfterInjection"))
+        helper.on_dispose(lambda: order.append("Helper"))
+        raise Boom("dependent failed")
+
+
+def test_a_failed_dependent_disposes_the_unregistered_services_built_for_it() -> None:
+    order.clear()
+    with ServiceProvider([FailsAfterInjection]) as app:
+        with pytest.raises(Boom, match=r"^dependent failed$"):
+            app.get(FailsAfterInjection)
+
+        assert app.instances() == ()
+        assert order == [
+            "FailsAfterInjection",
+            "PlainHelper.dispose",
+            "adopted by PlainHelper",
+            "Helper",
+        ]
