@@ -1,0 +1,533 @@
+"""``SessionService``: who is signed in, and every way that changes.
+
+Every operation belongs to a *generation* of the session. Signing in and
+signing out (and a session that expires) start a new generation, and an
+answer that arrives for an older one is dropped, whether it is a success or
+a failure. That one rule is what makes the races harmless:
+
+- a sign-out while a sign-in is pending wins: the late answer is dropped and
+  the sign-in's Suspense is cancelled;
+- a refresh that answers after the user signed out (or somebody else signed
+  in) changes nothing and emits nothing;
+- a second ``sign_in`` while one is pending joins it: same Suspense;
+- ten callers of ``access_token()`` while a refresh runs share one request.
+
+After ``dispose()`` nothing more is emitted, and disposing twice is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from random import Random
+from typing import Annotated, Final, final
+
+from reactivex.abc import DisposableBase, SchedulerBase
+
+from .._disposable import Disposable, owning
+from .._errors import DisposedError
+from .._graph import batch
+from .._services import Value, service
+from .._signal import signal
+from .._suspense import Suspense
+from ._answers import Call
+from ._api import (
+    AuthApi,
+    AuthError,
+    AuthProtocolError,
+    AuthRejectedError,
+    AuthSession,
+    Credentials,
+    Secret,
+    Tokens,
+    User,
+)
+from ._authenticator import take_restored_tokens
+from ._emitter_shim import Emitter
+from ._events import SessionEvent, SignOutReason
+from ._refresh import RefreshPolicy
+from ._states import Authenticated, SessionError, SessionState, SignedOut, SigningIn
+
+__all__ = ["USER", "SessionService"]
+
+USER: Final = "USER"
+"""The value token of the signed-in user: ``Annotated[User | None, Value(USER)]``."""
+
+log = logging.getLogger("impact_rx.session")
+
+
+@final
+class _Generation:
+    """One generation of a session: its tokens and what is scheduled for them."""
+
+    __slots__ = ("attempt", "expires_at", "number", "refresh", "timer", "tokens")
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        self.tokens: Tokens | None = None
+        self.expires_at: datetime | None = None
+        self.refresh: Call[Secret[str] | None] | None = None
+        self.timer: DisposableBase | None = None
+        self.attempt = 0
+
+    def stop_timer(self) -> None:
+        timer, self.timer = self.timer, None
+        if timer is not None:
+            timer.dispose()
+
+    def close(self, *, silently: bool = False) -> None:
+        """Stop everything scheduled or running for this generation."""
+        self.stop_timer()
+        refresh, self.refresh = self.refresh, None
+        if refresh is not None:
+            if silently:
+                refresh.drop()
+            else:
+                refresh.cancel()
+
+
+@service
+@final
+class SessionService(Disposable):
+    """The session of the seed guide, finished: state, user, and events.
+
+    Args:
+        user: The user the session starts with (``Value(USER)``); ``None``
+            starts an anonymous session. Both start ``Authenticated``.
+        api: The authentication server.
+        scheduler: The provider's scheduler; token refresh and retries run
+            on it, so virtual time controls them in tests.
+        policy: When to refresh tokens and how to retry; a provider may
+            give one by class (``values={RefreshPolicy: ...}``).
+        random: The source of retry jitter; give a seeded ``Random`` (by
+            class, ``values={Random: Random(1)}``) for repeatable tests.
+
+    Attributes:
+        state: The current :data:`SessionState` (a signal: replayed to each
+            new subscriber of ``signal_of(session, "state")``).
+        user: The signed-in user, or ``None`` (a signal).
+        events: What just happened, as :class:`SessionEvent` (no replay).
+    """
+
+    state = signal[SessionState](Authenticated())
+    user = signal[User | None](None)
+
+    def __init__(
+        self,
+        user: Annotated[User | None, Value(USER)],
+        api: AuthApi,
+        scheduler: SchedulerBase,
+        *,
+        policy: RefreshPolicy | None = None,
+        random: Random | None = None,
+    ) -> None:
+        self._api = api
+        self._scheduler = scheduler
+        self._policy = policy if policy is not None else RefreshPolicy()
+        self._random = random if random is not None else Random()
+        self._generation = _Generation(0)
+        self._sign_in: Call[User | None] | None = None
+        self._sign_outs: set[Call[None]] = set()
+
+        with owning(self):
+            self.events: Emitter[SessionEvent] = Emitter()
+            self.user = user
+            self.state = Authenticated()
+        self.on_dispose(self._close)
+
+        tokens = take_restored_tokens(user)
+        if tokens is not None:
+            self._keep(self._generation, tokens)
+
+    # ------------------------------------------------------------ reading
+
+    @property
+    def is_anonymous(self) -> bool:
+        """Whether nobody is signed in (tracked like ``user``)."""
+        return self.user is None
+
+    @property
+    def generation(self) -> int:
+        """The number of the current generation; each sign-in or sign-out adds one."""
+        return self._generation.number
+
+    def __repr__(self) -> str:
+        state = self._peek_state()
+        user = self._peek_user()
+        name = getattr(user, "name", None) if user is not None else None
+        who = "anonymous" if user is None else repr(name if name else user)
+        disposed = " disposed" if self.is_disposed else ""
+        status = getattr(state, "status", "?")
+        return f"<SessionService {status} {who}{disposed}>"
+
+    # ------------------------------------------------------------ sign in and out
+
+    def sign_in(self, credentials: Credentials) -> Suspense[User | None]:
+        """Sign in; the Suspense fulfils with the user or rejects with the error.
+
+        The state moves to ``SigningIn``, then to ``Authenticated`` (``user``
+        and ``state`` change in one batch, then ``SIGNED_IN`` is emitted) or
+        to ``SessionError(message)`` (then ``SIGN_IN_FAILED``). While a
+        sign-in is pending, another call joins it and returns the same
+        Suspense, whatever its credentials. A sign-out while it is pending
+        wins: its Suspense is cancelled and its late answer dropped.
+
+        Raises:
+            DisposedError: The session was disposed.
+        """
+        self._check_alive("sign_in")
+        if self._sign_in is not None:
+            return self._sign_in.suspense
+
+        generation = self._next_generation()
+        call: Call[User | None] = Call()
+        self._sign_in = call
+        self.state = SigningIn()
+        call.start(
+            lambda: self._api.sign_in(credentials),
+            what="AuthApi.sign_in()",
+            on_value=lambda answer: self._signed_in(generation, call, answer),
+            on_error=lambda error: self._sign_in_failed(generation, call, error),
+        )
+        return call.suspense
+
+    def sign_out(self, *, reason: SignOutReason = "user") -> Suspense[None]:
+        """Sign out now, and tell the server; the Suspense is the server's answer.
+
+        The session ends at once, whatever the server answers: ``user``
+        becomes ``None`` and ``state`` ``SignedOut`` in one batch, then
+        ``SIGNED_OUT`` with ``reason`` is emitted (unless the session was
+        signed out already). A pending sign-in or refresh is cancelled.
+
+        Args:
+            reason: ``"user"`` when the person asked, ``"revoked"`` when the
+                application learned that the server ended the session.
+
+        Raises:
+            DisposedError: The session was disposed.
+        """
+        self._check_alive("sign_out")
+        self._end(reason)
+
+        call: Call[None] = Call()
+        self._sign_outs.add(call)
+        call.start(
+            self._api.sign_out,
+            what="AuthApi.sign_out()",
+            on_value=lambda _: self._told_server(call, None),
+            on_error=lambda error: self._told_server(call, error),
+        )
+        return call.suspense
+
+    def update_user(self, user: User) -> None:
+        """Replace the user's details (same ``id``); emits ``USER_UPDATED``.
+
+        Raises:
+            DisposedError: The session was disposed.
+            ValueError: Nobody is signed in, or ``user`` is somebody else.
+        """
+        self._check_alive("update_user")
+        current = self._peek_user()
+        if current is None or _identity(current) != _identity(user):
+            raise ValueError(
+                "SessionService.update_user() updates the signed-in user's details,"
+                " but the new user has a different id (or nobody is signed in)."
+                " Sign in as that user instead."
+            )
+        if current != user:
+            self.user = user
+            self._emit(SessionEvent("USER_UPDATED", user=user))
+
+    # ------------------------------------------------------------ tokens
+
+    def access_token(self) -> Suspense[Secret[str] | None]:
+        """A Suspense of a fresh access token; ``None`` without a session.
+
+        A token that has not expired is answered at once. An expired one is
+        refreshed first (joining a refresh that is already running). The
+        token is never part of ``state``, ``user`` or ``events``.
+
+        Raises:
+            DisposedError: The session was disposed.
+        """
+        self._check_alive("access_token")
+        generation = self._generation
+        if generation.refresh is not None:
+            return generation.refresh.suspense
+
+        tokens = generation.tokens
+        if tokens is None or not tokens.access_token:
+            return Suspense.resolve(None)
+        if self._expired(generation) and self._can_refresh(generation):
+            return self.refresh()
+        return Suspense.resolve(tokens.access_token)
+
+    def refresh(self) -> Suspense[Secret[str] | None]:
+        """Renew the tokens now; every caller until it answers shares one request.
+
+        On success the new tokens are kept, the next refresh is scheduled and
+        ``TOKEN_REFRESHED`` is emitted. When the server cannot be reached the
+        session stays and a retry is scheduled with capped exponential
+        backoff and jitter; the Suspense rejects with that error. When the
+        server refuses the refresh token, the session ends with
+        ``SIGNED_OUT`` (reason ``"expired"``). A session without a refresh
+        token (or an API without ``refresh``) answers its current token.
+
+        Raises:
+            DisposedError: The session was disposed.
+        """
+        self._check_alive("refresh")
+        generation = self._generation
+        if generation.refresh is not None:
+            return generation.refresh.suspense
+        refresh_token = _refresh_token(generation)
+        if refresh_token is None or not self._can_refresh(generation):
+            tokens = generation.tokens
+            return Suspense.resolve(tokens.access_token if tokens else None)
+
+        call: Call[Secret[str] | None] = Call()
+        generation.refresh = call
+        generation.stop_timer()
+        call.start(
+            lambda: self._api.refresh(refresh_token),  # type: ignore[attr-defined]
+            what="AuthApi.refresh()",
+            on_value=lambda answer: self._refreshed(generation, call, answer),
+            on_error=lambda error: self._refresh_failed(generation, call, error),
+        )
+        return call.suspense
+
+    # ------------------------------------------------------------ answers
+
+    def _signed_in(
+        self, generation: _Generation, call: Call[User | None], answer: object
+    ) -> None:
+        if not self._current(generation) or self._sign_in is not call:
+            return
+        try:
+            user, tokens = _session_parts(answer)
+        except AuthProtocolError as error:
+            self._sign_in_failed(generation, call, error)
+            return
+
+        self._sign_in = None
+        if tokens is not None:
+            self._keep(generation, tokens)
+        with batch():
+            self.user = user
+            self.state = Authenticated()
+        self._emit(SessionEvent("SIGNED_IN", user=user))
+        call.resolve(user)
+
+    def _sign_in_failed(
+        self, generation: _Generation, call: Call[User | None], error: Exception
+    ) -> None:
+        if not self._current(generation) or self._sign_in is not call:
+            return
+
+        self._sign_in = None
+        message = readable(error)
+        self.state = SessionError(message)
+        self._emit(SessionEvent("SIGN_IN_FAILED", error=message))
+        call.reject(error)
+
+    def _refreshed(
+        self, generation: _Generation, call: Call[Secret[str] | None], answer: object
+    ) -> None:
+        if not self._current(generation) or generation.refresh is not call:
+            return
+        generation.refresh = None
+        user = self._peek_user()
+        try:
+            renewed, tokens = _refresh_parts(answer)
+        except AuthProtocolError as error:
+            self._refresh_failed(generation, call, error)
+            return
+        if renewed is not None and _identity(renewed) != _identity(user):
+            self._finish(generation, "revoked")
+            call.reject(
+                AuthRejectedError(
+                    "AuthApi.refresh() answered a session of another user,"
+                    " so this session was ended as revoked. Sign in again."
+                )
+            )
+            return
+
+        if tokens.refresh_token is None and generation.tokens is not None:
+            tokens = Tokens(
+                tokens.access_token, generation.tokens.refresh_token, tokens.expires_in
+            )
+        generation.attempt = 0
+        self._keep(generation, tokens)
+        self._emit(SessionEvent("TOKEN_REFRESHED", user=user))
+        if renewed is not None and renewed != user:
+            self.user = renewed
+            self._emit(SessionEvent("USER_UPDATED", user=renewed))
+        call.resolve(tokens.access_token)
+
+    def _refresh_failed(
+        self,
+        generation: _Generation,
+        call: Call[Secret[str] | None],
+        error: Exception,
+    ) -> None:
+        if not self._current(generation) or generation.refresh is not call:
+            return
+        generation.refresh = None
+
+        if isinstance(error, AuthRejectedError):
+            self._finish(generation, "expired")
+            call.reject(error)
+            return
+
+        delay = self._policy.retry_delay(generation.attempt, self._random)
+        generation.attempt += 1
+        log.info(
+            "Token refresh failed (%s: %s); the session stays and retries in %.1f s.",
+            type(error).__name__,
+            readable(error),
+            delay,
+        )
+        generation.timer = self._scheduler.schedule_relative(
+            delay, lambda _scheduler, _state: self._refresh_due(generation)
+        )
+        call.reject(error)
+
+    def _refresh_due(self, generation: _Generation) -> None:
+        generation.timer = None
+        if self._current(generation):
+            self.refresh()
+
+    def _told_server(self, call: Call[None], error: Exception | None) -> None:
+        self._sign_outs.discard(call)
+        if error is None:
+            call.resolve(None)
+        else:
+            call.reject(error)
+
+    # ------------------------------------------------------------ generations
+
+    def _current(self, generation: _Generation) -> bool:
+        return generation is self._generation and not self.is_disposed
+
+    def _next_generation(self) -> _Generation:
+        """Start a new generation: whatever the previous one awaited is void."""
+        previous = self._generation
+        self._generation = _Generation(previous.number + 1)
+        previous.close()
+        return self._generation
+
+    def _keep(self, generation: _Generation, tokens: Tokens) -> None:
+        """Hold ``tokens`` and schedule their refresh when they expire."""
+        generation.tokens = tokens
+        generation.stop_timer()
+        if tokens.expires_in is None:
+            generation.expires_at = None
+            return
+
+        generation.expires_at = self._scheduler.now + timedelta(
+            seconds=tokens.expires_in
+        )
+        if self._can_refresh(generation):
+            generation.timer = self._scheduler.schedule_relative(
+                self._policy.refresh_delay(tokens.expires_in),
+                lambda _scheduler, _state: self._refresh_due(generation),
+            )
+
+    def _can_refresh(self, generation: _Generation) -> bool:
+        has_refresh = callable(getattr(self._api, "refresh", None))
+        return has_refresh and _refresh_token(generation) is not None
+
+    def _expired(self, generation: _Generation) -> bool:
+        expires_at = generation.expires_at
+        return expires_at is not None and self._scheduler.now >= expires_at
+
+    def _end(self, reason: SignOutReason) -> None:
+        """End the session locally: a new generation, no user, ``SignedOut``."""
+        was_signed_out = isinstance(self._peek_state(), SignedOut)
+        previous_user = self._peek_user()
+        self._next_generation()
+        sign_in, self._sign_in = self._sign_in, None
+
+        with batch():
+            self.user = None
+            self.state = SignedOut()
+        if not was_signed_out:
+            self._emit(SessionEvent("SIGNED_OUT", user=previous_user, reason=reason))
+        if sign_in is not None:
+            sign_in.cancel()
+
+    def _finish(self, generation: _Generation, reason: SignOutReason) -> None:
+        if self._current(generation):
+            self._end(reason)
+
+    # ------------------------------------------------------------ lifetime
+
+    def _peek_state(self) -> SessionState:
+        return SessionService.state.of(self).peek()
+
+    def _peek_user(self) -> User | None:
+        return SessionService.user.of(self).peek()
+
+    def _emit(self, event: SessionEvent) -> None:
+        if not self.is_disposed:
+            self.events.emit(event)
+
+    def _check_alive(self, method: str) -> None:
+        if self.is_disposed:
+            raise DisposedError(
+                f"SessionService.{method}() was called after the session was"
+                " disposed. Resolve the SessionService of a provider that is"
+                " still open."
+            )
+
+    def _close(self) -> None:
+        self._generation.close(silently=True)
+        sign_in, self._sign_in = self._sign_in, None
+        if sign_in is not None:
+            sign_in.drop()
+        sign_outs, self._sign_outs = self._sign_outs, set()
+        for call in sign_outs:
+            call.drop()
+
+
+def readable(error: BaseException) -> str:
+    """A message for people: the error's own text, else what kind it is."""
+    text = str(error).strip()
+    if text:
+        return text
+    if isinstance(error, AuthError):
+        return f"The server did not accept the request ({type(error).__name__})."
+    return f"The request failed ({type(error).__name__})."
+
+
+def _refresh_token(generation: _Generation) -> Secret[str] | None:
+    tokens = generation.tokens
+    if tokens is None or not tokens.refresh_token:
+        return None
+    return tokens.refresh_token
+
+
+def _identity(user: object) -> object:
+    return getattr(user, "id", user)
+
+
+def _session_parts(answer: object) -> tuple[User | None, Tokens | None]:
+    if isinstance(answer, AuthSession):
+        return answer.user, answer.tokens
+    if answer is None or isinstance(answer, Tokens):
+        raise AuthProtocolError(
+            "AuthApi.sign_in() answered without a user."
+            " Answer an AuthSession or a user object."
+        )
+    return answer, None  # type: ignore[return-value]  # a bare user object
+
+
+def _refresh_parts(answer: object) -> tuple[User | None, Tokens]:
+    if isinstance(answer, Tokens):
+        return None, answer
+    if isinstance(answer, AuthSession):
+        return answer.user, answer.tokens
+    raise AuthProtocolError(
+        "AuthApi.refresh() answered neither Tokens nor an AuthSession."
+        " Answer the new tokens."
+    )
