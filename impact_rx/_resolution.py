@@ -168,7 +168,12 @@ def _read_parameters(cls: type, init: Any) -> Iterator[Parameter]:
                 " Injection passes arguments by name: remove the `/`.",
                 service=cls,
             )
-        token = token_of(hints[param.name], where=where, param=param.name, cls=cls)
+        try:
+            token = token_of(hints[param.name], where=where, param=param.name, cls=cls)
+        except ServiceDefinitionError:
+            if has_default:  # an option such as `names: list[str] = ()`
+                continue
+            raise
         yield Parameter(param.name, token, has_default)
 
 

@@ -288,11 +288,16 @@ class ServiceProvider(Disposable):
             binder.bind(cls, to=injector.ClassProvider(cls), scope=ProviderScope)
             registered.append(cls)
 
+        names: set[Value] = set()
         for key, value in values.items():
-            if isinstance(key, str):
-                token: Any = Value(key)
-            elif isinstance(key, Value):
-                token = key
+            if isinstance(key, (str, Value)):
+                token: Any = Value(key) if isinstance(key, str) else key
+                if token in names:
+                    raise ValueError(
+                        f"Value {token.name!r} is given twice on {self._name}."
+                        f' Give it once, as "{token.name}" or {token!r}.'
+                    )
+                names.add(token)
             elif isinstance(key, type):
                 self._check_new_key(key, registered)
                 _check_instance(key, value, self._name)

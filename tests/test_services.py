@@ -133,9 +133,15 @@ class NeedsPlain(Disposable):
 
 @service
 class WithDefault(Disposable):
-    def __init__(self, retries: int = 3, label: Annotated[str, Value("L")] = "x"):
+    def __init__(
+        self,
+        retries: int = 3,
+        label: Annotated[str, Value("L")] = "x",
+        names: list[str] | None = None,
+    ) -> None:
         self.retries = retries
         self.label = label
+        self.names = names
 
 
 # ---------------------------------------------------------------- issue cases
@@ -330,6 +336,7 @@ def test_a_class_not_marked_service_is_never_auto_built() -> None:
 def test_a_parameter_default_is_kept_unless_a_provider_gives_the_token() -> None:
     with ServiceProvider([WithDefault]) as app:
         assert (app.get(WithDefault).retries, app.get(WithDefault).label) == (3, "x")
+        assert app.get(WithDefault).names is None  # not injectable: default kept
     with ServiceProvider([WithDefault], {"L": "given", int: 5}) as app:
         assert (app.get(WithDefault).retries, app.get(WithDefault).label) == (
             5,
@@ -943,6 +950,8 @@ def test_use_service_in_a_constructor_resolves_from_the_building_provider() -> N
 def test_a_value_key_may_also_be_written_as_value() -> None:
     with ServiceProvider([Greeter], {Value("NAME"): "Ada"}) as app:
         assert app.get(Greeter).name == "Ada"
+    with pytest.raises(ValueError, match=r"Value 'NAME' is given twice on app\."):
+        ServiceProvider(values={"NAME": 1, Value("NAME"): 2}, name="app")
 
 
 @service
