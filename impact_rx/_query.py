@@ -37,10 +37,11 @@ from typing import Any, Generic, Literal, TypeAlias, TypeVar, cast, final
 
 import reactivex
 from reactivex import abc
-from reactivex.subject import BehaviorSubject
 
 from ._disposable import adopt, owning
 from ._errors import DisposedError
+from ._graph import batch
+from ._signal import Signal
 from ._suspense import Fulfilled, Pending, Rejected, Source, State, Suspense
 
 __all__ = [
@@ -74,7 +75,7 @@ def _start(
             return Suspense.reject(exc)
 
 
-def _on_settled(suspense: Suspense[T], callback: Callable[[State[T]], None]) -> None:
+def _on_settled(suspense: Suspense[T], callback: Callable[[State[T]], object]) -> None:
     """Call ``callback`` once with the settled state (maybe at once)."""
 
     def on_next(state: State[T]) -> None:
@@ -88,10 +89,11 @@ def _on_settled(suspense: Suspense[T], callback: Callable[[State[T]], None]) -> 
 class Query(Generic[T]):
     """A fetched value that refetches in the background when invalidated.
 
-    Create one with :func:`query`. Reads: ``suspense`` (the current one),
-    ``state``, ``value``, ``error``, ``use()``, ``await query``. Streams:
-    ``states`` and ``suspenses`` emit the current value on subscribe and
-    then every change.
+    Create one with :func:`query`. Reads, tracked in computeds and effects:
+    ``suspense`` (the current one), ``state``, ``value``, ``error``,
+    ``use()``; ``await query`` gives the current value. ``states``,
+    ``suspenses`` and ``errors`` are the signals behind them, to subscribe
+    to or compose.
     """
 
     def __init__(
@@ -104,15 +106,15 @@ class Query(Generic[T]):
         self._scheduler = scheduler
         self._lock = threading.Lock()
         self._disposed = False
+        self._busy = True  # a fetch is in flight or starting
         self._again: Suspense[T] | None = None
-        self._error: BaseException | None = None
-        self._state: QueryState = "fetching"
 
         first = _start(fetch, scheduler)
-        self._current: Suspense[T] = first
         self._inflight: Suspense[T] | None = first
-        self._states: BehaviorSubject[QueryState] = BehaviorSubject("fetching")
-        self._suspenses: BehaviorSubject[Suspense[T]] = BehaviorSubject(first)
+        with owning(None):  # the query completes its signals itself
+            self._state: Signal[QueryState] = Signal("fetching", name="query.state")
+            self._current: Signal[Suspense[T]] = Signal(first, name="query.suspense")
+            self._error: Signal[BaseException | None] = Signal(None, name="query.error")
         self._unown = adopt(self.dispose)
         _on_settled(first, lambda state: self._landed(first, state))
 
@@ -121,32 +123,37 @@ class Query(Generic[T]):
     @property
     def suspense(self) -> Suspense[T]:
         """The current suspense: the first fetch, or the last good refetch."""
-        return self._current
+        return self._current.value
 
     @property
     def state(self) -> QueryState:
         """``"fetching"`` (first fetch), ``"refetching"`` or ``"idle"``."""
-        return self._state
+        return self._state.value
 
     @property
     def value(self) -> T | None:
         """The current value, ``None`` while the first fetch is pending."""
-        return self._current.value
+        return self._current.value.value
 
     @property
     def error(self) -> BaseException | None:
         """Why the last fetch failed; ``None`` after a success."""
-        return self._error
+        return self._error.value
 
     @property
     def states(self) -> reactivex.Observable[QueryState]:
         """The state, now and at every change."""
-        return self._states
+        return self._state
 
     @property
     def suspenses(self) -> reactivex.Observable[Suspense[T]]:
         """The current suspense, now and whenever a refetch replaces it."""
-        return self._suspenses
+        return self._current
+
+    @property
+    def errors(self) -> reactivex.Observable[BaseException | None]:
+        """The last fetch's error, now and at every change."""
+        return self._error
 
     @property
     def is_disposed(self) -> bool:
@@ -160,10 +167,10 @@ class Query(Generic[T]):
             SuspendedError: the first fetch is still pending.
             BaseException: the first fetch failed and no refetch succeeded.
         """
-        return self._current.use()
+        return self._current.value.use()
 
     def __await__(self) -> Generator[Any, None, T]:
-        return self._current.__await__()
+        return self._current.peek().__await__()
 
     # -- commands ---------------------------------------------------------
 
@@ -181,23 +188,23 @@ class Query(Generic[T]):
         Raises:
             DisposedError: the query was disposed.
         """
-        with self._lock:
+        with batch(), self._lock:
             if self._disposed:
                 raise DisposedError(
                     f"{self!r} was disposed, so it cannot refetch. Create a new query."
                 )
-            if self._inflight is not None:
+            if self._busy:
                 if self._again is None:
                     with owning(None):
                         self._again = Suspense()
                 return self._again
-            self._state = "refetching"
+            self._busy = True
+            self._state.value = "refetching"
 
-        self._publish()
         return self._refetch(None)
 
     def dispose(self) -> None:
-        """Cancel fetches in flight and complete the streams. Idempotent."""
+        """Cancel fetches in flight and complete the signals. Idempotent."""
         with self._lock:
             if self._disposed:
                 return
@@ -209,8 +216,8 @@ class Query(Generic[T]):
         for suspense in (inflight, again):
             if suspense is not None:
                 suspense.dispose()
-        self._states.on_completed()
-        self._suspenses.on_completed()
+        for signal in (self._state, self._current, self._error):
+            signal.on_completed()
         if unown is not None:
             unown()
 
@@ -224,39 +231,31 @@ class Query(Generic[T]):
                 return suspense
             self._inflight = suspense
         if follower is not None:
-            _on_settled(suspense, lambda state: follower._mirror(state))
+            _on_settled(suspense, follower._mirror)
         _on_settled(suspense, lambda state: self._landed(suspense, state))
         return suspense
 
     def _landed(self, suspense: Suspense[T], state: State[T]) -> None:
-        with self._lock:
+        with batch(), self._lock:
             if self._disposed or suspense is not self._inflight:
                 return
             self._inflight = None
             if isinstance(state, Rejected):
-                self._error = state.reason
-                if not isinstance(self._current.state, Fulfilled):
-                    self._current = suspense  # nothing better to keep
+                self._error.value = state.reason
+                if not isinstance(self._current.peek()._state, Fulfilled):
+                    self._current.value = suspense  # nothing better to keep
             else:
-                self._error = None
-                self._current = suspense
+                self._error.value = None
+                self._current.value = suspense
             follower, self._again = self._again, None
-            self._state = "idle" if follower is None else "refetching"
+            self._busy = follower is not None
+            self._state.value = "idle" if follower is None else "refetching"
 
-        self._publish()
         if follower is not None:
             self._refetch(follower)
 
-    def _publish(self) -> None:
-        with self._lock:
-            state, current = self._state, self._current
-        if self._states.value != state:
-            self._states.on_next(state)
-        if self._suspenses.value is not current:
-            self._suspenses.on_next(current)
-
     def __repr__(self) -> str:
-        return f"Query<{self._state}: {self._current!r}>"
+        return f"Query<{self._state.peek()}: {self._current.peek()!r}>"
 
 
 def query(
@@ -285,7 +284,9 @@ class Mutation(Generic[A, T]):
 
     ``status`` is ``"idle"``, ``"pending"`` (``data`` is the argument being
     applied) or ``"rejected"`` (``data`` and ``reason`` are kept so the
-    caller can :meth:`retry`). Success resets to ``"idle"``.
+    caller can :meth:`retry`). Success resets to ``"idle"``. Reads are
+    tracked in computeds and effects; ``statuses`` is the signal behind
+    ``status``.
     """
 
     def __init__(
@@ -298,38 +299,42 @@ class Mutation(Generic[A, T]):
         self._scheduler = scheduler
         self._lock = threading.Lock()
         self._disposed = False
-        self._status: MutationStatus = "idle"
-        self._data: A | None = None
-        self._has_data = False
-        self._suspense: Suspense[T] | None = None
-        self._statuses: BehaviorSubject[MutationStatus] = BehaviorSubject("idle")
+        self._has_data = False  # data may legitimately be None
+        with owning(None):  # the mutation completes its signals itself
+            self._status: Signal[MutationStatus] = Signal(
+                "idle", name="mutation.status"
+            )
+            self._data: Signal[A | None] = Signal(None, name="mutation.data")
+            self._suspense: Signal[Suspense[T] | None] = Signal(
+                None, name="mutation.suspense"
+            )
         self._unown = adopt(self.dispose)
 
     @property
     def status(self) -> MutationStatus:
         """``"idle"``, ``"pending"`` or ``"rejected"``."""
-        return self._status
+        return self._status.value
 
     @property
     def data(self) -> A | None:
         """The argument being applied (pending) or that failed (rejected)."""
-        return self._data
+        return self._data.value
 
     @property
     def suspense(self) -> Suspense[T] | None:
         """The latest run's suspense while pending or rejected, else ``None``."""
-        return self._suspense
+        return self._suspense.value
 
     @property
     def reason(self) -> BaseException | None:
         """Why the latest run failed, while ``status`` is ``"rejected"``."""
-        suspense = self._suspense
+        suspense = self._suspense.value
         return suspense.reason if suspense is not None else None
 
     @property
     def statuses(self) -> reactivex.Observable[MutationStatus]:
         """The status, now and at every change."""
-        return self._statuses
+        return self._status
 
     @property
     def is_disposed(self) -> bool:
@@ -348,20 +353,20 @@ class Mutation(Generic[A, T]):
         Raises:
             DisposedError: the mutation was disposed.
         """
-        with self._lock:
-            if self._disposed:
-                raise DisposedError(
-                    f"{self!r} was disposed, so it cannot run. Create a new mutation."
-                )
+        if self._disposed:
+            raise DisposedError(
+                f"{self!r} was disposed, so it cannot run. Create a new mutation."
+            )
         suspense = _start(lambda: self._run(arg), self._scheduler)
 
-        with self._lock:
+        with batch(), self._lock:
             if self._disposed:
                 suspense.dispose()
                 return suspense
-            self._status, self._data, self._has_data = "pending", arg, True
-            self._suspense = suspense
-        self._publish()
+            self._has_data = True
+            self._data.value = arg
+            self._suspense.value = suspense
+            self._status.value = "pending"
 
         _on_settled(suspense, lambda state: self._landed(suspense, state))
         return suspense
@@ -373,8 +378,8 @@ class Mutation(Generic[A, T]):
             RuntimeError: there is no failed run to retry.
         """
         with self._lock:
-            rejected = self._status == "rejected" and self._has_data
-            data = self._data
+            rejected = self._status.peek() == "rejected" and self._has_data
+            data = self._data.peek()
         if not rejected:
             raise RuntimeError(
                 f"{self!r} has no failed run to retry. Call mutate(arg) to run it."
@@ -383,44 +388,42 @@ class Mutation(Generic[A, T]):
 
     def reset(self) -> None:
         """Forget a failure (or stop tracking a pending run): back to idle."""
-        with self._lock:
-            self._status, self._data, self._has_data = "idle", None, False
-            self._suspense = None
-        self._publish()
+        with batch(), self._lock:
+            self._clear()
 
     def dispose(self) -> None:
-        """Cancel a pending run silently and complete ``statuses``."""
+        """Cancel a pending run silently and complete the signals."""
         with self._lock:
             if self._disposed:
                 return
             self._disposed = True
-            suspense = self._suspense
+            suspense = self._suspense.peek()
             unown, self._unown = self._unown, None
 
         if suspense is not None:
             suspense.dispose()
-        self._statuses.on_completed()
+        for signal in (self._status, self._data, self._suspense):
+            signal.on_completed()
         if unown is not None:
             unown()
 
     def _landed(self, suspense: Suspense[T], state: State[T]) -> None:
-        with self._lock:
-            if self._disposed or suspense is not self._suspense:
+        with batch(), self._lock:
+            if self._disposed or suspense is not self._suspense.peek():
                 return
             if isinstance(state, Rejected):
-                self._status = "rejected"
+                self._status.value = "rejected"
             else:
-                self._status, self._data, self._has_data = "idle", None, False
-                self._suspense = None
-        self._publish()
+                self._clear()
 
-    def _publish(self) -> None:
-        status = self._status
-        if self._statuses.value != status:
-            self._statuses.on_next(status)
+    def _clear(self) -> None:
+        self._has_data = False
+        self._data.value = None
+        self._suspense.value = None
+        self._status.value = "idle"
 
     def __repr__(self) -> str:
-        return f"Mutation<{self._status}>"
+        return f"Mutation<{self._status.peek()}>"
 
 
 def mutation(

@@ -72,8 +72,9 @@ from reactivex import abc
 from reactivex.disposable import Disposable as RxDisposable
 from reactivex.internal.exceptions import SequenceContainsNoElementsError
 
-from ._disposable import adopt
+from ._disposable import adopt, owning
 from ._errors import SubscriberError, SuspendedError, _short
+from ._signal import Signal
 
 __all__ = [
     "Fulfilled",
@@ -213,6 +214,10 @@ class Suspense(reactivex.Observable[State[T]]):
         self._waiters: list[Callable[[State[T]], None]] = []
         self._disposed = False
         self._cancel_work: Callable[[], object] | None = None
+        # Mirrors the state for computeds and effects: reading a pending
+        # suspense in a tracking scope subscribes it to the settled state.
+        with owning(None):
+            self._tracked: Signal[State[T]] = Signal(_PENDING, name="suspense")
         self._unown: Callable[[], None] | None = adopt(self.dispose)
 
     # -- construction -----------------------------------------------------
@@ -356,26 +361,31 @@ class Suspense(reactivex.Observable[State[T]]):
 
     # -- synchronous reads ------------------------------------------------
 
-    @property
-    def state(self) -> State[T]:
-        """The current state object."""
+    def _read(self) -> State[T]:
+        """The state; in a computed or effect, also a dependency on it."""
+        _ = self._tracked.value
         return self._state
 
     @property
+    def state(self) -> State[T]:
+        """The current state object (tracked in computeds and effects)."""
+        return self._read()
+
+    @property
     def status(self) -> Status:
-        """``"pending"``, ``"fulfilled"`` or ``"rejected"``."""
-        return self._state.status
+        """``"pending"``, ``"fulfilled"`` or ``"rejected"`` (tracked)."""
+        return self._read().status
 
     @property
     def value(self) -> T | None:
-        """The value when fulfilled, else ``None``; see also :meth:`use`."""
-        state = self._state
+        """The value when fulfilled, else ``None`` (tracked); see :meth:`use`."""
+        state = self._read()
         return state.value if isinstance(state, Fulfilled) else None
 
     @property
     def reason(self) -> BaseException | None:
-        """The exception when rejected, else ``None``."""
-        state = self._state
+        """The exception when rejected, else ``None`` (tracked)."""
+        state = self._read()
         return state.reason if isinstance(state, Rejected) else None
 
     @property
@@ -399,7 +409,7 @@ class Suspense(reactivex.Observable[State[T]]):
             ...
             impact_rx.SuspendedError: Suspense<pending> is still pending. Await it...
         """
-        return _unwrap(self, self._state)
+        return _unwrap(self, self._read())
 
     def __await__(self) -> Generator[Any, None, T]:  # type: ignore[override]
         state = self._state
@@ -510,6 +520,10 @@ class Suspense(reactivex.Observable[State[T]]):
             wake(state)
 
         errors: list[Exception] = []
+        try:
+            self._tracked.value = state
+        except SubscriberError as exc:  # what reads it (an effect) raised
+            errors.append(exc)
         for sink in ready:
             try:
                 sink.observer.on_next(state)

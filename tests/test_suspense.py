@@ -21,11 +21,14 @@ from impact_rx import (
     Fulfilled,
     Pending,
     Rejected,
+    ServiceProvider,
     SubscriberError,
     SuspendedError,
     Suspense,
+    service,
 )
 from impact_rx._disposable import owning
+from impact_rx.testing import marbles, suspense_values
 
 on_next = ReactiveTest.on_next
 on_completed = ReactiveTest.on_completed
@@ -453,3 +456,52 @@ def test_no_logging_happens_for_ordinary_use(caplog: pytest.LogCaptureFixture) -
         Suspense.reject(ValueError("quiet")).cancel()
 
     assert caplog.records == []
+
+
+# -- with services and marbles ---------------------------------------------------
+
+
+async def test_disposing_the_provider_cancels_a_suspense_its_service_made() -> None:
+    started = asyncio.Event()
+
+    async def load() -> str:
+        started.set()
+        await asyncio.Event().wait()
+        return "never"
+
+    @service
+    class Loader(Disposable):
+        def __init__(self) -> None:
+            self.profile = Suspense.from_(load())
+
+    provider = ServiceProvider([Loader])
+    loader = provider.get(Loader)
+    events = record(loader.profile)
+    await started.wait()
+
+    provider.dispose()
+    await asyncio.sleep(0)
+
+    assert events == [Pending()]
+    assert loader.profile.state == Rejected(asyncio.CancelledError())
+
+
+def test_a_cold_source_in_marbles_fulfils_at_its_frame() -> None:
+    with marbles() as m:
+        suspense = Suspense.from_(m.cold("---a|"), scheduler=m.scheduler)
+        m.expect(suspense).to_be("p--(f|)", values=suspense_values(value="a"))
+
+
+def test_a_cold_error_in_marbles_rejects_with_the_same_error() -> None:
+    boom = ValueError("boom")
+    with marbles() as m:
+        source = m.cold("--#", error=boom)
+        suspense = Suspense.from_(source, scheduler=m.scheduler)
+        m.expect(suspense).to_be("p-(r|)", values=suspense_values(error=boom))
+
+
+def test_the_html_repr_is_the_notebook_card() -> None:
+    html = Suspense.resolve(42)._repr_html_()
+
+    assert "fulfilled" in html
+    assert "42" in html
