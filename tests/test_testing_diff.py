@@ -1,0 +1,168 @@
+"""A failing to_be draws expected and actual aligned, frame for frame."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+import reactivex
+
+from impact_rx.testing import MarbleAssertionError, Marbles, marbles
+
+HEADER = (
+    "The marbles differ from the expected diagram.\n"
+    "Frame 0 is its subscription at virtual frame {frame}; one frame is 1 ms.\n"
+)
+
+
+def failure(test: Callable[[Marbles], None]) -> MarbleAssertionError:
+    m = marbles()
+    test(m)
+    with pytest.raises(MarbleAssertionError, match="The marbles differ") as caught:
+        m.flush()
+    return caught.value
+
+
+def test_a_different_value_is_marked_and_listed() -> None:
+    error = failure(
+        lambda m: m.expect(m.cold("-a-b|", values={"a": 1, "b": 2})).to_be(
+            "-a-b|", values={"a": 1, "b": 3}
+        )
+    )
+    assert str(error) == HEADER.format(frame=0) + (
+        "  expected  -a-b|\n"
+        "  actual    -a-c|\n"
+        "               ^\n"
+        "  frame 3: expected b = 3; actual c = 2"
+    )
+
+
+def test_late_events_show_in_later_columns() -> None:
+    error = failure(lambda m: m.expect(m.cold("--a--c--|")).to_be("--a--b---|"))
+    assert str(error) == HEADER.format(frame=0) + (
+        "  expected  --a--b---|\n"
+        "  actual    --a--c--|\n"
+        "                 ^  ^^\n"
+        "  frame 5: expected b = 'b'; actual c = 'c'\n"
+        "  frame 8: expected nothing; actual | (complete)\n"
+        "  frame 9: expected | (complete); actual nothing"
+    )
+
+
+def test_a_group_widens_its_column_in_every_lane() -> None:
+    error = failure(lambda m: m.expect(m.cold("-(ab)-c|")).to_be("-a-b-c|"))
+    assert str(error) == HEADER.format(frame=0) + (
+        "  expected  -a   -b-c|\n"
+        "  actual    -(ab)----c|\n"
+        "             ^    ^ ^^^\n"
+        "  frame 1: expected a = 'a'; actual a = 'a', b = 'b'\n"
+        "  frame 3: expected b = 'b'; actual nothing\n"
+        "  frame 5: expected c = 'c'; actual nothing\n"
+        "  frame 6: expected | (complete); actual c = 'c'\n"
+        "  frame 7: expected nothing; actual | (complete)"
+    )
+
+
+def test_long_quiet_stretches_become_time_progressions_in_both_lanes() -> None:
+    error = failure(lambda m: m.expect(m.cold("-a 500ms b|")).to_be("-a 499ms b|"))
+    assert str(error) == HEADER.format(frame=0) + (
+        "  expected  -a 499ms b|\n"
+        "  actual    -a 499ms -b|\n"
+        "                     ^^^\n"
+        "  frame 501: expected b = 'b'; actual nothing\n"
+        "  frame 502: expected | (complete); actual b = 'b'\n"
+        "  frame 503: expected nothing; actual | (complete)"
+    )
+
+
+def test_an_error_of_another_type_with_the_same_message_differs() -> None:
+    error = failure(
+        lambda m: m.expect(m.cold("--#", error=KeyError("x"))).to_be(
+            "--#", error=ValueError("x")
+        )
+    )
+    assert str(error) == HEADER.format(frame=0) + (
+        "  expected  --#\n"
+        "  actual    --#\n"
+        "              ^\n"
+        "  frame 2: expected # = ValueError('x'); actual # = KeyError('x')"
+    )
+
+
+def test_an_error_with_other_args_differs() -> None:
+    error = failure(
+        lambda m: m.expect(m.cold("#", error=ValueError("x", 1))).to_be(
+            "#", error=ValueError("x", 2)
+        )
+    )
+    assert (
+        "frame 0: expected # = ValueError('x', 2); actual # = ValueError('x', 1)"
+        in (str(error))
+    )
+
+
+def test_an_error_class_accepts_any_instance_of_exactly_it() -> None:
+    with marbles() as m:
+        m.expect(m.cold("#", error=ValueError("any"))).to_be("#", error=ValueError)
+    error = failure(
+        lambda m: m.expect(m.cold("#", error=UnicodeError("x"))).to_be(
+            "#", error=ValueError
+        )
+    )
+    assert "frame 0: expected # = any ValueError; actual # = UnicodeError('x')" in (
+        str(error)
+    )
+
+
+def test_unnamed_values_get_free_letters_and_long_reprs_are_clipped() -> None:
+    values = {"a": {"x": [1, 2]}, "b": "long string " * 10}
+    error = failure(lambda m: m.expect(m.cold("-a-b|", values=values)).to_be("-a-b|"))
+    assert str(error) == HEADER.format(frame=0) + (
+        "  expected  -a-b|\n"
+        "  actual    -c-d|\n"
+        "             ^ ^\n"
+        "  frame 1: expected a = 'a'; actual c = {'x': [1, 2]}\n"
+        "  frame 3: expected b = 'b'; actual d = 'long string long string long string"
+        " long string long str..."
+    )
+
+
+def test_the_header_names_the_frame_of_the_subscription() -> None:
+    def late(m: Marbles) -> None:
+        m.advance("1s")
+        m.expect(reactivex.from_iterable([1], scheduler=m.scheduler)).to_be("(a|)")
+
+    error = failure(late)
+    assert str(error).startswith(HEADER.format(frame=1000))
+    assert "frame 0: expected a = 'a', | (complete); actual b = 1, | (complete)" in str(
+        error
+    )
+
+
+def test_an_unsubscription_is_drawn_in_both_lanes() -> None:
+    error = failure(lambda m: m.expect(m.cold("-a-b-c|")).to_be("-a-x!"))
+    assert str(error) == HEADER.format(frame=0) + (
+        "  expected  -a-x!\n"
+        "  actual    -a-b!\n"
+        "               ^\n"
+        "  frame 3: expected x = 'x'; actual b = 'b'"
+    )
+
+
+def test_every_failure_is_reported_together() -> None:
+    def two(m: Marbles) -> None:
+        m.expect(m.cold("a|")).to_be("b|")
+        m.expect(m.cold("c|")).to_be("c|")
+        m.expect(m.cold("d|")).to_be("e|")
+
+    error = failure(two)
+    assert len(re.findall("The marbles differ", str(error))) == 2
+    assert "expected e = 'e'; actual d = 'd'" in str(error)
+
+
+def test_the_error_carries_the_expected_and_actual_lanes() -> None:
+    error = failure(lambda m: m.expect(m.cold("-a|")).to_be("-b|"))
+    assert error.diagram is not None
+    assert [lane.name for lane in error.diagram.lanes] == ["expected", "actual"]
+    assert str(error.diagram) == "expected  -b|\nactual    -a|"
