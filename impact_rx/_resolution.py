@@ -320,6 +320,14 @@ class ProviderInjector(injector.Injector):
         super().__init__(auto_bind=False, parent=parent)
         self.provider = provider
 
+    def forget(self) -> None:
+        """Drop the cached services, so a disposed provider keeps none alive."""
+        if self.binder.has_binding_for(ProviderScope):
+            scope_binding, _ = self.binder.get_binding(ProviderScope)
+            typing.cast(
+                ProviderScope, scope_binding.provider.get(self)
+            ).instances.clear()
+
     def lineage(self) -> Iterator[ProviderInjector]:
         """This injector, then its parents."""
         current: injector.Injector | None = self

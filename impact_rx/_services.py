@@ -545,6 +545,8 @@ class ServiceProvider(Disposable):
         """Forget every instance and binding; return the instances newest first."""
         with lock:
             built, self._built = self._built, []
+            if self._injector is not None:
+                self._injector.forget()
             self._injector = None
             self._state = _DISPOSED
             if self._parent is not None:
