@@ -5,7 +5,9 @@ and async work is a ``Suspense``: an observable of pending, fulfilled and
 rejected. See README.md for a tour.
 """
 
+from ._computed import Computed, computed
 from ._disposable import Disposable
+from ._effect import effect, observe
 from ._errors import (
     CircularDependencyError,
     CycleError,
@@ -20,7 +22,7 @@ from ._errors import (
     SubscriberError,
     SuspendedError,
 )
-from ._graph import batch
+from ._graph import batch, untracked
 from ._query import Mutation, Query, mutation, query
 from ._services import ServiceProvider, Value, service, use_service
 from ._signal import Signal, signal, signal_of
@@ -28,6 +30,7 @@ from ._suspense import Fulfilled, Pending, Rejected, Suspense
 
 __all__ = [
     "CircularDependencyError",
+    "Computed",
     "CycleError",
     "DisposeError",
     "DisposedError",
@@ -50,11 +53,15 @@ __all__ = [
     "Suspense",
     "Value",
     "batch",
+    "computed",
+    "effect",
     "mutation",
+    "observe",
     "query",
     "service",
     "signal",
     "signal_of",
+    "untracked",
     "use_service",
 ]
 

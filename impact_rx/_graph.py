@@ -22,15 +22,28 @@ the queue instead of nesting:
 Marking and refreshing use explicit stacks, so chains thousands of nodes deep
 need no deep recursion.
 
->>> from impact_rx import Signal, batch
+>>> from impact_rx import Signal, batch, computed, effect
 >>> a = Signal(1, name="a")
+>>> b = computed(lambda: a.value * 10)
+>>> c = computed(lambda: a.value + 1)
+>>> d = computed(lambda: (b.value, c.value))
 >>> seen = []
->>> sub = a.subscribe(seen.append)
+>>> sub = d.subscribe(seen.append)
+>>> a.value = 2
 >>> with batch():
-...     a.value = 2
 ...     a.value = 3
->>> seen
-[1, 3]
+...     a.value = 4
+>>> seen  # one value per settled change, never (20, 2) or (10, 3)
+[(10, 2), (20, 3), (40, 5)]
+>>> log = []
+>>> def mirror():
+...     log.append(a.value)
+...     return lambda: log.append("cleanup")
+>>> stop = effect(mirror)
+>>> a.value = 5
+>>> stop.dispose()
+>>> log
+[4, 'cleanup', 5, 'cleanup']
 """
 
 from __future__ import annotations
@@ -45,6 +58,7 @@ from ._errors import CycleError, SubscriberError
 
 __all__ = [
     "CLEAN",
+    "DIRTY",
     "STALE",
     "batch",
     "untracked",
@@ -53,7 +67,8 @@ __all__ = [
 T = TypeVar("T")
 
 CLEAN: Final = 0
-STALE: Final = 1
+STALE: Final = 1  # a source may have changed: check versions, maybe recompute
+DIRTY: Final = 2  # never computed (or disposed inputs): recompute
 
 # How many computeds may refresh one inside another before the outermost
 # refresh takes over with an explicit stack (see ``pull``).
@@ -232,6 +247,9 @@ def combine(errors: list[BaseException]) -> BaseException:
     """One error for everything that failed while one thread delivered."""
     if len(errors) == 1:
         return errors[0]
+    for exc in errors:
+        if isinstance(exc, CycleError):
+            return exc  # the root cause; the rest are its echoes
     source: object = None
     originals: list[BaseException] = []
     for exc in errors:
@@ -274,6 +292,9 @@ def refresh(node: Any) -> None:
         raise _Deferred(node)
     loc.depth += 1
     try:
+        if node._state == DIRTY:
+            node._recompute()
+            return
         for source, version in zip(node._sources, node._versions, strict=True):
             if source._state:
                 refresh(source)
@@ -320,6 +341,8 @@ def stale(node: Any) -> bool:
 def collect(node: Any, reads: list[Any]) -> None:
     """Make ``reads`` the sources of ``node``, linking and unlinking targets."""
     old = node._sources
+    if node in reads:
+        reads = [source for source in reads if source is not node]
     if reads != old:
         if len(reads) > 1:
             reads = list(dict.fromkeys(reads))
@@ -421,11 +444,17 @@ def untracked(fn: Callable[[], T]) -> T:
     """Call ``fn`` without recording what it reads as a dependency.
 
     Example:
-        >>> from impact_rx import Signal
-        >>> from impact_rx._graph import untracked
-        >>> a = Signal(1)
-        >>> untracked(lambda: a.value)
-        1
+        >>> from impact_rx import Signal, computed, untracked
+        >>> a, b = Signal(1), Signal(10)
+        >>> total = computed(lambda: a.value + untracked(lambda: b.value))
+        >>> total.value
+        11
+        >>> b.value = 20  # not a dependency: total stays cached
+        >>> total.value
+        11
+        >>> a.value = 2
+        >>> total.value
+        22
     """
     loc = local
     previous = loc.tracker

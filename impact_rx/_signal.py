@@ -50,7 +50,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, cast, overload
 
 from reactivex import abc
 from reactivex.disposable import Disposable as RxDisposable
@@ -62,7 +62,7 @@ from ._errors import SubscriberError
 from ._graph import changed, get_ident, local, lock, mark, release, state, watchers
 
 if TYPE_CHECKING:
-    from ._computed import Computed  # type: ignore[import-not-found,unused-ignore]
+    from ._computed import Computed
 
 __all__ = [
     "Signal",
@@ -604,11 +604,11 @@ def signal_of(obj: object, attr: str) -> Signal[Any] | Computed[Any]:
         if descriptor is not None:
             of = getattr(descriptor, "_impact_of", None)
             if of is not None:
-                return of(obj)
+                return cast("Signal[Any] | Computed[Any]", of(obj))
             break
     value = getattr(obj, attr)
     if isinstance(value, Signal) or hasattr(value, "_impact_computed"):
-        return value
+        return cast("Signal[Any] | Computed[Any]", value)
     raise TypeError(
         f"{type(obj).__name__}.{attr} is a {type(value).__name__},"
         " not a signal or computed."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -89,7 +90,8 @@ def test_rx_operators_work_on_a_signal() -> None:
     s = Signal(1)
     seen: list[int] = []
 
-    s.pipe(ops.map(lambda v: v * 10), ops.take(2)).subscribe(seen.append)
+    tens: Callable[[int], int] = lambda v: v * 10  # noqa: E731
+    s.pipe(ops.map(tens), ops.take(2)).subscribe(seen.append)
     s.value = 2
     s.value = 3
 
@@ -342,6 +344,7 @@ def test_a_descriptor_signal_is_not_adopted_by_an_unrelated_owner() -> None:
 
     other.dispose()
 
+    assert isinstance(s, Signal)
     assert not s.is_stopped
 
 

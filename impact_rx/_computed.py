@@ -1,0 +1,544 @@
+"""Computed: derived state that is lazy, cached and glitch-free.
+
+A :class:`Computed` runs its function only when read (or subscribed) and
+only when something it read last time changed. It is also an Observable that
+emits its value on subscribe and then once per settled change; see
+:mod:`impact_rx._graph` for the ordering rules.
+
+>>> from impact_rx import Signal, computed
+>>> first = Signal("Ada")
+>>> full = computed(lambda: f"{first.value} Lovelace")
+>>> full.value
+'Ada Lovelace'
+>>> first.value = "Augusta"
+>>> full.value
+'Augusta Lovelace'
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from collections.abc import Callable
+from typing import Any, Generic, Self, TypeVar, final, overload
+
+from reactivex import Observable, abc
+from reactivex.disposable import Disposable as RxDisposable
+
+from . import _graph, _signal
+from ._disposable import Disposable, adopt, owning
+from ._errors import CycleError, SubscriberError
+from ._graph import CLEAN, DIRTY, changed, collect, get_ident, local, lock, pull, state
+from ._signal import SignalStatistics, short_repr
+
+__all__ = ["Computed", "ComputedProperty", "computed"]
+
+T = TypeVar("T")
+S = TypeVar("S")
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+_UNSET: Any = _Unset()
+
+
+@final
+class Computed(Observable[T]):
+    """A read-only value derived from signals and other computeds.
+
+    Lazy: the function runs on the first read or subscription, then again
+    only after something it read changed. A function that raises re-raises
+    on every read until its inputs change; subscribers are not told (the
+    Observable never terminates on an error).
+
+    Args:
+        fn: Computes the value; what it reads becomes its dependencies.
+        equals: ``equals(old, new)`` deciding that a new result changes
+            nothing (which then stops propagation); default as for Signal.
+        name: A label for reprs, errors and tracing.
+
+    Example:
+        >>> from impact_rx import Signal, Computed
+        >>> n = Signal(2)
+        >>> square = Computed(lambda: n.value**2, name="square")
+        >>> square.value
+        4
+        >>> square
+        <Computed square=4 (0 subscribers)>
+    """
+
+    __slots__ = (
+        "_computing",
+        "_delivered",
+        "_emitted",
+        "_epoch",
+        "_equals",
+        "_error",
+        "_fn",
+        "_lock",
+        "_name",
+        "_observers",
+        "_queued",
+        "_reads",
+        "_recomputes",
+        "_remover",
+        "_runs",
+        "_sources",
+        "_state",
+        "_targets",
+        "_value",
+        "_version",
+        "_versions",
+        "_watch",
+    )
+
+    _impact_computed = True
+
+    def __init__(
+        self,
+        fn: Callable[[], T],
+        *,
+        equals: Callable[[T, T], bool] | None = None,
+        name: str | None = None,
+    ) -> None:
+        # Observable.__init__ is skipped: it would allocate a lock per node.
+        self._fn: Callable[[], T] | None = fn
+        self._equals = equals
+        self._name = name
+        self._value: T = _UNSET
+        self._error: Exception | None = None
+        self._state = DIRTY
+        self._sources: list[Any] = []
+        self._versions: list[int] = []
+        self._reads: list[Any] | None = None
+        self._targets: list[Any] | None = None
+        self._version = 0
+        self._observers: tuple[abc.ObserverBase[T], ...] = ()
+        self._delivered: T = _UNSET
+        self._emitted = -1
+        self._watch = False
+        self._queued = False
+        self._computing = False
+        self._recomputes = 0
+        self._lock: threading.RLock | None = None
+        self._remover = adopt(self.dispose)
+
+    # -- reading -------------------------------------------------------------
+
+    @property
+    def value(self) -> T:
+        """The current value, computed if needed; tracked in tracking scopes.
+
+        Raises:
+            Exception: whatever the function raised, until its inputs change.
+            CycleError: the computed (indirectly) reads itself.
+        """
+        tracker = local.tracker
+        if tracker is not None:
+            tracker._reads.append(self)
+        if self._state:
+            return self._read_stale()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def peek(self) -> T:
+        """The current value, without recording a dependency."""
+        tracker = local.tracker
+        local.tracker = None
+        try:
+            return self.value
+        finally:
+            local.tracker = tracker
+
+    def _read_stale(self) -> T:
+        if self._computing:
+            raise CycleError(
+                f"{self!r} read its own value while computing it."
+                " Remove the self-reference, or read it with untracked()."
+            )
+        if state.owner == get_ident():
+            pull(self)
+        else:
+            took = _graph.acquire(wait=False)
+            if took < 0:
+                # Another thread is delivering: compute without touching the
+                # graph, so nothing it is doing can be disturbed.
+                return self._evaluate_detached()
+            try:
+                pull(self)
+            finally:
+                _graph.release()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def _evaluate_detached(self) -> T:
+        fn = self._fn
+        if fn is None:
+            return self._value
+        tracker = local.tracker
+        local.tracker = None
+        try:
+            return fn()
+        finally:
+            local.tracker = tracker
+
+    def _recompute(self) -> None:
+        """Run the function, record what it read, and bump the version."""
+        fn = self._fn
+        if fn is None:
+            self._state = CLEAN
+            return
+        loc = local
+        previous = loc.tracker
+        reads: list[Any] = []
+        self._reads = reads
+        loc.tracker = self
+        self._computing = True
+        error: Exception | None = None
+        try:
+            value = fn()
+        except RecursionError:
+            raise
+        except Exception as exc:
+            error = exc
+        finally:
+            loc.tracker = previous
+            self._computing = False
+            self._reads = None
+        self._recomputes += 1
+        collect(self, reads)
+
+        if error is not None:
+            self._error = error
+            self._version += 1
+            return
+        old = self._value
+        if self._error is None and old is not _UNSET:
+            equals = self._equals
+            if equals is None:
+                if not changed(old, value):
+                    return
+            elif equals(old, value):
+                return
+        self._error = None
+        self._value = value
+        self._version += 1
+
+    # -- as an Observable ----------------------------------------------------
+
+    def _notify(self) -> None:
+        """Run by the graph once writes settled: emit a changed value."""
+        if self._state:
+            pull(self)
+        if self._version == self._emitted:
+            return
+        self._emitted = self._version
+        if self._error is not None:
+            return
+        value = self._delivered = self._value
+        errors: list[BaseException] | None = None
+        observers = iter(self._observers)
+        while True:
+            try:
+                for observer in observers:
+                    observer.on_next(value)
+                break
+            except Exception as exc:
+                if errors is None:
+                    errors = [exc]
+                else:
+                    errors.append(exc)
+        if errors:
+            raise SubscriberError(self, errors)
+
+    def _subscribe_core(
+        self,
+        observer: abc.ObserverBase[T],
+        scheduler: abc.SchedulerBase | None = None,
+    ) -> abc.DisposableBase:
+        hook = _signal.subscribe_hook
+        if hook is not None:
+            hook(self, observer)
+        took = _graph.acquire(wait=True)
+        try:
+            return self._attach(observer)
+        finally:
+            if took:
+                _graph.release()
+
+    def _attach(self, observer: abc.ObserverBase[T]) -> abc.DisposableBase:
+        if self._fn is None:
+            observer.on_completed()
+            return RxDisposable()
+        if not self._observers:
+            if self._state:
+                pull(self)
+            self._emitted = self._version
+            self._delivered = self._value if self._error is None else _UNSET
+            self._watch = True
+        with lock:
+            self._observers = (*self._observers, observer)
+        replay = self._delivered
+        if replay is not _UNSET:
+            try:
+                observer.on_next(replay)
+            except BaseException:
+                self._detach(observer)
+                raise
+        return _Detach(self, observer)
+
+    def _detach(self, observer: abc.ObserverBase[T]) -> None:
+        with lock:
+            observers = self._observers
+            if observer in observers:
+                index = observers.index(observer)
+                observers = observers[:index] + observers[index + 1 :]
+                self._observers = observers
+                if not observers:
+                    self._watch = False
+
+    @property
+    def lock(self) -> threading.RLock:
+        """A per-node lock, made on first use (some Rx operators take it)."""
+        rlock = self._lock
+        if rlock is None:
+            with lock:
+                rlock = self._lock
+                if rlock is None:
+                    rlock = self._lock = threading.RLock()
+        return rlock
+
+    @lock.setter
+    def lock(self, value: threading.RLock) -> None:
+        self._lock = value
+
+    # -- lifetime ------------------------------------------------------------
+
+    def dispose(self) -> None:
+        """Stop: unlink from the sources, complete subscribers, drop ``fn``.
+
+        The last value stays readable. Idempotent.
+
+        Raises:
+            SubscriberError: subscribers raised on completion.
+        """
+        if self._fn is None:
+            return
+        took = _graph.acquire(wait=True)
+        try:
+            self._fn = None
+            _graph.unlink(self)
+            self._state = CLEAN
+            self._watch = False
+            with lock:
+                observers = self._observers
+                self._observers = ()
+            remover = self._remover
+            self._remover = None
+            if remover is not None:
+                remover()
+            errors: list[BaseException] = []
+            for observer in observers:
+                try:
+                    observer.on_completed()
+                except Exception as exc:
+                    errors.append(exc)
+            if errors:
+                raise SubscriberError(self, errors)
+        finally:
+            if took:
+                _graph.release()
+
+    @property
+    def is_disposed(self) -> bool:
+        """Whether :meth:`dispose` ran."""
+        return self._fn is None
+
+    # -- introspection -------------------------------------------------------
+
+    @property
+    def name(self) -> str | None:
+        """The label given at creation, if any."""
+        return self._name
+
+    def statistics(self) -> SignalStatistics:
+        """A snapshot of this computed's counters."""
+        return SignalStatistics(
+            self._name, len(self._observers), self._version, self._recomputes
+        )
+
+    def __repr__(self) -> str:
+        label = self._name or "Computed"
+        count = len(self._observers)
+        plural = "" if count == 1 else "s"
+        if self._state:
+            shown = "(stale)"
+        elif self._error is not None:
+            shown = f"(raised {type(self._error).__name__})"
+        else:
+            shown = short_repr(self._value)
+        return f"<Computed {label}={shown} ({count} subscriber{plural})>"
+
+    def _repr_html_(self) -> str:
+        from .notebook import html_repr
+
+        return html_repr(self)
+
+
+class _Detach(abc.DisposableBase):
+    __slots__ = ("node", "observer")
+
+    def __init__(self, node: Computed[Any], observer: abc.ObserverBase[Any]) -> None:
+        self.node: Computed[Any] | None = node
+        self.observer: abc.ObserverBase[Any] | None = observer
+
+    def dispose(self) -> None:
+        node, observer = self.node, self.observer
+        self.node = self.observer = None
+        if node is not None and observer is not None:
+            node._detach(observer)
+
+
+_create_lock = threading.Lock()
+
+
+@final
+class ComputedProperty(Generic[S, T]):
+    """``@computed`` on a method: a cached, per-instance computed property.
+
+    ``obj.attr`` reads the value (tracked); ``signal_of(obj, "attr")`` gives
+    the :class:`Computed` itself, which is disposed with the instance when
+    the instance is a ``Disposable``.
+    """
+
+    __slots__ = ("_attr", "_equals", "_fn", "_label")
+
+    def __init__(
+        self, fn: Callable[[S], T], *, equals: Callable[[T, T], bool] | None = None
+    ) -> None:
+        self._fn = fn
+        self._equals = equals
+        self._attr = getattr(fn, "__name__", "")
+        self._label = getattr(fn, "__qualname__", self._attr)
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._attr = name
+        self._label = f"{owner.__name__}.{name}"
+
+    @overload
+    def __get__(self, obj: None, objtype: type | None = None) -> Self: ...
+
+    @overload
+    def __get__(self, obj: S, objtype: type | None = None) -> T: ...
+
+    def __get__(self, obj: S | None, objtype: type | None = None) -> Self | T:
+        if obj is None:
+            return self
+        return self.of(obj).value
+
+    def __set__(self, obj: S, value: object) -> None:
+        raise AttributeError(
+            f"{self._label} is a computed value and cannot be assigned."
+            " Write the signals it reads instead."
+        )
+
+    def of(self, obj: S) -> Computed[T]:
+        """The :class:`Computed` behind this attribute on ``obj``."""
+        try:
+            return obj.__dict__[self._attr]  # type: ignore[no-any-return]
+        except KeyError:
+            return self._create(obj)
+
+    def _create(self, obj: S) -> Computed[T]:
+        fn = self._fn
+        with _create_lock:
+            existing: Computed[T] | None = obj.__dict__.get(self._attr)
+            if existing is not None:
+                return existing
+            with owning(None):
+                created = Computed(
+                    lambda: fn(obj), equals=self._equals, name=self._label
+                )
+            obj.__dict__[self._attr] = created
+        if isinstance(obj, Disposable):
+            created._remover = obj.on_dispose(created.dispose)
+        return created
+
+    def _impact_of(self, obj: S) -> Computed[T]:
+        return self.of(obj)
+
+    def __repr__(self) -> str:
+        return f"<computed {self._label}>"
+
+
+@overload
+def computed(
+    fn: Callable[[], T],
+    /,
+    *,
+    equals: Callable[[T, T], bool] | None = None,
+    name: str | None = None,
+) -> Computed[T]: ...
+
+
+@overload
+def computed(
+    fn: Callable[[S], T],
+    /,
+    *,
+    equals: Callable[[T, T], bool] | None = None,
+    name: str | None = None,
+) -> ComputedProperty[S, T]: ...
+
+
+def computed(
+    fn: Callable[[], T] | Callable[[S], T],
+    /,
+    *,
+    equals: Callable[[T, T], bool] | None = None,
+    name: str | None = None,
+) -> Computed[T] | ComputedProperty[S, T]:
+    """Derive a value from signals: a :class:`Computed`, or a property.
+
+    Called with a function of no arguments it returns a :class:`Computed`.
+    Used as a decorator on a method (a function taking ``self``) it returns
+    a :class:`ComputedProperty`: each instance gets its own cached computed.
+
+    Args:
+        fn: The derivation.
+        equals: As for :class:`Computed`.
+        name: A label; a property is named ``ClassName.attr``.
+
+    Example:
+        >>> from impact_rx import Disposable, computed, signal, signal_of
+        >>> class Cart(Disposable):
+        ...     items = signal(("pen",))
+        ...     @computed
+        ...     def size(self) -> int:
+        ...         return len(self.items)
+        >>> cart = Cart()
+        >>> cart.size
+        1
+        >>> cart.items = ("pen", "ink")
+        >>> cart.size, signal_of(cart, "size")
+        (2, <Computed Cart.size=2 (0 subscribers)>)
+    """
+    if _takes_an_argument(fn):
+        return ComputedProperty(fn, equals=equals)  # type: ignore[arg-type]
+    return Computed(fn, equals=equals, name=name)  # type: ignore[arg-type]
+
+
+def _takes_an_argument(fn: Callable[..., Any]) -> bool:
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(
+        p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        for p in parameters
+    )

@@ -1,0 +1,302 @@
+"""Effects and ``observe`` scopes: code that runs again when what it read changed.
+
+:func:`effect` runs a function now and again once per settled change of the
+signals and computeds it read. :func:`observe` is the same idea for UI
+adapters: it records what a block reads and calls back when any of it
+changes. Both run after the delivery queue drains (see
+:mod:`impact_rx._graph`), so they never see a half-applied change.
+
+>>> from impact_rx import Signal, effect
+>>> name = Signal("world")
+>>> greetings = effect(lambda: print(f"hello {name.value}"))
+hello world
+>>> name.value = "Ada"
+hello Ada
+>>> greetings.dispose()
+>>> name.value = "Grace"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Self, final
+
+from reactivex import abc
+
+from . import _graph, _signal
+from ._disposable import adopt
+from ._errors import CycleError, SubscriberError
+from ._graph import CLEAN, DIRTY, check_runs, collect, local, stale
+
+__all__ = ["Effect", "Observation", "effect", "observe"]
+
+Cleanup = Callable[[], object]
+
+
+@final
+class Effect(abc.DisposableBase):
+    """A running effect; ``dispose()`` stops it and runs its last cleanup."""
+
+    __slots__ = (
+        "_cleanup",
+        "_epoch",
+        "_fn",
+        "_queued",
+        "_reads",
+        "_remover",
+        "_runs",
+        "_sources",
+        "_state",
+        "_versions",
+    )
+
+    _targets = None
+    _watch = True
+
+    def __init__(self, fn: Callable[[], object]) -> None:
+        self._fn: Callable[[], object] | None = fn
+        self._cleanup: Cleanup | None = None
+        self._state = DIRTY
+        self._sources: list[Any] = []
+        self._versions: list[int] = []
+        self._reads: list[Any] | None = None
+        self._queued = False
+        self._epoch = -1
+        self._runs = 0
+        self._remover = adopt(self.dispose)
+
+    @property
+    def sources(self) -> tuple[Any, ...]:
+        """The signals and computeds the last run read."""
+        return tuple(self._sources)
+
+    @property
+    def is_disposed(self) -> bool:
+        """Whether :meth:`dispose` ran."""
+        return self._fn is None
+
+    def _notify(self) -> None:
+        if self._fn is None or not stale(self):
+            return
+        try:
+            check_runs(self)
+        except CycleError:
+            self.dispose()
+            raise
+        error = self._run()
+        if error is not None:
+            raise SubscriberError(self, [error])
+
+    def _run(self) -> Exception | None:
+        """Clean up the last run, run again while tracking; return a failure."""
+        cleanup, self._cleanup = self._cleanup, None
+        error: Exception | None = None
+        if cleanup is not None:
+            try:
+                cleanup()
+            except Exception as exc:
+                error = exc
+        fn = self._fn
+        if fn is None:
+            return error
+        loc = local
+        previous = loc.tracker
+        reads: list[Any] = []
+        self._reads = reads
+        loc.tracker = self
+        try:
+            result = fn()
+        except Exception as exc:
+            error = exc
+            result = None
+        finally:
+            loc.tracker = previous
+            self._reads = None
+        collect(self, reads)
+        if callable(result):
+            self._cleanup = result
+        return error
+
+    def dispose(self) -> None:
+        """Stop the effect and run its cleanup; idempotent.
+
+        Afterwards the effect keeps no reference to its function.
+        """
+        if self._fn is None:
+            return
+        took = _graph.acquire(wait=True)
+        try:
+            self._fn = None
+            _graph.unlink(self)
+            self._state = CLEAN
+            remover, self._remover = self._remover, None
+            if remover is not None:
+                remover()
+            cleanup, self._cleanup = self._cleanup, None
+            if cleanup is not None:
+                cleanup()
+        finally:
+            if took:
+                _graph.release()
+
+    def __repr__(self) -> str:
+        fn = self._fn
+        label = getattr(fn, "__qualname__", "disposed") if fn else "disposed"
+        return f"<Effect {label} ({len(self._sources)} sources)>"
+
+
+def effect(fn: Callable[[], object]) -> Effect:
+    """Run ``fn`` now, and again once per settled change of what it read.
+
+    ``fn`` may return a cleanup callable, run before the next run and on
+    dispose. An effect that writes a signal it also reads does not
+    retrigger itself; effects that keep re-triggering each other end in
+    ``CycleError``.
+
+    Args:
+        fn: The effect; what it reads becomes its dependencies.
+
+    Returns:
+        The running :class:`Effect`; ``dispose()`` stops it. Created while a
+        service's constructor runs, it is disposed with the service.
+
+    Raises:
+        Exception: whatever the first run of ``fn`` raised (the effect is
+            then not kept).
+
+    Example:
+        >>> from impact_rx import Signal, effect
+        >>> s = Signal(1)
+        >>> stop = effect(lambda: print("now", s.value))
+        now 1
+        >>> s.value = 2
+        now 2
+    """
+    created = Effect(fn)
+    hook = _signal.subscribe_hook
+    if hook is not None:
+        hook(None, created)
+    took = _graph.acquire(wait=True)
+    try:
+        error = created._run()
+        if error is not None:
+            created.dispose()
+            raise error
+    finally:
+        if took:
+            _graph.release()
+    return created
+
+
+@final
+class Observation(abc.DisposableBase):
+    """The tracking scope made by :func:`observe`.
+
+    Use it as a context manager: the signals and computeds read inside the
+    block are recorded, and ``on_change`` is called once per settled change
+    of any of them until :meth:`dispose`. Entering it again re-records.
+    """
+
+    __slots__ = (
+        "_on_change",
+        "_previous",
+        "_queued",
+        "_reads",
+        "_remover",
+        "_sources",
+        "_state",
+        "_versions",
+    )
+
+    _targets = None
+    _watch = True
+
+    def __init__(self, on_change: Callable[[], object]) -> None:
+        self._on_change: Callable[[], object] | None = on_change
+        self._state = CLEAN
+        self._sources: list[Any] = []
+        self._versions: list[int] = []
+        self._reads: list[Any] | None = None
+        self._previous: Any = None
+        self._queued = False
+        self._remover = adopt(self.dispose)
+
+    @property
+    def sources(self) -> tuple[Any, ...]:
+        """The signals and computeds read in the last block."""
+        return tuple(self._sources)
+
+    def __enter__(self) -> Self:
+        self._previous = local.tracker
+        self._reads = []
+        local.tracker = self
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        local.tracker = self._previous
+        self._previous = None
+        reads = self._reads or []
+        self._reads = None
+        if self._on_change is None:
+            return
+        took = _graph.acquire(wait=True)
+        try:
+            collect(self, reads)
+        finally:
+            if took:
+                _graph.release()
+
+    def _notify(self) -> None:
+        on_change = self._on_change
+        if on_change is None or not stale(self):
+            return
+        self._versions = [source._version for source in self._sources]
+        self._state = CLEAN
+        try:
+            on_change()
+        except Exception as exc:
+            raise SubscriberError(self, [exc]) from exc
+
+    def dispose(self) -> None:
+        """Stop calling back; the scope keeps no reference to ``on_change``."""
+        if self._on_change is None:
+            return
+        took = _graph.acquire(wait=True)
+        try:
+            self._on_change = None
+            _graph.unlink(self)
+            remover, self._remover = self._remover, None
+            if remover is not None:
+                remover()
+        finally:
+            if took:
+                _graph.release()
+
+    def __repr__(self) -> str:
+        return f"<Observation ({len(self._sources)} sources)>"
+
+
+def observe(on_change: Callable[[], object]) -> Observation:
+    """A tracking scope for UI adapters (Impact's ``observe()``).
+
+    Example:
+        >>> from impact_rx import Signal, observe
+        >>> title = Signal("draft")
+        >>> with observe(lambda: print("re-render")) as scope:
+        ...     _ = title.value
+        >>> title.value = "final"
+        re-render
+        >>> scope.dispose()
+        >>> title.value = "again"
+    """
+    scope = Observation(on_change)
+    hook = _signal.subscribe_hook
+    if hook is not None:
+        hook(None, scope)
+    return scope

@@ -1,0 +1,368 @@
+"""Computed: lazy, cached, glitch-free derived state."""
+
+from __future__ import annotations
+
+import threading
+from functools import partial
+
+import pytest
+import reactivex
+from reactivex import operators as ops
+
+from impact_rx import (
+    Computed,
+    CycleError,
+    Disposable,
+    Signal,
+    SubscriberError,
+    batch,
+    computed,
+    effect,
+    signal,
+    signal_of,
+    untracked,
+)
+from impact_rx._disposable import owning
+
+
+def test_a_computed_runs_nothing_until_read_and_caches_its_value() -> None:
+    a = Signal(1)
+    runs: list[int] = []
+
+    def double() -> int:
+        runs.append(a.value)
+        return a.value * 2
+
+    doubled = computed(double)
+    assert runs == []
+
+    assert doubled.value == 2
+    assert doubled.value == 2
+    assert runs == [1]
+
+    a.value = 5
+    assert runs == [1]
+    assert doubled.value == 10
+    assert runs == [1, 5]
+
+
+def test_a_diamond_recomputes_its_sink_once_per_write_without_glitches() -> None:
+    # Issue 3, case 5.
+    a = Signal(0)
+    b = computed(lambda: a.value + 1)
+    c = computed(lambda: a.value * 2)
+    runs = 0
+
+    def join() -> tuple[int, int]:
+        nonlocal runs
+        runs += 1
+        return (b.value, c.value)
+
+    d = computed(join)
+    seen: list[tuple[int, int]] = []
+    d.subscribe(seen.append)
+
+    for n in range(1, 1001):
+        a.value = n
+
+    assert len(seen) == 1001
+    assert all(left == n + 1 and right == n * 2 for n, (left, right) in enumerate(seen))
+    assert runs == 1001
+
+
+def test_an_unchanged_recomputed_value_stops_propagation() -> None:
+    a = Signal(1)
+    parity = computed(lambda: a.value % 2)
+    downstream_runs = 0
+
+    def label() -> str:
+        nonlocal downstream_runs
+        downstream_runs += 1
+        return "odd" if parity.value else "even"
+
+    text = computed(label)
+    seen: list[str] = []
+    text.subscribe(seen.append)
+
+    a.value = 3
+    a.value = 5
+    a.value = 6
+
+    assert seen == ["odd", "even"]
+    assert downstream_runs == 2
+
+
+def test_a_chain_of_five_thousand_computeds_needs_no_deep_recursion() -> None:
+    head = Signal(0)
+    node: Signal[int] | Computed[int] = head
+    for _ in range(5000):
+        node = computed(partial(_plus_one, node))
+
+    assert node.value == 5000
+    head.value = 1
+    assert node.value == 5001
+
+
+def test_a_deep_chain_with_a_subscriber_on_the_tail_emits_each_change() -> None:
+    head = Signal(0)
+    node: Signal[int] | Computed[int] = head
+    for _ in range(3000):
+        node = computed(partial(_plus_one, node))
+    seen: list[int] = []
+    node.subscribe(seen.append)
+
+    head.value = 10
+
+    assert seen == [3000, 3010]
+
+
+def _plus_one(source: Signal[int] | Computed[int]) -> int:
+    return source.value + 1
+
+
+def test_a_raising_function_re_raises_on_read_and_recovers() -> None:
+    a = Signal(0)
+    inverse = computed(lambda: 1 / a.value)
+
+    with pytest.raises(ZeroDivisionError, match="division by zero"):
+        _ = inverse.value
+    with pytest.raises(ZeroDivisionError, match="division by zero"):
+        _ = inverse.value
+
+    a.value = 4
+    assert inverse.value == 0.25
+
+
+def test_the_observable_of_a_raising_computed_does_not_terminate() -> None:
+    a = Signal(1)
+    inverse = computed(lambda: 1 / a.value)
+    seen: list[float] = []
+    ended: list[str] = []
+    inverse.subscribe(
+        seen.append, lambda e: ended.append("error"), lambda: ended.append("done")
+    )
+
+    a.value = 0
+    a.value = 2
+
+    assert seen == [1.0, 0.5]
+    assert ended == []
+
+
+def test_a_computed_that_reads_itself_raises_a_cycle_error() -> None:
+    holder: list[Computed[int]] = []
+    loop = computed(lambda: holder[0].value + 1)
+    holder.append(loop)
+
+    with pytest.raises(CycleError, match="read its own value while computing it"):
+        _ = loop.value
+
+
+def test_a_computed_is_an_observable_that_composes_with_rx() -> None:
+    a = Signal(1)
+    doubled = computed(lambda: a.value * 2)
+    seen: list[int] = []
+
+    reactivex.combine_latest(doubled, a).pipe(ops.map(sum)).subscribe(seen.append)
+    a.value = 2
+
+    assert seen[0] == 3
+    assert seen[-1] == 6
+
+
+def test_a_computed_emits_once_per_batch() -> None:
+    a, b = Signal(1), Signal(2)
+    total = computed(lambda: a.value + b.value)
+    seen: list[int] = []
+    total.subscribe(seen.append)
+
+    with batch():
+        a.value = 10
+        b.value = 20
+
+    assert seen == [3, 30]
+
+
+def test_a_late_subscriber_gets_the_last_emitted_value_then_changes() -> None:
+    a = Signal(1)
+    doubled = computed(lambda: a.value * 2)
+    first: list[int] = []
+    second: list[int] = []
+    doubled.subscribe(first.append)
+
+    def join_late(value: int) -> None:
+        if value == 4 and not second:
+            doubled.subscribe(second.append)
+
+    a.subscribe(lambda v: join_late(doubled.value))
+    a.value = 2
+    a.value = 3
+
+    assert first == [2, 4, 6]
+    assert second[-1] == 6
+
+
+def test_a_subscriber_of_a_computed_that_raises_is_isolated() -> None:
+    a = Signal(1, name="a")
+    doubled = computed(lambda: a.value * 2, name="doubled")
+    seen: list[int] = []
+
+    def raising(value: int) -> None:
+        if value > 2:
+            raise ValueError("bad subscriber")
+
+    doubled.subscribe(raising)
+    doubled.subscribe(seen.append)
+
+    with pytest.raises(SubscriberError, match="<Computed doubled") as info:
+        a.value = 2
+
+    assert seen == [2, 4]
+    assert info.value.signal is doubled
+
+
+def test_untracked_reads_do_not_become_dependencies() -> None:
+    a, b = Signal(1), Signal(10)
+    runs = 0
+
+    def total() -> int:
+        nonlocal runs
+        runs += 1
+        return a.value + untracked(lambda: b.value) + b.peek()
+
+    summed = computed(total)
+    assert summed.value == 21
+    b.value = 20
+    assert summed.value == 21
+    assert runs == 1
+
+
+def test_dependencies_follow_the_branch_that_ran() -> None:
+    flag, left, right = Signal(True), Signal("l"), Signal("r")
+    runs = 0
+
+    def pick() -> str:
+        nonlocal runs
+        runs += 1
+        return left.value if flag.value else right.value
+
+    picked = computed(pick)
+    assert picked.value == "l"
+    right.value = "R"
+    assert picked.value == "l"
+    assert runs == 1
+
+    flag.value = False
+    assert picked.value == "R"
+    left.value = "L"
+    assert picked.value == "R"
+    assert runs == 2
+
+
+def test_a_computed_made_in_a_constructor_is_disposed_with_its_owner() -> None:
+    owner = Disposable()
+    a = Signal(1)
+    with owning(owner):
+        doubled = computed(lambda: a.value * 2)
+    done: list[bool] = []
+    doubled.subscribe(on_completed=lambda: done.append(True))
+
+    owner.dispose()
+
+    assert done == [True]
+    assert doubled.is_disposed
+    assert a._targets == []
+
+
+class Person(Disposable):
+    first = signal("Ada")
+    last = signal("Lovelace")
+
+    @computed
+    def full(self) -> str:
+        return f"{self.first} {self.last}"
+
+
+def test_computed_on_a_method_is_a_cached_per_instance_property() -> None:
+    ada, grace = Person(), Person()
+    grace.first = "Grace"
+    grace.last = "Hopper"
+
+    assert ada.full == "Ada Lovelace"
+    assert grace.full == "Grace Hopper"
+    full = signal_of(ada, "full")
+    assert isinstance(full, Computed)
+    assert full is signal_of(ada, "full")
+    assert full.name == "Person.full"
+
+
+def test_a_computed_property_cannot_be_assigned() -> None:
+    person = Person()
+
+    with pytest.raises(AttributeError, match=r"Person.full is a computed value"):
+        person.full = "x"
+
+
+def test_disposing_the_instance_disposes_its_computed_properties() -> None:
+    person = Person()
+    full = signal_of(person, "full")
+    assert person.full == "Ada Lovelace"
+
+    person.dispose()
+
+    assert isinstance(full, Computed)
+    assert full.is_disposed
+
+
+def test_statistics_count_recomputes_and_changes() -> None:
+    a = Signal(1, name="a")
+    parity = computed(lambda: a.value % 2, name="parity")
+    parity.subscribe(lambda v: None)
+
+    a.value = 3
+    a.value = 4
+
+    stats = parity.statistics()
+    assert (stats.name, stats.subscribers, stats.recomputes, stats.writes) == (
+        "parity",
+        1,
+        3,
+        2,
+    )
+
+
+def test_the_repr_shows_name_value_and_subscribers() -> None:
+    a = Signal(1)
+    doubled = computed(lambda: a.value * 2, name="doubled")
+
+    assert repr(doubled) == "<Computed doubled=(stale) (0 subscribers)>"
+    doubled.subscribe(lambda v: None)
+    assert repr(doubled) == "<Computed doubled=2 (1 subscriber)>"
+
+
+def test_a_computed_read_from_another_thread_gets_a_fresh_value() -> None:
+    a = Signal(1)
+    doubled = computed(lambda: a.value * 2)
+    results: list[int] = []
+
+    def read() -> None:
+        a.value = 21
+        results.append(doubled.value)
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    thread.join()
+
+    assert results == [42]
+
+
+def test_an_effect_sees_a_diamond_settled() -> None:
+    a = Signal(1)
+    b = computed(lambda: a.value + 1)
+    c = computed(lambda: a.value * 10)
+    seen: list[tuple[int, int]] = []
+    effect(lambda: seen.append((b.value, c.value)))
+
+    a.value = 2
+
+    assert seen == [(2, 10), (3, 20)]

@@ -1,0 +1,213 @@
+"""Effects, observe scopes, batch and untracked."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from functools import partial
+
+import pytest
+
+from impact_rx import (
+    Computed,
+    CycleError,
+    Disposable,
+    Signal,
+    SubscriberError,
+    batch,
+    computed,
+    effect,
+    observe,
+)
+from impact_rx._disposable import owning
+
+
+def test_an_effect_runs_now_and_once_per_change() -> None:
+    a = Signal(1)
+    seen: list[int] = []
+
+    stop = effect(lambda: seen.append(a.value))
+    a.value = 2
+    a.value = 2
+    a.value = 3
+
+    assert seen == [1, 2, 3]
+    stop.dispose()
+
+
+def test_a_cleanup_runs_before_the_next_run_and_on_dispose() -> None:
+    a = Signal(1)
+    log: list[str] = []
+
+    def run() -> object:
+        value = a.value
+        log.append(f"run {value}")
+        return lambda: log.append(f"cleanup {value}")
+
+    stop = effect(run)
+    a.value = 2
+    stop.dispose()
+    stop.dispose()
+
+    assert log == ["run 1", "cleanup 1", "run 2", "cleanup 2"]
+
+
+def test_a_disposed_effect_stops_and_keeps_no_reference_to_its_function() -> None:
+    a = Signal(1)
+    seen: list[int] = []
+
+    class Payload:
+        pass
+
+    payload = Payload()
+    ref = weakref.ref(payload)
+
+    def run(captured: Payload = payload) -> None:
+        seen.append(a.value)
+
+    stop = effect(run)
+    stop.dispose()
+    del run, payload
+    gc.collect()
+    a.value = 2
+
+    assert seen == [1]
+    assert ref() is None
+    assert a._targets == []
+
+
+def test_an_effect_that_writes_what_it_reads_does_not_retrigger_itself() -> None:
+    count = Signal(0)
+    runs = 0
+
+    def bump() -> None:
+        nonlocal runs
+        runs += 1
+        if count.value < 100:
+            count.value = count.value + 1
+
+    effect(bump)
+
+    assert runs == 1
+    assert count.value == 1
+    count.value = 10
+    assert runs == 2
+    assert count.value == 11
+
+
+def test_effects_that_keep_triggering_each_other_raise_a_cycle_error() -> None:
+    ping, pong = Signal(0), Signal(0)
+    effect(lambda: pong.set(ping.value + 1))
+
+    with pytest.raises(CycleError, match=r"ran 100 times while one change settled"):
+        effect(lambda: ping.set(pong.value + 1))
+
+    ping.value = -5  # the effect that hit the cap was stopped: this settles
+    assert ping.value == -5
+
+
+def test_an_effect_batches_its_own_writes_for_subscribers() -> None:
+    a, b = Signal(0), Signal(0)
+    seen: list[tuple[int, int]] = []
+    pair = computed(lambda: (a.value, b.value))
+    pair.subscribe(seen.append)
+    trigger = Signal(0)
+
+    def write_both() -> None:
+        value = trigger.value
+        with batch():
+            a.value = value
+            b.value = value
+
+    effect(write_both)
+    trigger.value = 5
+
+    assert seen == [(0, 0), (5, 5)]
+
+
+def test_a_raising_effect_is_reported_and_keeps_running() -> None:
+    a = Signal(0)
+    seen: list[int] = []
+
+    def fragile() -> None:
+        seen.append(a.value)
+        if a.value == 1:
+            raise ValueError("effect failed")
+
+    effect(fragile)
+    with pytest.raises(SubscriberError, match="ValueError"):
+        a.value = 1
+    a.value = 2
+
+    assert seen == [0, 1, 2]
+
+
+def test_an_effect_whose_first_run_raises_is_not_kept() -> None:
+    a = Signal(0)
+
+    with pytest.raises(ValueError, match="first run failed"):
+        effect(lambda: (a.value, (_ for _ in ()).throw(ValueError("first run failed"))))
+
+    assert a._targets == []
+
+
+def test_an_effect_made_in_a_constructor_is_disposed_with_its_owner() -> None:
+    owner = Disposable()
+    a = Signal(0)
+    seen: list[int] = []
+    with owning(owner):
+        effect(lambda: seen.append(a.value))
+
+    owner.dispose()
+    a.value = 1
+
+    assert seen == [0]
+
+
+def test_observe_calls_back_once_per_settled_change_until_disposed() -> None:
+    a, b = Signal(1), Signal(2)
+    total = computed(lambda: a.value + b.value)
+    calls: list[int] = []
+
+    with observe(lambda: calls.append(total.peek())) as scope:
+        assert total.value == 3
+
+    a.value = 10
+    with batch():
+        a.value = 20
+        b.value = 30
+    scope.dispose()
+    a.value = 0
+
+    assert calls == [12, 50]
+
+
+def test_observe_records_only_what_the_block_read() -> None:
+    a, b = Signal(1), Signal(2)
+    calls: list[str] = []
+
+    with observe(lambda: calls.append("changed")) as scope:
+        _ = a.value
+    _ = b.value
+    b.value = 3
+
+    assert calls == []
+    assert scope.sources == (a,)
+
+
+def test_an_effect_reading_a_deep_chain_runs_once_per_write() -> None:
+    head = Signal(0)
+    nodes: list[Signal[int] | Computed[int]] = [head]
+    for _ in range(2000):
+        nodes.append(computed(partial(_plus_one, nodes[-1])))
+    seen: list[int] = []
+    tail = nodes[-1]
+    effect(lambda: seen.append(tail.value))
+
+    head.value = 5
+
+    assert seen == [2000, 2005]
+
+
+def _plus_one(source: Signal[int] | Computed[int]) -> int:
+    return source.value + 1
