@@ -1,0 +1,164 @@
+"""The session services over real loopback HTTP, against the embedded server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from impact_rx import ServiceProvider, signal_of
+from impact_rx.demo.server import AuthServer
+from impact_rx.session import (
+    Authenticated,
+    AuthRejectedError,
+    AuthUnavailableError,
+    Credentials,
+    Secret,
+    SessionError,
+    SessionEvent,
+    SessionService,
+    SignedOut,
+    SigningIn,
+    Tokens,
+    User,
+    session_provider,
+)
+from impact_rx.session.http import HttpAuthApi
+
+PASSWORD = "correct horse battery"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def server() -> Iterator[AuthServer]:
+    with AuthServer(
+        access_token_lifetime=60,
+        refresh_token_lifetime=600,
+        clock=FakeClock(),
+        scrypt_n=2**8,
+    ) as server:
+        server.add_user("ada", PASSWORD, name="Ada Lovelace")
+        yield server
+
+
+@pytest.fixture
+async def provider(server: AuthServer) -> AsyncIterator[ServiceProvider]:
+    async with HttpAuthApi(server.url, timeout=5) as api:
+        provider = await session_provider(api)
+        yield provider
+        await provider.aclose()
+
+
+async def test_the_seed_flow_runs_over_http(provider: ServiceProvider) -> None:
+    session = provider.get(SessionService)
+    states: list[object] = []
+    events: list[SessionEvent] = []
+    signal_of(session, "state").subscribe(states.append)
+    session.events.subscribe(events.append)
+
+    with pytest.raises(AuthRejectedError, match="401"):
+        await session.sign_in(Credentials("ada", "wrong"))
+    user = await session.sign_in(Credentials("ada", PASSWORD))
+    await session.sign_out()
+
+    assert user == session_user(events)
+    assert [type(s).__name__ for s in states] == [
+        "Authenticated",
+        "SigningIn",
+        "SessionError",
+        "SigningIn",
+        "Authenticated",
+        "SignedOut",
+    ]
+    assert isinstance(states[2], SessionError) and "401" in states[2].error
+    assert [e.type for e in events] == ["SIGN_IN_FAILED", "SIGNED_IN", "SIGNED_OUT"]
+
+
+def session_user(events: list[SessionEvent]) -> User | None:
+    return next(e.user for e in events if e.type == "SIGNED_IN")
+
+
+async def test_concurrent_refreshes_send_one_request_to_a_rotating_server(
+    provider: ServiceProvider, server: AuthServer
+) -> None:
+    session = provider.get(SessionService)
+    await session.sign_in(Credentials("ada", PASSWORD))
+    before = await session.access_token()
+
+    refreshes = [session.refresh() for _ in range(10)]
+    tokens = await asyncio.gather(*refreshes)
+
+    assert len({id(r) for r in refreshes}) == 1
+    assert tokens[0] is not None and tokens[0] != before
+    assert [r.path for r in server.requests].count("/api/session/refresh") == 1
+    assert session.state == Authenticated()
+    assert await session.access_token() == tokens[0]
+
+
+async def test_a_refresh_the_server_refuses_signs_out_as_expired(
+    provider: ServiceProvider, server: AuthServer
+) -> None:
+    session = provider.get(SessionService)
+    await session.sign_in(Credentials("ada", PASSWORD))
+    events: list[SessionEvent] = []
+    session.events.subscribe(events.append)
+
+    server.fail_next(401)
+    with pytest.raises(AuthRejectedError, match="401"):
+        await session.refresh()
+
+    assert session.state == SignedOut()
+    assert [(e.type, e.reason) for e in events] == [("SIGNED_OUT", "expired")]
+    assert events[0].user is not None and events[0].user.name == "Ada Lovelace"
+
+
+async def test_a_server_error_during_refresh_keeps_the_session(
+    provider: ServiceProvider, server: AuthServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="impact_rx.session")
+    session = provider.get(SessionService)
+    await session.sign_in(Credentials("ada", PASSWORD))
+
+    server.fail_next(503)
+    with pytest.raises(AuthUnavailableError, match="503"):
+        await session.refresh()
+
+    assert session.state == Authenticated()
+    assert "retries in" in caplog.text
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+async def test_a_server_that_is_down_fails_the_restore_clearly() -> None:
+    async with HttpAuthApi(f"http://127.0.0.1:{closed_port()}", timeout=2) as api:
+        api.store.save(Tokens(Secret("stale"), Secret("stale-refresh"), 60))
+        with pytest.raises(AuthUnavailableError, match=r"127\.0\.0\.1"):
+            await session_provider(api)
+
+
+async def test_a_sign_in_against_a_server_that_is_down_is_a_session_error() -> None:
+    async with HttpAuthApi(f"http://127.0.0.1:{closed_port()}", timeout=2) as api:
+        provider = await session_provider(api)
+        session = provider.get(SessionService)
+        attempt = session.sign_in(Credentials("ada", PASSWORD))
+        assert session.state == SigningIn()
+        with pytest.raises(AuthUnavailableError, match=r"127\.0\.0\.1"):
+            await attempt
+        assert isinstance(session.state, SessionError)
+        assert "127.0.0.1" in session.state.error
+        await provider.aclose()
