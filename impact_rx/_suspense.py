@@ -65,7 +65,17 @@ import inspect
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Literal, TypeAlias, TypeVar, cast, final
+from typing import (
+    Any,
+    ClassVar,
+    Generic,
+    Literal,
+    TypeAlias,
+    TypeVar,
+    cast,
+    final,
+    overload,
+)
 
 import reactivex
 from reactivex import abc
@@ -189,6 +199,7 @@ class _Sink:
         self.deferred = False
 
 
+@final
 class Suspense(reactivex.Observable[State[T]]):
     """Async work as an Observable of ``Pending``, ``Fulfilled`` and ``Rejected``.
 
@@ -222,21 +233,33 @@ class Suspense(reactivex.Observable[State[T]]):
 
     # -- construction -----------------------------------------------------
 
+    @overload
+    @classmethod
+    def from_(
+        cls, source: Suspense[T], *, scheduler: abc.SchedulerBase | None = None
+    ) -> Suspense[T]: ...
+
+    @overload
+    @classmethod
+    def from_(
+        cls, source: Source[T], *, scheduler: abc.SchedulerBase | None = None
+    ) -> Suspense[T]: ...
+
     @classmethod
     def from_(
         cls,
-        source: Source[T],
+        source: Suspense[T] | Source[T],
         *,
         scheduler: abc.SchedulerBase | None = None,
     ) -> Suspense[T]:
         """Start (or follow) ``source`` once and expose its outcome as states.
 
         Args:
-            source: A coroutine or other awaitable (run as a task on the
-                running loop), an asyncio Task or Future, a
-                ``concurrent.futures.Future``, or an Observable (subscribed at
-                once; its first value fulfils, an error rejects, completing
-                without a value rejects).
+            source: A suspense (returned as it is), a coroutine or other
+                awaitable (run as a task on the running loop), an asyncio
+                Task or Future, a ``concurrent.futures.Future``, or an
+                Observable (subscribed at once; its first value fulfils, an
+                error rejects, completing without a value rejects).
             scheduler: Passed to ``subscribe`` of an Observable source, so a
                 ``TestScheduler`` controls when it settles.
 
@@ -249,11 +272,13 @@ class Suspense(reactivex.Observable[State[T]]):
             TypeError: ``source`` is none of the accepted kinds.
         """
         if isinstance(source, Suspense):
-            return cast(Suspense[T], source)
+            return source
 
         suspense: Suspense[T] = cls()
         if isinstance(source, reactivex.Observable):
-            suspense._follow_observable(source, scheduler)
+            suspense._follow_observable(
+                cast(reactivex.Observable[T], source), scheduler
+            )
         elif isinstance(source, concurrent.futures.Future):
             suspense._follow_concurrent(source)
         elif isinstance(source, asyncio.Future):

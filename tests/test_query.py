@@ -20,6 +20,8 @@ from impact_rx import (
     Rejected,
     SuspendedError,
     Suspense,
+    computed,
+    effect,
     mutation,
     query,
 )
@@ -375,3 +377,40 @@ async def test_a_mutation_of_a_coroutine_function_awaits_to_its_result() -> None
     assert await m.mutate("ada") == "ADA"
     assert m.status == "idle"
     assert isinstance(Suspense.resolve(1), Suspense)
+
+
+# -- tracking -------------------------------------------------------------------
+
+
+def test_an_effect_sees_a_refetch_as_refetching_then_the_new_value() -> None:
+    fetches = Fetches()
+    q = query(fetches)
+    fetches.answer("v1")
+    seen: list[tuple[str, str | None]] = []
+
+    running = effect(lambda: seen.append((q.state, q.value)))
+    q.invalidate()
+    fetches.answer("v2")
+    running.dispose()
+
+    assert seen == [("idle", "v1"), ("refetching", "v1"), ("idle", "v2")]
+
+
+def test_a_computed_over_a_mutation_follows_its_status_and_data() -> None:
+    subjects, run = runs()
+    m = mutation(run)
+    label = computed(lambda: f"{m.status}:{m.data}")
+    labels = collect(label)
+
+    m.mutate("ada")
+    subjects[-1].on_error(ValueError("no"))
+    m.retry()
+    subjects[-1].on_next("ok")
+
+    assert labels == [
+        "idle:None",
+        "pending:ada",
+        "rejected:ada",
+        "pending:ada",
+        "idle:None",
+    ]

@@ -25,6 +25,8 @@ from impact_rx import (
     SubscriberError,
     SuspendedError,
     Suspense,
+    computed,
+    effect,
     service,
 )
 from impact_rx._disposable import owning
@@ -384,13 +386,13 @@ def test_a_coroutine_without_a_running_loop_is_refused_and_closed() -> None:
 
 def test_an_unsupported_source_is_refused_with_advice() -> None:
     with pytest.raises(TypeError, match=r"got int\. Wrap a plain value"):
-        Suspense.from_(42)  # type: ignore[arg-type]
+        Suspense.from_(42)  # type: ignore[call-overload]
 
 
 def test_from_a_suspense_returns_it_unchanged() -> None:
     suspense = Suspense.resolve(1)
 
-    assert Suspense.from_(suspense) is suspense  # type: ignore[arg-type]
+    assert Suspense.from_(suspense) is suspense
 
 
 # -- threads ------------------------------------------------------------------
@@ -505,3 +507,41 @@ def test_the_html_repr_is_the_notebook_card() -> None:
 
     assert "fulfilled" in html
     assert "42" in html
+
+
+# -- tracking -------------------------------------------------------------------
+
+
+def test_an_effect_reading_a_pending_suspense_reruns_when_it_settles() -> None:
+    subject: Subject[str] = Subject()
+    suspense = Suspense.from_(subject)
+    seen: list[object] = []
+
+    running = effect(lambda: seen.append((suspense.status, suspense.value)))
+    subject.on_next("ada")
+    running.dispose()
+
+    assert seen == [("pending", None), ("fulfilled", "ada")]
+
+
+def test_a_computed_over_use_recovers_once_the_suspense_fulfils() -> None:
+    subject: Subject[int] = Subject()
+    suspense = Suspense.from_(subject)
+    doubled = computed(lambda: suspense.use() * 2)
+
+    with pytest.raises(SuspendedError, match="still pending"):
+        _ = doubled.value
+    subject.on_next(21)
+
+    assert doubled.value == 42
+
+
+def test_a_disposed_suspense_reaches_no_effect() -> None:
+    suspense = Suspense.from_(reactivex.never())
+    seen: list[str] = []
+    running = effect(lambda: seen.append(suspense.status))
+
+    suspense.dispose()
+    running.dispose()
+
+    assert seen == ["pending"]
