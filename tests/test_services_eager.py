@@ -23,7 +23,7 @@ def test_a_local_dataclass_service_gets_services_and_optional_values() -> None:
     @dataclasses.dataclass
     class Session:
         api: Api
-        user: Annotated[Optional[User], Value("USER")]
+        user: Annotated[Optional[User], Value("USER")]  # noqa: UP045
         guest: Annotated[User | None, Value("GUEST")]
 
     ada = User("ada")
