@@ -8,6 +8,7 @@ rejected. See README.md for a tour.
 from ._computed import Computed, computed
 from ._disposable import Disposable
 from ._effect import effect, observe
+from ._emitter import Emitter
 from ._errors import (
     CircularDependencyError,
     CycleError,
@@ -35,6 +36,7 @@ __all__ = [
     "DisposeError",
     "DisposedError",
     "Disposable",
+    "Emitter",
     "Fulfilled",
     "ImpactRxError",
     "MarbleSyntaxError",

@@ -1,0 +1,130 @@
+"""Emitter: typed events, hot, no replay, isolated listeners."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from reactivex import operators as ops
+
+from impact_rx import Disposable, Emitter, Signal, SubscriberError, batch
+from impact_rx._disposable import owning
+
+
+def test_listeners_hear_only_events_emitted_after_they_joined() -> None:
+    events = Emitter[str]()
+    events.emit("before")
+    heard: list[str] = []
+
+    events.on(heard.append)
+    events.emit("after")
+
+    assert heard == ["after"]
+
+
+def test_a_removed_listener_hears_nothing_more() -> None:
+    events = Emitter[int]()
+    heard: list[int] = []
+    remove = events.on(heard.append)
+
+    events.emit(1)
+    remove()
+    remove()
+    events.emit(2)
+
+    assert heard == [1]
+
+
+def test_a_raising_listener_does_not_stop_the_others() -> None:
+    events = Emitter[int](name="events")
+    heard: list[int] = []
+    boom = ValueError("listener failed")
+
+    def raising(value: int) -> None:
+        raise boom
+
+    events.on(raising)
+    events.on(heard.append)
+
+    with pytest.raises(SubscriberError, match="<Emitter events") as info:
+        events.emit(1)
+
+    assert heard == [1]
+    assert info.value.signal is events
+    assert info.value.exceptions == (boom,)
+
+
+def test_an_emitter_is_an_observable() -> None:
+    events = Emitter[int]()
+    seen: list[int] = []
+
+    even: Callable[[int], bool] = lambda v: v % 2 == 0  # noqa: E731
+    events.pipe(ops.filter(even)).subscribe(seen.append)
+    for n in range(5):
+        events.emit(n)
+
+    assert seen == [0, 2, 4]
+
+
+def test_an_event_emitted_by_a_listener_is_delivered_after_the_current_one() -> None:
+    events = Emitter[int]()
+    first: list[int] = []
+    second: list[int] = []
+
+    def echo(value: int) -> None:
+        first.append(value)
+        if value == 1:
+            events.emit(2)
+
+    events.on(echo)
+    events.on(second.append)
+    events.emit(1)
+
+    assert first == second == [1, 2]
+
+
+def test_events_in_a_batch_are_delivered_in_order_with_its_writes() -> None:
+    state = Signal("idle")
+    events = Emitter[str]()
+    log: list[str] = []
+    state.subscribe(lambda v: log.append(f"state {v}"))
+    events.on(lambda e: log.append(f"event {e}"))
+
+    with batch():
+        state.value = "busy"
+        events.emit("started")
+        assert log == ["state idle"]
+
+    assert log == ["state idle", "state busy", "event started"]
+
+
+def test_dispose_completes_listeners_and_ignores_later_events() -> None:
+    events = Emitter[int]()
+    heard: list[int] = []
+    done: list[bool] = []
+    events.subscribe(heard.append, on_completed=lambda: done.append(True))
+
+    events.dispose()
+    events.dispose()
+    events.emit(1)
+
+    assert heard == []
+    assert done == [True]
+    assert events.is_disposed
+
+
+def test_an_emitter_made_in_a_constructor_is_disposed_with_its_owner() -> None:
+    owner = Disposable()
+    with owning(owner):
+        events = Emitter[int]()
+
+    owner.dispose()
+
+    assert events.is_disposed
+
+
+def test_the_repr_names_the_emitter_and_counts_listeners() -> None:
+    events = Emitter[int](name="clicks")
+    events.on(lambda v: None)
+
+    assert repr(events) == "<Emitter clicks (1 listener)>"
