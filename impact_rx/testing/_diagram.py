@@ -40,7 +40,9 @@ class Labeler:
     """Gives every value a one-character label for a diagram.
 
     A value in ``values`` gets its key, a one-character letter or digit
-    string is its own label, anything else gets the next free letter.
+    string is its own label, anything else gets the next free letter. Pass
+    the records to be drawn so that free letters avoid the values that are
+    their own labels.
 
     >>> labels = Labeler({"u": "user"})
     >>> labels.label("user"), labels.label("x"), labels.label(42), labels.label(42)
@@ -49,11 +51,20 @@ class Labeler:
     {'u': 'user', 'x': 'x', 'a': 42}
     """
 
-    def __init__(self, values: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self, values: Mapping[str, Any] | None = None, records: Iterable[Record] = ()
+    ) -> None:
         self._values = dict(values or {})
         self._used: set[str] = set(self._values)
         self._assigned: list[tuple[Any, str]] = []
         self._legend: dict[str, Any] = {}
+        for record in records:
+            if record.kind == "next" and self._is_own_label(record.value):
+                self.label(record.value)
+
+    def _is_own_label(self, value: Any) -> bool:
+        is_char = isinstance(value, str) and len(value) == 1 and value.isalnum()
+        return is_char and value not in self._used
 
     def label(self, value: Any) -> str:
         """The label of ``value``, assigning a fresh one the first time."""
@@ -72,8 +83,7 @@ class Labeler:
         return key
 
     def _fresh(self, value: Any) -> str:
-        is_char = isinstance(value, str) and len(value) == 1 and value.isalnum()
-        if is_char and value not in self._used:
+        if self._is_own_label(value):
             return str(value)
         for key in _FRESH:
             if key not in self._used:
@@ -243,8 +253,8 @@ def to_marbles(
     ... )
     '(ab)|'
     """
-    labels = Labeler(values)
     ordered = sorted(records, key=lambda r: r.frame)
+    labels = Labeler(values, ordered)
     marks: dict[int, list[str]] = {}
     for record in ordered:
         marks.setdefault(record.frame, []).append(labels.token(record))
@@ -306,8 +316,9 @@ class Diagram:
         return cls((Lane(name, tuple(records)),), dict(values or {}), title)
 
     def labeler(self) -> Labeler:
-        """A fresh labeler for this diagram's values."""
-        return Labeler(self.values)
+        """A fresh labeler for this diagram's values and records."""
+        records = [r for lane in self.lanes for r in lane.records]
+        return Labeler(self.values, records)
 
     def __str__(self) -> str:
         rows, _ = align(self.lanes, self.labeler())

@@ -24,7 +24,7 @@ _LEFT = 90
 _RIGHT = 24
 _TOP = 28
 _LANE = 56
-_UNIT = 24
+_UNIT = 28
 _MARBLE = 22
 _MAX_GAP_UNITS = 3
 _INK = "#333"
@@ -69,7 +69,6 @@ def render_svg(diagram: Diagram) -> str:
     """Draw ``diagram`` as a standalone SVG document (labels XML-escaped)."""
     labels = diagram.labeler()
     lanes = diagram.lanes
-    marks = [lane.marks(labels) for lane in lanes]
     widths: dict[int, int] = {}
     for lane in lanes:
         for record in lane.records:
@@ -93,7 +92,6 @@ def render_svg(diagram: Diagram) -> str:
     for index, lane in enumerate(lanes):
         y = _TOP + _LANE * index + _LANE / 2
         _draw_lane(svg, lane, labels, xs, y)
-    del marks
 
     axis_y = _TOP + _LANE * len(lanes) + 12
     axis = _sub(svg, "g", class_="axis")
