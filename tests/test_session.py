@@ -602,3 +602,19 @@ def test_no_token_or_password_leaks_into_reprs_logs_or_errors(
 def test_a_provider_for_the_session_rejects_a_missing_user_value() -> None:
     with pytest.raises(LookupError, match="USER"):
         ServiceProvider([SessionService], {AuthApi: FakeApi()}).get(SessionService)
+
+
+def test_a_sign_out_from_a_state_subscriber_is_not_followed_by_signed_in() -> None:
+    with marbles() as m:
+        session = open_session(m, FakeApi(sign_in=ADA, sign_out=None))
+        events: list[SessionEvent] = []
+        session.events.subscribe(events.append)
+        signal_of(session, "state").subscribe(
+            lambda s: (
+                session.sign_out() if session.user and s == Authenticated() else None
+            )
+        )
+        session.sign_in(Credentials("ada", PASSWORD))
+
+    assert session.state == SignedOut()
+    assert events == [SessionEvent("SIGNED_OUT", user=ADA, reason="user")]

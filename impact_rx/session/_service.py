@@ -315,7 +315,8 @@ class SessionService(Disposable):
         with batch():
             self.user = user
             self.state = Authenticated()
-        self._emit(SessionEvent("SIGNED_IN", user=user))
+        if self._current(generation):  # a state subscriber may have signed out
+            self._emit(SessionEvent("SIGNED_IN", user=user))
         call.resolve(user)
 
     def _sign_in_failed(
