@@ -513,6 +513,9 @@ class ServiceProvider(Disposable):
     async def aclose(self) -> None:
         """Like :meth:`dispose`, awaiting each service's ``aclose()`` first.
 
+        If the awaiting task is cancelled, the rest is disposed without
+        awaiting and the cancellation is raised afterwards.
+
         Raises:
             DisposeError: one or more steps raised; all of them still ran.
         """
@@ -520,18 +523,21 @@ class ServiceProvider(Disposable):
             return
 
         errors: list[Exception] = []
+        stop: list[BaseException] = []
         for child in reversed(self.children):
-            try:
-                await child.aclose()
-            except Exception as exc:
-                errors.append(exc)
+            if stop:
+                _collect(errors, child.dispose)
+            else:
+                await _close(child.aclose, errors, stop, fallback=child.dispose)
         for built in self._take_built():
-            if _has_aclose(built.instance):
-                try:
-                    await typing.cast(Any, built.instance).aclose()
-                except Exception as exc:
-                    errors.append(exc)
+            if _has_aclose(built.instance) and not stop:
+                await _close(typing.cast(Any, built.instance).aclose, errors, stop)
             _collect(errors, dispose_instance, built.instance, built.companion)
+        if stop:  # cancelled: report the errors as context, then stop
+            try:
+                self._finish_dispose(errors)
+            finally:
+                raise stop[0]
         self._finish_dispose(errors)
 
     def _begin_dispose(self) -> bool:
@@ -635,6 +641,23 @@ def _check_instance(cls: type, value: object, provider: str) -> None:
 
 def _has_aclose(instance: object) -> bool:
     return inspect.iscoroutinefunction(getattr(instance, "aclose", None))
+
+
+async def _close(
+    aclose: Any,
+    errors: list[Exception],
+    stop: list[BaseException],
+    fallback: Any = None,
+) -> None:
+    """Await ``aclose()``, collecting its error, or recording a cancellation."""
+    try:
+        await aclose()
+    except Exception as exc:
+        errors.append(exc)
+    except BaseException as exc:  # cancelled: the caller disposes the rest
+        stop.append(exc)
+        if fallback is not None:
+            _collect(errors, fallback)
 
 
 def _collect(errors: list[Exception], step: Any, *args: object) -> None:

@@ -158,6 +158,32 @@ async def test_aclose_disposes_children_first_and_reports_every_failure() -> Non
     assert client.steps == ["aclose", "dispose"]
 
 
+async def test_a_cancelled_aclose_still_disposes_everything_then_raises() -> None:
+    entered = asyncio.Event()
+
+    class Hangs(Disposable):
+        async def aclose(self) -> None:
+            entered.set()
+            await asyncio.Event().wait()
+
+    root = ServiceProvider([AsyncClient, Hangs])
+    child = ServiceProvider([AsyncClient], parent=root)
+    first = root.get(AsyncClient)
+    hangs = root.get(Hangs)
+    inner = child.get(AsyncClient)
+
+    task = asyncio.create_task(root.aclose())
+    await entered.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError, match=r"^$"):
+        await task
+
+    assert inner.steps == ["aclose", "dispose"]
+    assert hangs.is_disposed
+    assert first.steps == ["dispose"]  # disposed without awaiting its aclose
+    assert root.is_disposed and root.instances() == ()
+
+
 def test_a_sync_dispose_warns_about_each_aclose_it_cannot_await(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
