@@ -327,7 +327,9 @@ def test_a_provider_describes_itself() -> None:
             constructions=1,
             disposed=False,
         )
-        with pytest.raises(dataclasses.FrozenInstanceError):
+        with pytest.raises(
+            dataclasses.FrozenInstanceError, match=r"cannot assign to field 'instances'"
+        ):
             stats.instances = 3  # type: ignore[misc]
         assert isinstance(app._repr_html_(), str)
 
