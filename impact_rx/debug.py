@@ -25,6 +25,27 @@ whose name looks secret (``password``, ``token``, ``secret``, ``api_key``,
 
 Each log record also carries the structured :class:`TracedWrite` as
 ``record.traced_write``, for tools and tests.
+
+>>> import logging, sys
+>>> from impact_rx import Disposable, effect, signal
+>>> from impact_rx.debug import trace
+>>> class Counter(Disposable):
+...     count = signal(0)
+...     def increment(self):
+...         self.count += 1
+>>> debug_log = logging.getLogger("impact_rx.debug")
+>>> debug_log.addHandler(shown := logging.StreamHandler(sys.stdout))
+>>> debug_log.setLevel(logging.DEBUG)
+>>> counter = Counter()
+>>> with trace():  # doctest: +NORMALIZE_WHITESPACE
+...     printer = effect(lambda: print("count is", counter.count))
+...     counter.increment()
+count is 0
+Counter.count: 0 -> 1 at <doctest impact_rx.debug[3]>:4 in Counter.increment;
+    observed by effect at <doctest impact_rx.debug[8]>:2
+count is 1
+>>> debug_log.removeHandler(shown)
+>>> debug_log.setLevel(logging.NOTSET)
 """
 
 from __future__ import annotations
@@ -37,9 +58,10 @@ import reprlib
 import sys
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from types import FrameType, TracebackType
+from types import FrameType
 from typing import Any, Protocol, TypeVar, final
 
 import reactivex
@@ -70,6 +92,8 @@ _LIBRARY_DIRS = tuple(
     for path in (__file__, reactivex.__file__)
 )
 _MAX_REPR = 60
+_MAX_WATCHES = 10_000
+_MAX_OBSERVERS = 20
 
 _repr = reprlib.Repr()
 _repr.maxstring = _MAX_REPR
@@ -103,17 +127,19 @@ class ObserverSite:
     """Where one observer of a signal was created.
 
     Attributes:
-        kind: What observes: ``"subscribe"`` for an Rx observer, otherwise
-            the observing object's type name in lower case (``"effect"``,
-            ``"observe"``, ...).
+        kind: ``"subscribe"`` for an Rx subscription, ``"effect"`` or
+            ``"observe"``.
         site: The user code that created it.
+        via: The computed it observes the signal through, if any.
     """
 
     kind: str
     site: Site | None
+    via: str | None = None
 
     def __str__(self) -> str:
-        return f"{self.kind} at {self.site or '<unknown>'}"
+        text = f"{self.kind} at {self.site or '<unknown>'}"
+        return f"{text} via {self.via}" if self.via else text
 
 
 @final
@@ -122,15 +148,16 @@ class TracedWrite:
     """One traced write, as logged. Holds text only, never the objects.
 
     Attributes:
-        signal: The signal's name, or its type and id when it has none.
-        owner: The type of the service that owns it, if any.
+        signal: The signal's name (``ClassName.attr`` for a service's
+            signal), or its type and id when it has none.
+        owner: The class owning the signal, from its name, if any.
         old: The old value's short, redacted ``repr``.
         new: The new value's short, redacted ``repr``.
         site: The writer: the first frame outside impact_rx and reactivex.
-        observers: Where each live observer was created, oldest first,
-            for the observers created while tracing was on.
-        untraced: How many other observers the signal has (created before
-            tracing started, or not reported by the core).
+        observers: Where each observer was created, directly or through
+            computeds, for the observers created while tracing was on.
+        untraced: How many other observers there are (created before
+            tracing started).
         thread: The writing thread's name.
     """
 
@@ -144,10 +171,9 @@ class TracedWrite:
     thread: str
 
     def __str__(self) -> str:
-        label = f"{self.owner}.{self.signal}" if self.owner else self.signal
-        text = f"{label}: {self.old} -> {self.new} at {self.site or '<unknown>'}"
+        text = f"{self.signal}: {self.old} -> {self.new}"
         if self.site is not None:
-            text += f" in {self.site.function}"
+            text += f" at {self.site} in {self.site.function}"
         if self.thread != "MainThread":
             text += f" [thread {self.thread}]"
         watchers = [str(o) for o in self.observers]
@@ -156,9 +182,9 @@ class TracedWrite:
         return text + "; observed by " + (", ".join(watchers) or "nobody")
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Watch:
-    ref: Callable[[], object | None]
+    get: Callable[[], object | None]
     kind: str
     site: Site | None
 
@@ -172,18 +198,24 @@ class Tracer:
         self._depth = 0
         self._switched_on = False
         self._saved: tuple[Any, Any] | None = None
-        self._watches: weakref.WeakKeyDictionary[object, list[_Watch]] = (
-            weakref.WeakKeyDictionary()
-        )
+        # Keyed by id: effects cannot be weakly referenced. A watch holds its
+        # observer weakly when it can, else strongly, so an id is never
+        # mistaken for a newer object's; the oldest are dropped past the cap.
+        self._watches: dict[int, _Watch] = {}
 
     @property
     def is_enabled(self) -> bool:
         """Whether writes are being traced now."""
         return self._switched_on or self._depth > 0
 
-    def __call__(self) -> _TraceBlock:
+    @contextmanager
+    def __call__(self) -> Iterator[Tracer]:
         """A context manager that traces the writes made inside the block."""
-        return _TraceBlock(self)
+        self._enter()
+        try:
+            yield self
+        finally:
+            self._exit()
 
     def enable(self) -> None:
         """Switch tracing on until :meth:`disable`; calling it twice is harmless."""
@@ -196,12 +228,6 @@ class Tracer:
         with self._lock:
             self._switched_on = False
             self._refresh()
-
-    def observers(self, source: object) -> tuple[ObserverSite, ...]:
-        """Where the live observers of ``source`` recorded while tracing were made."""
-        with self._lock:
-            watches = self._live_watches(source)
-        return tuple(ObserverSite(w.kind, w.site) for w in watches)
 
     def _enter(self) -> None:
         with self._lock:
@@ -227,11 +253,15 @@ class Tracer:
 
     def _on_subscribe(self, source: object, observer: object) -> None:
         try:
-            watch = _Watch(_weak(observer), _kind(observer), _user_site())
-            with self._lock:
-                self._watches.setdefault(source, []).append(watch)
-        except TypeError:
-            pass  # a source that cannot be weakly referenced is not tracked
+            watch = _Watch(_holder(observer), _kind(observer), _user_site())
+        except Exception:  # tracing must never break the subscriber
+            logger.exception("impact_rx.debug could not record an observer")
+            return
+        with self._lock:
+            watches = self._watches
+            watches[id(observer)] = watch
+            if len(watches) > _MAX_WATCHES:
+                del watches[next(iter(watches))]
 
     def _on_write(self, signal: object, old: object, new: object) -> None:
         if not logger.isEnabledFor(logging.DEBUG):
@@ -245,50 +275,48 @@ class Tracer:
 
     def _describe(self, signal: object, old: object, new: object) -> TracedWrite:
         name = getattr(signal, "name", None)
-        owner = getattr(signal, "owner", None)
         label = name if isinstance(name, str) and name else _anonymous(signal)
-        owner_label = None if owner is None else type(owner).__name__
-        with self._lock:
-            watches = self._live_watches(signal)
-        sites = tuple(ObserverSite(w.kind, w.site) for w in watches)
+        owner, dot, _ = label.rpartition(".")
+        sites, untraced = self._observers_of(signal)
         return TracedWrite(
             signal=label,
-            owner=owner_label,
+            owner=owner if dot else None,
             old=value_text(label, old),
             new=value_text(label, new),
             site=_user_site(),
             observers=sites,
-            untraced=max(0, _subscriber_count(signal) - len(sites)),
+            untraced=untraced,
             thread=threading.current_thread().name,
         )
 
-    def _live_watches(self, source: object) -> list[_Watch]:
-        try:
-            watches = self._watches.get(source)
-        except TypeError:
-            return []
-        if not watches:
-            return []
-        watches[:] = [w for w in watches if _alive(w.ref())]
-        return list(watches)
+    def _observers_of(self, source: object) -> tuple[tuple[ObserverSite, ...], int]:
+        """Walk Rx observers and graph targets, through computeds, breadth first."""
+        found: list[ObserverSite] = []
+        untraced = 0
+        queue: list[tuple[object, str | None]] = [(source, None)]
+        seen = {id(source)}
+        with self._lock:
+            for node, via in queue:
+                if len(found) >= _MAX_OBSERVERS:
+                    break
+                if node is not source and not _is_computed(node):
+                    untraced += self._add(found, node, via)
+                    continue
+                here = via if node is source else _label(node)
+                for observer in tuple(getattr(node, "_observers", None) or ()):
+                    untraced += self._add(found, observer, here)
+                for target in tuple(getattr(node, "_targets", None) or ()):
+                    if id(target) not in seen:
+                        seen.add(id(target))
+                        queue.append((target, here))
+        return tuple(found), untraced
 
-
-@final
-class _TraceBlock:
-    def __init__(self, tracer: Tracer) -> None:
-        self._tracer = tracer
-
-    def __enter__(self) -> Tracer:
-        self._tracer._enter()
-        return self._tracer
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._tracer._exit()
+    def _add(self, found: list[ObserverSite], observer: object, via: str | None) -> int:
+        watch = self._watches.get(id(observer))
+        if watch is None or watch.get() is not observer:
+            return 1
+        found.append(ObserverSite(watch.kind, watch.site, via))
+        return 0
 
 
 trace = Tracer()
@@ -296,11 +324,12 @@ trace = Tracer()
 
 
 def observers(source: object) -> tuple[ObserverSite, ...]:
-    """Where the live observers of ``source`` were created, as traced so far.
+    """Where the observers of a signal or computed were created.
 
-    Only observers created while tracing was on are known.
+    Lists Rx subscriptions, effects and ``observe`` scopes, directly or
+    through computeds; only those created while tracing was on are known.
     """
-    return trace.observers(source)
+    return trace._observers_of(source)[0]
 
 
 class _HasStatistics(Protocol[S_co]):
@@ -369,7 +398,7 @@ def _user_site(frame: FrameType | None = None) -> Site | None:
     return None
 
 
-def _weak(obj: object) -> Callable[[], object | None]:
+def _holder(obj: object) -> Callable[[], object | None]:
     try:
         return weakref.ref(obj)
     except TypeError:
@@ -379,21 +408,17 @@ def _weak(obj: object) -> Callable[[], object | None]:
 def _kind(observer: object) -> str:
     if callable(getattr(observer, "on_next", None)):
         return "subscribe"
-    return type(observer).__name__.lstrip("_").lower()
+    name = type(observer).__name__
+    return "observe" if name == "Observation" else name.lower()
 
 
-def _alive(observer: object | None) -> bool:
-    if observer is None:
-        return False
-    return not (
-        getattr(observer, "is_disposed", False) is True
-        or getattr(observer, "is_stopped", False) is True
-    )
+def _is_computed(node: object) -> bool:
+    return getattr(node, "_impact_computed", False) is True
 
 
-def _subscriber_count(signal: object) -> int:
-    found = getattr(signal, "observers", None)
-    return len(found) if isinstance(found, list | tuple) else 0
+def _label(node: object) -> str:
+    name = getattr(node, "name", None)
+    return name if isinstance(name, str) and name else _anonymous(node)
 
 
 def _anonymous(obj: object) -> str:
