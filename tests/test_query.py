@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -414,3 +416,62 @@ def test_a_computed_over_a_mutation_follows_its_status_and_data() -> None:
         "pending:ada",
         "idle:None",
     ]
+
+
+# -- more transitions -------------------------------------------------------------
+
+
+def test_an_invalidation_during_the_first_fetch_refetches_once_it_lands() -> None:
+    fetches = Fetches()
+    q = query(fetches)
+
+    follow_up = q.invalidate()
+    assert (q.state, len(fetches.subjects)) == ("fetching", 1)
+
+    fetches.answer("v1")
+    assert (q.state, q.value, len(fetches.subjects)) == ("refetching", "v1", 2)
+
+    fetches.answer("v2")
+    assert (q.state, q.value, follow_up.value) == ("idle", "v2", "v2")
+
+
+def test_invalidations_from_many_threads_start_one_fetch_and_one_follow_up() -> None:
+    futures: list[concurrent.futures.Future[int]] = []
+    lock = threading.Lock()
+
+    def fetch() -> concurrent.futures.Future[int]:
+        future: concurrent.futures.Future[int] = concurrent.futures.Future()
+        with lock:
+            futures.append(future)
+        return future
+
+    q = query(fetch)
+    futures[0].set_result(0)
+    barrier = threading.Barrier(8)
+
+    def invalidate() -> None:
+        barrier.wait()
+        q.invalidate()
+
+    threads = [threading.Thread(target=invalidate) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert (len(futures), q.state) == (2, "refetching")
+    futures[1].set_result(1)
+    assert (len(futures), q.state, q.value) == (3, "refetching", 1)
+    futures[2].set_result(2)
+    assert (len(futures), q.state, q.value) == (3, "idle", 2)
+
+
+def test_a_mutation_whose_run_raises_is_rejected_and_keeps_its_data() -> None:
+    def run(name: str) -> reactivex.Observable[str]:
+        raise PermissionError(f"cannot rename to {name}")
+
+    m = mutation(run)
+    suspense = m.mutate("ada")
+
+    assert (m.status, m.data) == ("rejected", "ada")
+    assert suspense.state == Rejected(PermissionError("cannot rename to ada"))

@@ -545,3 +545,17 @@ def test_a_disposed_suspense_reaches_no_effect() -> None:
     running.dispose()
 
     assert seen == ["pending"]
+
+
+def test_a_subscriber_that_cancels_on_pending_sees_pending_then_the_rejection() -> None:
+    suspense = Suspense.from_(reactivex.never())
+    seen: list[object] = []
+
+    def on_state(state: object) -> None:
+        seen.append(state)
+        if state == Pending():
+            suspense.cancel()
+
+    suspense.subscribe(on_state, on_completed=lambda: seen.append("|"))
+
+    assert seen == [Pending(), Rejected(asyncio.CancelledError()), "|"]
