@@ -404,7 +404,9 @@ class ServiceProvider(Disposable):
         """Resolve a service or value from this provider and its ancestors.
 
         Args:
-            token: A class, or ``Value("NAME")`` for a named value.
+            token: A class, or ``Value("NAME")`` for a named value. mypy
+                rejects a Protocol or abstract class here (``type-abstract``):
+                ``get`` cannot know that an instance was registered for it.
 
         Raises:
             ServiceNotRegisteredError: no provider in the chain gives it.
@@ -604,11 +606,6 @@ def use_service(cls: type[D]) -> D:
             " (or `async with`), or use provider.get()."
         )
     return provider.get(cls)
-
-
-def current_provider() -> ServiceProvider | None:
-    """The innermost provider entered with ``with`` in this context, if any."""
-    return _current.get()
 
 
 def _default_scheduler(parent: ServiceProvider | None) -> SchedulerBase:
