@@ -401,6 +401,7 @@ class Marbles:
         self._expectations: list[Expectation] = []
         self._subscription_checks: list[SubscriptionsExpectation] = []
         self._all: list[Expectation] = []
+        self._providers: list[ServiceProvider] = []
 
     def cold(
         self, diagram: str, values: Values = None, error: ErrorMarble = None
@@ -520,21 +521,42 @@ class Marbles:
         parent: ServiceProvider | None = None,
         name: str | None = None,
     ) -> ServiceProvider:
-        """A ``ServiceProvider`` whose services run on this test's virtual time."""
+        """A ``ServiceProvider`` whose services run on this test's virtual time.
+
+        Its services receive :attr:`scheduler` as their ``SchedulerBase``, so
+        their timers, retries and timeouts run in frames. The provider is
+        disposed when the ``marbles()`` block ends, after the checks; use it
+        as a context manager as well when code inside calls ``use_service``.
+
+        Args:
+            services: The service classes it registers.
+            values: Named values and instances, as for ``ServiceProvider``.
+            parent: The parent provider (default: the enclosing one).
+            name: Its label in errors and reprs.
+        """
         from .._services import ServiceProvider
 
-        return ServiceProvider(
+        provider = ServiceProvider(
             services=list(services),
             values=dict(values or {}),
             parent=parent,
             scheduler=self.scheduler,
             name=name,
         )
+        self._providers.append(provider)
+        return provider
 
     def dispose(self) -> None:
-        """Unsubscribe every expectation."""
+        """Unsubscribe every expectation, then dispose the providers made here.
+
+        Raises:
+            DisposeError: A provider's dispose callbacks raised.
+        """
         for expectation in self._all:
             expectation.dispose()
+        providers, self._providers = self._providers, []
+        for provider in reversed(providers):
+            provider.dispose()
 
     def __enter__(self) -> Marbles:
         return self
@@ -575,6 +597,7 @@ def marbles() -> Marbles:
     """Start a marble test: ``with marbles() as m: ...``.
 
     Leaving the block without an error flushes and checks every
-    expectation; leaving it either way unsubscribes them.
+    expectation; leaving it either way unsubscribes them and disposes the
+    providers made with ``m.provider(...)``.
     """
     return Marbles()

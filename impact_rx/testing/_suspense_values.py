@@ -8,29 +8,33 @@ by its exception's type and args), so they work as marble values directly::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from .._suspense import Fulfilled, Pending, Rejected
 
 __all__ = ["fulfilled", "pending", "rejected", "suspense_values"]
 
-# TODO(#7): type these as Suspense states once impact_rx._suspense has landed;
-# it is imported lazily so the toolkit works while it is being written.
+T = TypeVar("T")
+
+# The suspense module is imported on use, so importing the toolkit stays light.
 
 
-def pending() -> Any:
+def pending() -> Pending:
     """The ``Pending()`` state."""
     from .._suspense import Pending
 
     return Pending()
 
 
-def fulfilled(value: Any) -> Any:
+def fulfilled(value: T) -> Fulfilled[T]:
     """The ``Fulfilled(value)`` state."""
     from .._suspense import Fulfilled
 
     return Fulfilled(value)
 
 
-def rejected(reason: BaseException) -> Any:
+def rejected(reason: BaseException) -> Rejected:
     """The ``Rejected(reason)`` state; equal to any with the same type and args."""
     from .._suspense import Rejected
 
@@ -49,6 +53,9 @@ def suspense_values(
 
     Returns:
         A mapping to pass as ``values=``.
+
+    >>> suspense_values(value=42, error=KeyError("k"))
+    {'p': Pending(), 'f': Fulfilled(42), 'r': Rejected(KeyError('k'))}
     """
     states: dict[str, Any] = {"p": pending(), "f": fulfilled(value)}
     if error is not None:
