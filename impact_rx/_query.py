@@ -2,17 +2,41 @@
 
 A :class:`Query` wraps a fetch function. It fetches at once and holds the
 result as its current :class:`~impact_rx.Suspense`. ``invalidate()``
-refetches in the background: the old suspense stays readable, with state
-``"refetching"``, until the new result lands. A successful refetch replaces
-it; a failed one keeps the old value and exposes the failure as ``error``.
-An invalidation while a fetch is in flight starts no second concurrent
-fetch: it asks for one follow-up fetch once the current one lands.
+refetches in the background: the old suspense stays readable until the new
+result lands. Its transitions (``state``; ``suspense``; ``error``)::
+
+    created            ─▶ "fetching";   the first fetch's (pending) suspense
+    first fetch lands  ─▶ "idle";       that suspense, fulfilled or rejected;
+                                        error = its reason, or None
+    invalidate(), idle ─▶ "refetching"; unchanged: the old value stays readable
+    refetch fulfils    ─▶ "idle";       the new suspense; error = None
+    refetch rejects    ─▶ "idle";       unchanged when the old one fulfilled
+                                        (else the new rejection); error = reason
+    invalidate() while a fetch is in flight
+                       ─▶ unchanged; no second concurrent fetch. One follow-up
+                          fetch starts when the current one lands (the state
+                          goes straight to "refetching"); every such call
+                          returns the follow-up's suspense.
+    dispose()          ─▶ fetches in flight are cancelled silently, the
+                          signals complete, invalidate() raises DisposedError
 
 A :class:`Mutation` wraps a function that changes something remotely.
-``mutate(arg)`` runs it and exposes ``arg`` as the optimistic ``data``
-while it is pending. Success resets the mutation to ``"idle"``; failure
-keeps the data and the reason (``"rejected"``) so ``retry()`` can run it
-again.
+Its transitions (``status``; ``data``)::
+
+    mutate(arg)        ─▶ "pending";  arg (the optimistic data)
+    run fulfils        ─▶ "idle";     None (reset; the value is on the
+                                      suspense mutate() returned)
+    run rejects        ─▶ "rejected"; arg kept, reason exposed; retry() runs
+                                      it again with arg, reset() forgets it
+    mutate(other) while pending
+                       ─▶ "pending";  other; the earlier run finishes on its
+                                      own suspense without touching the state
+    dispose()          ─▶ a pending run is cancelled silently; mutate() raises
+
+Both fetch and run may return a coroutine (a loop must be running, as in
+Jupyter or async code), an awaitable, a future or an Observable; a
+synchronous raise becomes a rejection. Reads are tracked in computeds and
+effects.
 
 >>> import reactivex
 >>> from reactivex.subject import Subject
