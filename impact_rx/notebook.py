@@ -45,6 +45,7 @@ _BADGES = {
     "error": "#b91c1c",
 }
 _MAX_DEPTH = 8
+_MAX_FIELDS = 8
 
 
 def html_repr(obj: object) -> str:
@@ -112,12 +113,8 @@ def _signal_body(obj: Any, depth: int = 0) -> str:
 
 
 def _signal_line(obj: Any, value: Callable[[], object] | object) -> str:
-    name = getattr(obj, "name", None)
-    label = name if isinstance(name, str) and name else ""
-    try:
-        shown = _code(value_text(label, value() if callable(value) else value))
-    except Exception as exc:  # a computed whose function raises
-        shown = f"{_badge('error')} {_code(type(exc).__name__)}"
+    label = _name_of(obj, "")
+    shown = _value_cell(label, value)
     subscribers = _subscriber_count(obj)
     parts = [_muted(type(obj).__name__)]
     if label:
@@ -126,6 +123,13 @@ def _signal_line(obj: Any, value: Callable[[], object] | object) -> str:
     if subscribers is not None:
         parts.append(_muted(f"· {_plural(subscribers, 'subscriber')}"))
     return " ".join(parts)
+
+
+def _value_cell(label: str, value: Callable[[], object] | object) -> str:
+    try:
+        return _code(value_text(label, value() if callable(value) else value))
+    except Exception as exc:  # a computed whose function raises
+        return f"{_badge('error')} {_code(type(exc).__name__)}"
 
 
 def _peek(obj: Any) -> Callable[[], object]:
@@ -199,7 +203,21 @@ def _safe_list(obj: Any, attribute: str) -> list[Any]:
 
 
 def _service_line(service: object) -> str:
-    return f"<b>{escape(type(service).__name__)}</b> {_muted(f'#{id(service):x}')}"
+    line = f"<b>{escape(type(service).__name__)}</b> {_muted(f'#{id(service):x}')}"
+    kinds = _signal_types()
+    fields = [
+        f"{escape(attr)} = {_value_cell(_name_of(held, attr), _peek(held))}"
+        for attr, held in getattr(service, "__dict__", {}).items()
+        if isinstance(held, kinds)
+    ]
+    if len(fields) > _MAX_FIELDS:
+        fields[_MAX_FIELDS:] = ["…"]
+    return line + (f" {_muted('·')} " + ", ".join(fields) if fields else "")
+
+
+def _name_of(obj: object, fallback: str) -> str:
+    name = getattr(obj, "name", None)
+    return name if isinstance(name, str) and name else fallback
 
 
 _RENDERERS: tuple[tuple[str, Callable[[Any, int], str]], ...] = (

@@ -7,7 +7,17 @@ from typing import Any
 import pytest
 from reactivex.subject import Subject
 
-from impact_rx import Suspense, notebook
+from impact_rx import (
+    Disposable,
+    ServiceProvider,
+    Signal,
+    Suspense,
+    computed,
+    effect,
+    notebook,
+    service,
+    signal,
+)
 from impact_rx.notebook import LiveView, html_repr, live
 from impact_rx.session import Credentials, Secret
 
@@ -154,3 +164,88 @@ def test_a_fulfilled_secret_shows_masked() -> None:
 
     assert "hunter2" not in html
     assert "********" in html
+
+
+def test_a_signal_shows_its_name_value_and_subscribers() -> None:
+    greeting = Signal("<hello>", name="greeting")
+    subscription = greeting.subscribe(lambda _: None)
+
+    html = greeting._repr_html_()
+
+    assert "<b>greeting</b>" in html
+    assert "<code>&#x27;&lt;hello&gt;&#x27;</code>" in html
+    assert "1 subscriber<" in html
+    subscription.dispose()
+
+
+def test_showing_a_signal_inside_an_effect_does_not_track_it() -> None:
+    shown = Signal(1, name="shown")
+    runs: list[int] = []
+
+    def show() -> None:
+        runs.append(1)
+        html_repr(shown)
+
+    stop = effect(show)
+    shown.value = 2
+
+    assert runs == [1]
+    stop.dispose()
+
+
+def test_a_computed_that_raises_shows_the_error_type() -> None:
+    broken = computed(lambda: 1 // 0, name="broken")
+
+    html = html_repr(broken)
+
+    assert "<b>broken</b>" in html
+    assert "error</span> <code>ZeroDivisionError</code>" in html
+
+
+def test_a_signal_named_like_a_secret_hides_its_value() -> None:
+    html = html_repr(Signal("hunter2", name="password"))
+
+    assert "hunter2" not in html
+    assert "&lt;redacted&gt;" in html
+
+
+@service
+class _Account(Disposable):
+    balance = signal(10)
+    api_key = signal("k-123")
+
+
+def test_a_provider_shows_its_tree_of_providers_and_live_services() -> None:
+    with ServiceProvider([_Account], name="app") as app:
+        account = app.get(_Account)
+        _ = account.balance, account.api_key
+        with ServiceProvider(name="<child>") as child:
+            html = html_repr(app)
+            child_html = child._repr_html_()
+
+    assert "<b>app</b>" in html
+    assert "1 service, 1 child provider" in html
+    assert "<b>_Account</b>" in html
+    assert "balance = <code>10</code>" in html
+    assert "api_key = <code>&lt;redacted&gt;</code>" in html
+    assert "k-123" not in html
+    assert "<b>&lt;child&gt;</b>" in html
+    assert "0 services, 0 child providers" in child_html
+
+
+def test_a_disposed_provider_says_so() -> None:
+    app = ServiceProvider(name="app")
+    app.dispose()
+
+    assert "disposed</span>" in html_repr(app)
+
+
+def test_a_live_view_of_a_signal_shows_its_card(shown: list[Any]) -> None:
+    count = Signal(0, name="count")
+
+    with live(count, widget=False):
+        count.value = 5
+
+    assert "<b>count</b> = <code>5</code>" in shown[-1]
+    assert "2 updates" in shown[-1]
+    assert count.statistics().subscribers == 0
