@@ -512,6 +512,11 @@ def _how_to_provide(token: object, provider: str) -> str:
             " (an unregistered @service is built only when injected into another"
             " service's constructor)."
         )
+    if getattr(token, "_is_protocol", False) or inspect.isabstract(token):
+        return (
+            f"{name} is a Protocol or abstract class: give an implementation with"
+            f" values={{{name}: instance}} on one of these providers."
+        )
     return (
         f"Register it with services=[{name}], or give an instance with"
         f" values={{{name}: instance}}, on one of these providers."

@@ -677,3 +677,16 @@ def test_a_value_key_may_also_be_written_as_value() -> None:
         assert app.get(Greeter).name == "Ada"
     with pytest.raises(ValueError, match=r"Value 'NAME' is given twice on app\."):
         ServiceProvider(values={"NAME": 1, Value("NAME"): 2}, name="app")
+
+
+def test_a_missing_protocol_is_to_be_given_as_a_value_not_registered() -> None:
+    with (
+        ServiceProvider([Session], {"USER": None}, name="app") as app,
+        pytest.raises(
+            ServiceNotRegisteredError,
+            match=r"No provider gives AuthApi, needed by Session\..*"
+            r" AuthApi is a Protocol or abstract class: give an implementation"
+            r" with values=\{AuthApi: instance\} on one of these providers\.$",
+        ),
+    ):
+        app.get(Session)
