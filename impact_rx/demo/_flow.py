@@ -1,0 +1,223 @@
+"""``python -m impact_rx.demo``: the seed guide's session flow, over real HTTP.
+
+The demo starts :class:`~impact_rx.demo.server.AuthServer` on loopback with
+one user, then drives a session the way an application would (DESIGN §7):
+
+1. an application provider holds the ``HttpAuthApi`` and the
+   ``AuthenticatorService``; ``authenticate()`` gives a Suspense of the
+   restored user (``None``: anonymous);
+2. a child provider holds the ``SessionService`` with ``USER`` set to it;
+3. the demo signs in with a wrong password, then with the right one, waits
+   for the session to refresh its short-lived token, and signs out.
+
+Every state of ``signal_of(session, "state")`` and every ``session.events``
+event is printed as it happens, with a timestamp and the user's name, never
+a token or a password. ``--url``, ``--username`` and ``--password`` point
+the demo at another server that speaks the contract of
+:mod:`impact_rx.session.http`.
+
+Exit status: 0 when the flow ran (a refused sign-in is part of the flow), 1
+when the server could not be reached, 2 for bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TextIO
+
+from .._services import ServiceProvider
+from .._signal import signal_of
+from ..session import (
+    USER,
+    AuthApi,
+    AuthenticatorService,
+    AuthUnavailableError,
+    Credentials,
+    SessionError,
+    SessionEvent,
+    SessionService,
+    SessionState,
+    User,
+)
+from ..session.http import HttpAuthApi
+from .server import AuthServer
+
+__all__ = ["DEMO_NAME", "DEMO_PASSWORD", "DEMO_USERNAME", "main"]
+
+DEMO_USERNAME = "ada"
+DEMO_PASSWORD = "correct horse battery staple"
+DEMO_NAME = "Ada Lovelace"
+
+_PASSWORD_ENV = "IMPACT_RX_DEMO_PASSWORD"
+_LONGEST_REFRESH_WAIT = 10.0
+"""Seconds: tokens that live longer are not waited for."""
+
+
+class _Unreachable(Exception):
+    """The server could not be reached; the demo stops."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the demo; returns the exit status.
+
+    Args:
+        argv: The command-line arguments, without the program name; by
+            default ``sys.argv[1:]``.
+    """
+    args = _parser().parse_args(argv)
+    out = sys.stdout
+
+    if args.url is not None:
+        return asyncio.run(_run(args.url, args, out))
+
+    with AuthServer(access_token_lifetime=args.token_lifetime) as server:
+        server.add_user(args.username, args.password, name=DEMO_NAME)
+        _say(out, f"Embedded auth server at {server.url}, user {args.username!r}.")
+        return asyncio.run(_run(server.url, args, out))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m impact_rx.demo",
+        description="Watch an impact_rx session sign in, refresh and sign out"
+        " against a real auth server.",
+    )
+    parser.add_argument(
+        "--url",
+        help="an auth server that speaks the impact_rx contract;"
+        " default: start an embedded one on 127.0.0.1",
+    )
+    parser.add_argument(
+        "--username", default=DEMO_USERNAME, help="default: %(default)s"
+    )
+    parser.add_argument(
+        "--password",
+        default=os.environ.get(_PASSWORD_ENV, DEMO_PASSWORD),
+        help=f"default: ${_PASSWORD_ENV}, else the demo user's password",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=5.0,
+        help="seconds per request (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--token-lifetime",
+        type=float,
+        default=0.8,
+        help="seconds an access token of the embedded server lives,"
+        " short so the demo shows a refresh (default: %(default)s)",
+    )
+    return parser
+
+
+async def _run(url: str, args: argparse.Namespace, out: TextIO) -> int:
+    async with HttpAuthApi(url, timeout=args.timeout) as api:
+        try:
+            await _flow(api, args.username, args.password, out)
+        except _Unreachable as exc:
+            _say(out, f"Cannot reach the auth server at {url}: {exc}")
+            return 1
+    return 0
+
+
+async def _flow(api: HttpAuthApi, username: str, password: str, out: TextIO) -> None:
+    with ServiceProvider([AuthenticatorService], {AuthApi: api}, name="app") as app:
+        _say(out, "Authenticating (restoring a stored session)...")
+        try:
+            user = await app.get(AuthenticatorService).authenticate()
+        except AuthUnavailableError as exc:
+            raise _Unreachable(str(exc)) from exc
+
+        with ServiceProvider([SessionService], {USER: user}, name="session") as scope:
+            session = scope.get(SessionService)
+            refreshed = asyncio.Event()
+            signal_of(session, "state").subscribe(
+                lambda state: _print_state(out, state, session.user)
+            )
+            session.events.on(lambda event: _print_event(out, event, refreshed))
+
+            _say(out, f"Signing in as {username!r} with a wrong password...")
+            await _sign_in(session, Credentials(username, password + "?"))
+            _say(out, f"Signing in as {username!r} with the right password...")
+            if not await _sign_in(session, Credentials(username, password)):
+                _say(out, "The demo could not sign in; see the reason above.")
+                return
+
+            await _wait_for_refresh(api, refreshed, out)
+            _say(out, "Signing out...")
+            await session.sign_out()
+
+
+async def _sign_in(session: SessionService, credentials: Credentials) -> bool:
+    """Sign in; whether it worked. Raises ``_Unreachable`` when it cannot."""
+    try:
+        await session.sign_in(credentials)
+    except Exception as exc:
+        unavailable = _unavailable(exc)
+        if unavailable is not None:
+            raise _Unreachable(str(unavailable)) from exc
+        return False
+    return session.state.status == "AUTHENTICATED" and session.user is not None
+
+
+async def _wait_for_refresh(
+    api: HttpAuthApi, refreshed: asyncio.Event, out: TextIO
+) -> None:
+    tokens = api.store.load()
+    lifetime = None if tokens is None else tokens.expires_in
+    if lifetime is None or lifetime > _LONGEST_REFRESH_WAIT:
+        _say(out, "The server's tokens are long-lived; not waiting for a refresh.")
+        return
+
+    _say(out, f"Waiting for the session to refresh its {lifetime:g} s token...")
+    try:
+        await asyncio.wait_for(refreshed.wait(), timeout=lifetime * 2)
+    except TimeoutError:
+        _say(out, "No refresh happened in time; carrying on.")
+
+
+def _unavailable(exc: BaseException | None) -> AuthUnavailableError | None:
+    """The ``AuthUnavailableError`` behind ``exc``, if any."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, AuthUnavailableError):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _print_state(out: TextIO, state: SessionState, user: User | None) -> None:
+    if isinstance(state, SessionError):
+        detail = state.error
+    elif state.status == "AUTHENTICATED":
+        detail = "anonymous" if user is None else user.name
+    else:
+        detail = ""
+    _line(out, "state", state.status, detail)
+
+
+def _print_event(out: TextIO, event: SessionEvent, refreshed: asyncio.Event) -> None:
+    details = [event.user.name if event.user is not None else ""]
+    if event.reason is not None:
+        details.append(f"reason: {event.reason}")
+    if event.error is not None:
+        details.append(event.error)
+    _line(out, "event", event.type, ", ".join(d for d in details if d))
+    if event.type == "TOKEN_REFRESHED":
+        refreshed.set()
+
+
+def _line(out: TextIO, kind: str, name: str, detail: str) -> None:
+    stamp = datetime.now().strftime("%H:%M:%S.%f")[:-3]
+    print(f"{stamp}  {kind:<5}  {name:<15}  {detail}".rstrip(), file=out, flush=True)
+
+
+def _say(out: TextIO, text: str) -> None:
+    print(f"-- {text}", file=out, flush=True)
