@@ -9,6 +9,8 @@ from random import Random
 from typing import Any
 
 import pytest
+import reactivex
+from reactivex import operators as ops
 
 from impact_rx import (
     DisposedError,
@@ -348,8 +350,7 @@ def test_tokens_are_refreshed_before_they_expire() -> None:
             "30s r", {"r": SessionEvent("TOKEN_REFRESHED", user=ADA)}
         )
         m.advance("31s")
-
-    assert session.access_token().value == Secret("access-2")
+        assert session.access_token().value == Secret("access-2")
 
 
 def test_ten_callers_share_one_refresh_and_one_result() -> None:
@@ -379,7 +380,7 @@ def test_a_fresh_token_is_answered_at_once_and_never_shown_in_state() -> None:
 def test_an_anonymous_session_has_no_access_token() -> None:
     with marbles() as m:
         session = open_session(m, FakeApi())
-    assert session.access_token().value is None
+        assert session.access_token().value is None
 
 
 def test_a_network_failure_keeps_the_session_and_retries_with_backoff() -> None:
@@ -437,10 +438,10 @@ def test_a_rejected_refresh_signs_out_with_reason_expired() -> None:
             "30001ms o", {"o": SessionEvent("SIGNED_OUT", user=ADA, reason="expired")}
         )
         m.advance("31s")
+        assert session.access_token().value is None
 
     assert session.state == SignedOut()
     assert session.user is None
-    assert session.access_token().value is None
 
 
 def test_a_refresh_for_another_user_revokes_the_session() -> None:
@@ -618,3 +619,34 @@ def test_a_sign_out_from_a_state_subscriber_is_not_followed_by_signed_in() -> No
 
     assert session.state == SignedOut()
     assert events == [SessionEvent("SIGNED_OUT", user=ADA, reason="user")]
+
+
+def test_the_whole_sign_in_from_start_up_is_three_lines_of_diagrams() -> None:
+    def sign_in_once_open(opened: Any) -> Any:
+        """The session's states from the moment it opens; then sign in."""
+        session = opened.value.get(SessionService)
+
+        def subscribe(observer: Any, scheduler: Any = None) -> Any:
+            subscription = signal_of(session, "state").subscribe(observer)
+            session.sign_in(Credentials("ada", PASSWORD))
+            return subscription
+
+        return reactivex.create(subscribe)
+
+    with marbles() as m:
+        api = FakeApi(
+            authenticate=m.cold("--n|", {"n": None}),
+            sign_in=m.cold("       -----a|", {"a": ADA}),
+        )
+        expected = "             --(ab)-a"
+
+        opening = session_provider(api, scheduler=m.scheduler)
+        m.expect(
+            opening.pipe(
+                ops.filter(lambda state: isinstance(state, Fulfilled)),
+                ops.flat_map(sign_in_once_open),
+            )
+        ).to_be(expected, {"a": Authenticated(), "b": SigningIn()})
+        m.flush()
+        with opening.use() as provider:
+            assert provider.get(SessionService).user == ADA
