@@ -475,3 +475,54 @@ def test_a_mutation_whose_run_raises_is_rejected_and_keeps_its_data() -> None:
 
     assert (m.status, m.data) == ("rejected", "ada")
     assert suspense.state == Rejected(PermissionError("cannot rename to ada"))
+
+
+# -- Jupyter ----------------------------------------------------------------------
+
+JUPYTER_CELLS = [
+    """\
+import asyncio
+from impact_rx import Suspense, mutation, query
+
+versions = iter(["v1", "v2"])
+
+async def fetch():
+    await asyncio.sleep(0)
+    return next(versions)
+
+q = query(fetch)  # the kernel's loop is running: no asyncio.run
+""",
+    "assert await q == 'v1'",
+    """\
+refetch = q.invalidate()
+assert (q.state, q.value) == ("refetching", "v1")
+assert await refetch == "v2"
+assert (q.state, q.value) == ("idle", "v2")
+""",
+    """\
+async def save(name):
+    await asyncio.sleep(0)
+    return name.upper()
+
+m = mutation(save)
+assert await m.mutate("ada") == "ADA"
+assert m.status == "idle"
+s = Suspense.from_(save("bob"))
+s
+""",
+    "assert s.use() == 'BOB'",
+]
+
+
+@pytest.mark.timeout(120)
+def test_query_mutation_and_suspense_work_with_top_level_await_in_jupyter() -> None:
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(code) for code in JUPYTER_CELLS]
+
+    nbclient.NotebookClient(notebook, kernel_name="python3", timeout=60).execute()
+
+    shown = notebook.cells[3].outputs[0]["data"]
+    assert "Suspense<" in shown["text/plain"]
+    assert "text/html" in shown
