@@ -62,6 +62,7 @@ import asyncio
 import concurrent.futures
 import importlib
 import inspect
+import logging
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from dataclasses import dataclass
@@ -177,6 +178,8 @@ Source: TypeAlias = (
 """What :meth:`Suspense.from_` accepts."""
 
 _PENDING = Pending()
+
+_log = logging.getLogger("impact_rx.suspense")
 
 # Tasks the suspenses started: asyncio keeps only weak references to tasks,
 # so one nobody else holds could be collected while it runs.
@@ -355,34 +358,41 @@ class Suspense(reactivex.Observable[State[T]]):
 
     def _follow_concurrent(self, future: concurrent.futures.Future[T]) -> None:
         self._cancel_work = future.cancel
-
-        def done(future: concurrent.futures.Future[T]) -> None:
-            if future.cancelled():
-                self._settle(Rejected(asyncio.CancelledError()))
-            elif (error := future.exception()) is not None:
-                self._settle(Rejected(error))
-            else:
-                self._settle(Fulfilled(future.result()))
-
-        future.add_done_callback(done)  # runs at once when already done
+        future.add_done_callback(self._settle_from)  # at once when already done
 
     def _follow_asyncio(self, future: asyncio.Future[T]) -> None:
         self._cancel_work = future.cancel
-
-        def done(future: asyncio.Future[T]) -> None:
-            # Reading the exception marks it retrieved, so asyncio never logs
-            # it, even when the suspense was cancelled or disposed first.
-            if future.cancelled():
-                self._settle(Rejected(asyncio.CancelledError()))
-            elif (error := future.exception()) is not None:
-                self._settle(Rejected(error))
-            else:
-                self._settle(Fulfilled(future.result()))
-
         if future.done():
-            done(future)
+            self._settle_from(future)
         else:
-            future.add_done_callback(done)
+            future.add_done_callback(self._settle_from)
+
+    def _settle_from(
+        self, future: asyncio.Future[T] | concurrent.futures.Future[T]
+    ) -> None:
+        """Settle from a finished future; a done callback, so it never raises.
+
+        Reading the exception marks it retrieved, so asyncio never logs it,
+        even when the suspense was cancelled or disposed first.
+        """
+        if future.cancelled():
+            state: State[T] = Rejected(asyncio.CancelledError())
+        elif (error := future.exception()) is not None:
+            state = Rejected(error)
+        else:
+            state = Fulfilled(future.result())
+
+        try:
+            self._settle(state)
+        except SubscriberError as exc:
+            # Nobody called us who could handle it: the loop or a worker
+            # thread runs this callback.
+            _log.error(
+                "Subscribers of a suspense raised when it became %s;"
+                " the others were still notified.",
+                state.status,
+                exc_info=exc,
+            )
 
     # -- synchronous reads ------------------------------------------------
 

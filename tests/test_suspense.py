@@ -559,3 +559,32 @@ def test_a_subscriber_that_cancels_on_pending_sees_pending_then_the_rejection() 
     suspense.subscribe(on_state, on_completed=lambda: seen.append("|"))
 
     assert seen == [Pending(), Rejected(asyncio.CancelledError()), "|"]
+
+
+async def test_a_subscriber_raising_when_a_task_settles_is_logged_not_lost(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    loop = asyncio.get_running_loop()
+    reports: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _loop, context: reports.append(context))
+    future: asyncio.Future[int] = loop.create_future()
+    suspense = Suspense.from_(future)
+    seen: list[object] = []
+
+    def explode(state: object) -> None:
+        if state != Pending():
+            raise RuntimeError("subscriber broke")
+
+    suspense.subscribe(explode)
+    suspense.subscribe(seen.append)
+    with caplog.at_level(logging.ERROR, logger="impact_rx.suspense"):
+        future.set_result(1)
+        await asyncio.sleep(0)
+
+    loop.set_exception_handler(None)
+    assert seen == [Pending(), Fulfilled(1)]
+    assert reports == []
+    assert [r.getMessage() for r in caplog.records] == [
+        "Subscribers of a suspense raised when it became fulfilled;"
+        " the others were still notified."
+    ]
