@@ -25,6 +25,7 @@ from typing import Annotated, Final, final
 from reactivex.abc import DisposableBase, SchedulerBase
 
 from .._disposable import Disposable, owning
+from .._emitter import Emitter
 from .._errors import DisposedError
 from .._graph import batch
 from .._services import Value, service
@@ -43,7 +44,6 @@ from ._api import (
     User,
 )
 from ._authenticator import take_restored_tokens
-from ._emitter_shim import Emitter
 from ._events import SessionEvent, SignOutReason
 from ._refresh import RefreshPolicy
 from ._states import Authenticated, SessionError, SessionState, SignedOut, SigningIn
@@ -130,7 +130,7 @@ class SessionService(Disposable):
         self._sign_outs: set[Call[None]] = set()
 
         with owning(self):
-            self.events: Emitter[SessionEvent] = Emitter()
+            self.events = Emitter[SessionEvent](name="SessionService.events")
             self.user = user
             self.state = Authenticated()
         self.on_dispose(self._close)
