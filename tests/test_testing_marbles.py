@@ -227,3 +227,35 @@ def test_leaving_the_block_unsubscribes_the_expectations() -> None:
 def test_the_scheduler_is_a_marble_scheduler() -> None:
     with marbles() as m:
         assert isinstance(m.scheduler, MarbleScheduler)
+
+
+def test_a_finished_block_refuses_more_work() -> None:
+    with marbles() as m:
+        m.expect(m.cold("a|")).to_be("a|")
+    with pytest.raises(RuntimeError, match=r"This marbles\(\) block has ended"):
+        m.cold("a|")
+    with pytest.raises(RuntimeError, match=r"block has ended"):
+        m.advance(1)
+
+
+def test_a_hot_diagram_aligns_with_its_expectation_through_caret() -> None:
+    with marbles() as m:
+        source = m.hot("--a-^-b-c-|")
+        m.expect(source).to_be("----^-b-c-|")
+        m.expect(source).to_be("    ^-b-c-|")
+
+
+def test_expectations_made_later_count_from_their_own_subscription() -> None:
+    with marbles() as m:
+        source = m.hot("-a-b-c-|")
+        first = m.expect(source)
+        first.to_be("-a-b-c-|")
+        m.advance(2)
+        m.expect(source).to_be("-b-c-|")
+
+
+def test_a_cold_observable_subscribed_late_by_an_operator_extends_the_flush() -> None:
+    with marbles() as m:
+        inner = m.cold("---x|")
+        outer = m.hot("-a---|").pipe(ops.concat_map(lambda _: inner))
+        m.expect(outer).to_be("----x|")

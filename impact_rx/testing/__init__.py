@@ -79,6 +79,29 @@ Frame 0 is its subscription at virtual frame 0; one frame is 1 ms.
   frame 8: expected nothing; actual | (complete)
   frame 9: expected | (complete); actual nothing
 
+Whole services
+--------------
+
+``m.provider(services, values)`` is a ``ServiceProvider`` whose services
+receive ``m.scheduler`` as their ``SchedulerBase``, so every timer, retry
+and timeout in them runs in frames. It is disposed when the block ends,
+after the checks:
+
+>>> import reactivex
+>>> from reactivex.abc import SchedulerBase
+>>> from impact_rx import Disposable, service
+>>> @service
+... class Clock(Disposable):
+...     def __init__(self, scheduler: SchedulerBase) -> None:
+...         super().__init__()
+...         self.minutes = reactivex.interval(60.0, scheduler=scheduler)
+>>> with marbles() as m:
+...     clock = m.provider([Clock]).get(Clock)
+...     m.expect(clock.minutes).to_be("1m a 59999ms b", values={"a": 0, "b": 1})
+
+The interval keeps running after frame 120,000, but the flush stops at the
+end of the expected diagram, so the test ends.
+
 Exploring
 ---------
 

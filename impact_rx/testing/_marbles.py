@@ -391,6 +391,9 @@ def _subscription_row(log: SubscriptionLog) -> str:
 class Marbles:
     """A marble test on virtual time; use it through :func:`marbles`.
 
+    Once its ``with`` block has ended, building sources, expecting, moving
+    time and making providers raise ``RuntimeError``.
+
     Attributes:
         scheduler: The virtual-time scheduler every observable and service
             in the test should run on.
@@ -402,6 +405,15 @@ class Marbles:
         self._subscription_checks: list[SubscriptionsExpectation] = []
         self._all: list[Expectation] = []
         self._providers: list[ServiceProvider] = []
+        self._closed = False
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError(
+                "This marbles() block has ended: its expectations were checked"
+                " and its providers disposed. Start a new `with marbles() as m:`"
+                " block for more."
+            )
 
     def cold(
         self, diagram: str, values: Values = None, error: ErrorMarble = None
@@ -418,6 +430,7 @@ class Marbles:
         Raises:
             MarbleSyntaxError: The diagram breaks the grammar.
         """
+        self._check_open()
         return ColdObservable(
             self.scheduler, parse(diagram, kind="cold", values=values, error=error)
         )
@@ -433,12 +446,14 @@ class Marbles:
         Raises:
             MarbleSyntaxError: The diagram breaks the grammar.
         """
+        self._check_open()
         return HotObservable(
             self.scheduler, parse(diagram, kind="hot", values=values, error=error)
         )
 
     def expect(self, observable: Observable[Any]) -> Expectation:
         """Subscribe to ``observable`` now; finish with ``.to_be(diagram)``."""
+        self._check_open()
         expectation = Expectation(self, observable)
         self._expectations.append(expectation)
         self._all.append(expectation)
@@ -454,6 +469,7 @@ class Marbles:
         ...     m.expect(source).to_be("--a--b--|")
         ...     m.expect_subscriptions(source.subscriptions).to_be("^-------!")
         """
+        self._check_open()
         check = SubscriptionsExpectation(logs)
         self._subscription_checks.append(check)
         return check
@@ -477,6 +493,7 @@ class Marbles:
             MarbleSyntaxError: ``time`` is a string but no time progression.
             ValueError: ``time`` is negative.
         """
+        self._check_open()
         frames = _frames(time, self.scheduler)
         if frames < 0:
             raise ValueError(
@@ -498,6 +515,7 @@ class Marbles:
                 the message.
             RuntimeError: Something rescheduled itself endlessly at one frame.
         """
+        self._check_open()
         self.scheduler.run(self.scheduler.frame, dynamic_horizon=True)
 
         expectations, self._expectations = self._expectations, []
@@ -534,6 +552,7 @@ class Marbles:
             parent: The parent provider (default: the enclosing one).
             name: Its label in errors and reprs.
         """
+        self._check_open()
         from .._services import ServiceProvider
 
         provider = ServiceProvider(
@@ -571,6 +590,7 @@ class Marbles:
             if exc_type is None:
                 self.flush()
         finally:
+            self._closed = True
             self.dispose()
 
     def __repr__(self) -> str:
