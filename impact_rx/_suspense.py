@@ -29,6 +29,12 @@ Every transition::
   subscribers only see completion, and ``await`` raises ``CancelledError``.
 - A rejection nobody observed is never logged as "exception was never
   retrieved": the suspense reads the task's exception as soon as it ends.
+- Reads (``state``, ``status``, ``value``, ``reason``, ``use()``) are
+  tracked: a computed or effect that read a pending suspense runs again
+  when it settles.
+- A future may finish on another thread: the suspense settles once, under
+  a lock, and calls its subscribers outside it, on the thread that settled
+  it. ``await`` always resumes on the awaiting loop.
 
 >>> from impact_rx import Suspense, Pending, Fulfilled, Rejected
 >>> import reactivex
@@ -346,7 +352,11 @@ class Suspense(reactivex.Observable[State[T]]):
                 )
             )
 
-        self._cancel_work = lambda: subscription and subscription.dispose()
+        def unsubscribe() -> None:
+            if subscription is not None:
+                subscription.dispose()
+
+        self._cancel_work = unsubscribe
         subscription = source.subscribe(
             lambda value: settle(Fulfilled(value)),
             lambda error: settle(Rejected(error)),
