@@ -206,3 +206,33 @@ def test_python_m_impact_rx_demo_runs_the_flow_and_exits_0() -> None:
         "SIGNED_OUT",
     ]
     assert done.stderr == ""
+
+
+def test_a_server_that_fails_the_sign_out_is_reported_and_exits_1(
+    grace: AuthServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    grace.fail_next(503, method="DELETE")
+
+    code = main(
+        ["--url", grace.url, "--username", "grace", "--password", "cobol rules"]
+    )
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert lines(out, "state")[-2:] == ["AUTHENTICATED Grace Hopper", "SIGNED_OUT"]
+    assert out.splitlines()[-1] == (
+        f"-- Cannot reach the auth server at {grace.url}:"
+        " DELETE /api/session failed with 503 Service Unavailable:"
+        " Service Unavailable (injected)."
+        " The server may be down or overloaded; retry later."
+    )
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon"])
+def test_a_token_lifetime_that_is_not_positive_seconds_exits_2(
+    capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    with pytest.raises(SystemExit, match=r"^2$"):
+        main(["--token-lifetime", value])
+
+    assert f"expected positive seconds, got {value!r}" in capsys.readouterr().err

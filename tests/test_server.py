@@ -373,3 +373,15 @@ def test_a_closed_server_cannot_start_again() -> None:
 
     with pytest.raises(RuntimeError, match="cannot start again after close"):
         server.start()
+
+
+def test_a_fault_for_one_method_waits_for_a_request_with_that_method(
+    server: AuthServer, http: httpx.Client
+) -> None:
+    server.fail_next(503, method="DELETE")
+    tokens = sign_in(http)
+
+    answer = http.delete("/api/session", headers=bearer(tokens["access_token"]))
+
+    assert answer.status_code == 503
+    assert [r.status for r in server.requests] == [200, 503]

@@ -17,7 +17,8 @@ the demo at another server that speaks the contract of
 :mod:`impact_rx.session.http`.
 
 Exit status: 0 when the flow ran (a refused sign-in is part of the flow), 1
-when the server could not be reached, 2 for bad arguments.
+when the server could not be reached or failed, 2 for bad arguments, 130
+when interrupted.
 """
 
 from __future__ import annotations
@@ -72,13 +73,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     out = sys.stdout
 
-    if args.url is not None:
-        return asyncio.run(_run(args.url, args, out))
+    try:
+        if args.url is not None:
+            return asyncio.run(_run(args.url, args, out))
 
-    with AuthServer(access_token_lifetime=args.token_lifetime) as server:
-        server.add_user(args.username, args.password, name=DEMO_NAME)
-        _say(out, f"Embedded auth server at {server.url}, user {args.username!r}.")
-        return asyncio.run(_run(server.url, args, out))
+        with AuthServer(access_token_lifetime=args.token_lifetime) as server:
+            server.add_user(args.username, args.password, name=DEMO_NAME)
+            _say(out, f"Embedded auth server at {server.url}, user {args.username!r}.")
+            return asyncio.run(_run(server.url, args, out))
+    except KeyboardInterrupt:
+        _say(out, "Interrupted.")
+        return 130
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -102,18 +107,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=_seconds,
         default=5.0,
         help="seconds per request (default: %(default)s)",
     )
     parser.add_argument(
         "--token-lifetime",
-        type=float,
+        type=_seconds,
         default=0.8,
         help="seconds an access token of the embedded server lives,"
         " short so the demo shows a refresh (default: %(default)s)",
     )
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"expected positive seconds, got {text!r}")
+    return seconds
 
 
 async def _run(url: str, args: argparse.Namespace, out: TextIO) -> int:
@@ -151,7 +166,7 @@ async def _flow(api: HttpAuthApi, username: str, password: str, out: TextIO) -> 
 
             await _wait_for_refresh(api, refreshed, out)
             _say(out, "Signing out...")
-            await session.sign_out()
+            await _sign_out(session, out)
 
 
 async def _sign_in(session: SessionService, credentials: Credentials) -> bool:
@@ -164,6 +179,17 @@ async def _sign_in(session: SessionService, credentials: Credentials) -> bool:
             raise _Unreachable(str(unavailable)) from exc
         return False
     return session.state.status == "AUTHENTICATED" and session.user is not None
+
+
+async def _sign_out(session: SessionService, out: TextIO) -> None:
+    """Sign out; the session ends at once, the server is told afterwards."""
+    try:
+        await session.sign_out()
+    except Exception as exc:
+        unavailable = _unavailable(exc)
+        if unavailable is not None:
+            raise _Unreachable(str(unavailable)) from exc
+        _say(out, f"Signed out here, but the server did not confirm it: {exc}")
 
 
 async def _wait_for_refresh(

@@ -138,6 +138,10 @@ class RequestRecord:
 class _Fault:
     status: int
     body: bytes
+    method: str | None
+
+    def matches(self, method: str) -> bool:
+        return self.method is None or self.method == method
 
 
 @final
@@ -297,19 +301,29 @@ class AuthServer:
     # -- fault injection and inspection ------------------------------------
 
     def fail_next(
-        self, status: int = 503, *, body: bytes | dict[str, Any] | None = None
+        self,
+        status: int = 503,
+        *,
+        body: bytes | dict[str, Any] | None = None,
+        method: str | None = None,
     ) -> None:
         """Answer the next request with ``status`` and ``body`` instead.
 
-        Call it several times to queue several answers. The default body is
-        the contract's error object; pass bytes for a malformed answer.
+        Call it several times to queue several answers, used in order.
+
+        Args:
+            status: The HTTP status to answer.
+            body: A JSON object, or bytes for a malformed answer; by default
+                the contract's error object.
+            method: Only a request with this method (e.g. ``"DELETE"``)
+                takes the fault; others are answered normally meanwhile.
         """
         if body is None:
             phrase = HTTPStatus(status).phrase if status in _STATUSES else "Fault"
             body = {"error": "injected_fault", "reason": f"{phrase} (injected)."}
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         with self._lock:
-            self._faults.append(_Fault(status, raw))
+            self._faults.append(_Fault(status, raw, method))
 
     def stall_next(self) -> threading.Event:
         """Hold the next request unanswered until ``release()`` or ``close()``.
@@ -464,9 +478,11 @@ class AuthServer:
             self._inflight -= 1
             self._idle.notify_all()
 
-    def _take_fault(self) -> tuple[_Fault | None, threading.Event | None]:
+    def _take_fault(self, method: str) -> tuple[_Fault | None, threading.Event | None]:
         with self._lock:
-            fault = self._faults.pop(0) if self._faults else None
+            fault = next((f for f in self._faults if f.matches(method)), None)
+            if fault is not None:
+                self._faults.remove(fault)
             stall = self._stalls.pop(0) if self._stalls else None
             return fault, stall
 
@@ -559,7 +575,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         path = self.path.split("?", 1)[0]
-        fault, stall = self.auth._take_fault()
+        fault, stall = self.auth._take_fault(self.command)
         if stall is not None:
             stall.set()
             self.auth._released.wait()
