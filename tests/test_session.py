@@ -650,3 +650,19 @@ def test_the_whole_sign_in_from_start_up_is_three_lines_of_diagrams() -> None:
         m.flush()
         with opening.use() as provider:
             assert provider.get(SessionService).user == ADA
+
+
+def test_a_malformed_refresh_answer_keeps_the_session_and_retries() -> None:
+    with marbles() as m:
+        fresh = Tokens(Secret("access-2"), Secret("refresh-2"), 60)
+        api = FakeApi(refresh=[m.cold("a|", {"a": "not tokens"}), fresh])
+        policy = RefreshPolicy(first_retry=1, jitter=0)
+        tokens = Tokens(Secret(ACCESS), Secret(REFRESH), 60)
+        session = signed_in(m, api, tokens, {RefreshPolicy: policy})
+        first = session.refresh()
+        m.advance("1s")
+
+        with pytest.raises(AuthProtocolError, match="neither Tokens nor"):
+            first.use()
+        assert session.state == Authenticated()
+        assert session.access_token().value == Secret("access-2")

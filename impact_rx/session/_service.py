@@ -13,6 +13,16 @@ a failure. That one rule is what makes the races harmless:
 - ten callers of ``access_token()`` while a refresh runs share one request.
 
 After ``dispose()`` nothing more is emitted, and disposing twice is harmless.
+
+``state`` only emits when it changes. A different user never appears while
+the state stays ``Authenticated``: every change of who is signed in passes
+through ``SigningIn`` or ``SignedOut``, so the stream is distinct on both
+status and user identity. A change of the same user's details
+(``update_user``, or a refresh that answers them) changes ``user`` and emits
+``USER_UPDATED`` without touching ``state``.
+
+Use a session from one thread: the asyncio loop's (the provider's default
+scheduler runs timers there) or the test's.
 """
 
 from __future__ import annotations
@@ -336,13 +346,14 @@ class SessionService(Disposable):
     ) -> None:
         if not self._current(generation) or generation.refresh is not call:
             return
-        generation.refresh = None
-        user = self._peek_user()
         try:
             renewed, tokens = _refresh_parts(answer)
         except AuthProtocolError as error:
             self._refresh_failed(generation, call, error)
             return
+
+        generation.refresh = None
+        user = self._peek_user()
         if renewed is not None and _identity(renewed) != _identity(user):
             self._finish(generation, "revoked")
             call.reject(
