@@ -8,6 +8,7 @@ impact_rx pieces that have not landed report "n/a" and are skipped.
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -28,11 +29,17 @@ TINY = Settings(rounds=1, batch_ms=0.2, memory_objects=200, verify_steps=3)
 SCENARIOS = {s.key: s for s in all_scenarios()}
 
 
+@cache
+def _run(key: str) -> tuple[Result, ...]:
+    """One tiny run per scenario, shared by the tests that read it."""
+    return tuple(run_scenario(SCENARIOS[key], TINY))
+
+
 @pytest.mark.parametrize("key", sorted(SCENARIOS))
 def test_every_available_implementation_runs_each_scenario_correctly(
     key: str,
 ) -> None:
-    results = run_scenario(SCENARIOS[key], TINY)
+    results = _run(key)
 
     errors = {r.impl: r.error for r in results if r.error}
     assert errors == {}
@@ -43,7 +50,7 @@ def test_every_available_implementation_runs_each_scenario_correctly(
 
 
 def _diamond_counts() -> dict[str, tuple[float | None, float | None]]:
-    results = run_scenario(SCENARIOS["c"], TINY)
+    results = _run("c")
     return {r.impl: (r.recomputes, r.glitches) for r in results if not r.na}
 
 
@@ -63,7 +70,7 @@ def test_the_glitch_free_diamonds_recompute_once_without_glitches() -> None:
 
 @pytest.mark.parametrize("key", ["d", "e"])
 def test_every_derived_value_recomputes_once_per_write(key: str) -> None:
-    results = run_scenario(SCENARIOS[key], TINY)
+    results = _run(key)
 
     counted = {r.impl: r.recomputes for r in results if not r.na}
     assert set(counted.values()) == {1000}
