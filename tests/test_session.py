@@ -666,3 +666,12 @@ def test_a_malformed_refresh_answer_keeps_the_session_and_retries() -> None:
             first.use()
         assert session.state == Authenticated()
         assert session.access_token().value == Secret("access-2")
+
+
+def test_an_application_can_end_a_session_as_revoked() -> None:
+    with marbles() as m:
+        session = open_session(m, FakeApi(sign_out=None), ADA)
+        m.expect(session.events).to_be(
+            "o", {"o": SessionEvent("SIGNED_OUT", user=ADA, reason="revoked")}
+        )
+        session.sign_out(reason="revoked")

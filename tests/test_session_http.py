@@ -13,6 +13,7 @@ from impact_rx import ServiceProvider, signal_of
 from impact_rx.demo.server import AuthServer
 from impact_rx.session import (
     Authenticated,
+    AuthProtocolError,
     AuthRejectedError,
     AuthUnavailableError,
     Credentials,
@@ -162,3 +163,28 @@ async def test_a_sign_in_against_a_server_that_is_down_is_a_session_error() -> N
         assert isinstance(session.state, SessionError)
         assert "127.0.0.1" in session.state.error
         await provider.aclose()
+
+
+async def test_a_malformed_answer_is_a_readable_session_error(
+    provider: ServiceProvider, server: AuthServer
+) -> None:
+    session = provider.get(SessionService)
+    server.fail_next(200, body=b"<html>not json</html>")
+
+    with pytest.raises(AuthProtocolError, match="POST /api/session"):
+        await session.sign_in(Credentials("ada", PASSWORD))
+
+    assert isinstance(session.state, SessionError)
+    assert "POST /api/session" in session.state.error
+    assert "<html>" not in session.state.error
+
+
+async def test_an_unknown_user_is_a_readable_session_error(
+    provider: ServiceProvider,
+) -> None:
+    session = provider.get(SessionService)
+    with pytest.raises(AuthRejectedError, match="Wrong username or password"):
+        await session.sign_in(Credentials("grace", PASSWORD))
+    assert session.state == SessionError(
+        "POST /api/session was refused (401): Wrong username or password."
+    )
