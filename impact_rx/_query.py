@@ -55,6 +55,7 @@ effects.
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Callable, Generator
 from typing import Any, Generic, Literal, TypeAlias, TypeVar, cast, final
@@ -107,6 +108,12 @@ def _on_settled(suspense: Suspense[T], callback: Callable[[State[T]], object]) -
             callback(state)
 
     suspense.subscribe(on_next)
+
+
+def _html(obj: object) -> str:
+    """The notebook card, imported only when Jupyter asks for it."""
+    notebook = importlib.import_module("impact_rx.notebook")
+    return cast(str, notebook.html_repr(obj))
 
 
 @final
@@ -281,6 +288,9 @@ class Query(Generic[T]):
     def __repr__(self) -> str:
         return f"Query<{self._state.peek()}: {self._current.peek()!r}>"
 
+    def _repr_html_(self) -> str:
+        return _html(self)
+
 
 def query(
     fetch: Callable[[], Source[T]],
@@ -448,6 +458,9 @@ class Mutation(Generic[A, T]):
 
     def __repr__(self) -> str:
         return f"Mutation<{self._status.peek()}>"
+
+    def _repr_html_(self) -> str:
+        return _html(self)
 
 
 def mutation(

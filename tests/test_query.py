@@ -17,15 +17,18 @@ from reactivex.testing import TestScheduler
 from impact_rx import (
     Disposable,
     DisposedError,
+    Mutation,
     Fulfilled,
     Pending,
     Rejected,
+    ServiceProvider,
     SuspendedError,
     Suspense,
     computed,
     effect,
     mutation,
     query,
+    service,
 )
 from impact_rx._disposable import owning
 
@@ -526,3 +529,39 @@ def test_query_mutation_and_suspense_work_with_top_level_await_in_jupyter() -> N
     shown = notebook.cells[3].outputs[0]["data"]
     assert "Suspense<" in shown["text/plain"]
     assert "text/html" in shown
+
+
+async def test_a_query_made_by_a_service_is_disposed_with_its_provider() -> None:
+    started = asyncio.Event()
+
+    async def fetch() -> str:
+        started.set()
+        await asyncio.Event().wait()
+        return "never"
+
+    @service
+    class Profiles(Disposable):
+        def __init__(self) -> None:
+            self.current = query(fetch)
+            self.rename = mutation(fetch_rename)
+
+    async def fetch_rename(name: str) -> str:
+        return name
+
+    provider = ServiceProvider([Profiles])
+    profiles = provider.get(Profiles)
+    await started.wait()
+
+    provider.dispose()
+
+    assert profiles.current.is_disposed
+    assert profiles.rename.is_disposed
+    assert profiles.current.suspense.state == Rejected(asyncio.CancelledError())
+
+
+def test_query_and_mutation_render_as_notebook_cards() -> None:
+    q = query(lambda: reactivex.of(1))
+    m: Mutation[int, int] = mutation(lambda arg: reactivex.of(arg))
+
+    assert "Query&lt;idle: Suspense&lt;fulfilled: 1&gt;&gt;" in q._repr_html_()
+    assert "Mutation&lt;idle&gt;" in m._repr_html_()
