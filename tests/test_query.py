@@ -17,8 +17,8 @@ from reactivex.testing import TestScheduler
 from impact_rx import (
     Disposable,
     DisposedError,
-    Mutation,
     Fulfilled,
+    Mutation,
     Pending,
     Rejected,
     ServiceProvider,
