@@ -55,7 +55,6 @@ effects.
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections.abc import Callable, Generator
 from typing import Any, Generic, Literal, TypeAlias, TypeVar, cast, final
@@ -112,8 +111,9 @@ def _on_settled(suspense: Suspense[T], callback: Callable[[State[T]], object]) -
 
 def _html(obj: object) -> str:
     """The notebook card, imported only when Jupyter asks for it."""
-    notebook = importlib.import_module("impact_rx.notebook")
-    return cast(str, notebook.html_repr(obj))
+    from .notebook import html_repr
+
+    return html_repr(obj)
 
 
 @final

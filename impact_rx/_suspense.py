@@ -66,7 +66,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import importlib
 import inspect
 import logging
 import threading
@@ -631,8 +630,9 @@ class Suspense(reactivex.Observable[State[T]]):
         return "Suspense<pending>"
 
     def _repr_html_(self) -> str:
-        notebook = importlib.import_module("impact_rx.notebook")
-        return cast(str, notebook.html_repr(self))
+        from .notebook import html_repr  # only when Jupyter asks
+
+        return html_repr(self)
 
 
 def _unwrap(suspense: Suspense[T], state: State[T]) -> T:
