@@ -14,6 +14,7 @@ written as a time progression such as `` 250ms ``.
 
 from __future__ import annotations
 
+import bisect
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -57,6 +58,7 @@ class Labeler:
         self._values = dict(values or {})
         self._used: set[str] = set(self._values)
         self._assigned: list[tuple[Any, str]] = []
+        self._hashed: dict[Any, str] = {}
         self._legend: dict[str, Any] = {}
         for record in records:
             if record.kind == "next" and self._is_own_label(record.value):
@@ -72,13 +74,20 @@ class Labeler:
             if _same(known, value):
                 self._legend[key] = known
                 return key
+        try:
+            return self._hashed[value]
+        except (KeyError, TypeError):
+            pass
         for known, key in self._assigned:
             if _same(known, value):
                 return key
 
         key = self._fresh(value)
         self._used.add(key)
-        self._assigned.append((value, key))
+        try:
+            self._hashed[value] = key
+        except TypeError:  # unhashable: compared one by one
+            self._assigned.append((value, key))
         self._legend[key] = value
         return key
 
@@ -184,19 +193,21 @@ def align(lanes: Sequence[Lane], labels: Labeler) -> tuple[list[str], dict[int, 
     """
     marks = [lane.marks(labels) for lane in lanes]
     stops = [lane.stop() for lane in lanes]
+    lasts = [lane.last_frame() for lane in lanes]
     lo = min((lane.start for lane in lanes), default=0)
-    hi = max((lane.last_frame() for lane in lanes), default=0)
+    hi = max(lasts, default=0)
     rows = [""] * len(lanes)
     columns: dict[int, int] = {}
 
+    busy = sorted({f for m in marks for f in m})
     frame = lo
     while frame < hi:
-        busy = [f for m in marks for f in m if f >= frame]
-        quiet_until = min([*busy, hi])
+        following = bisect.bisect_left(busy, frame)
+        quiet_until = busy[following] if following < len(busy) else hi
         if quiet_until - frame >= QUIET_RUN:
             gap = f" {quiet_until - frame}ms "
             for i, lane in enumerate(lanes):
-                shown = _showing(lane, stops[i], frame)
+                shown = _showing(lane.start, lasts[i], stops[i], frame)
                 rows[i] += gap if shown else " " * len(gap)
             frame = quiet_until
             continue
@@ -206,7 +217,7 @@ def align(lanes: Sequence[Lane], labels: Labeler) -> tuple[list[str], dict[int, 
             tokens = marks[i].get(frame, [])
             if tokens:
                 cells.append(_cell(tokens))
-            elif _showing(lane, stops[i], frame):
+            elif _showing(lane.start, lasts[i], stops[i], frame):
                 cells.append("-")
             else:
                 cells.append(" ")
@@ -220,8 +231,8 @@ def align(lanes: Sequence[Lane], labels: Labeler) -> tuple[list[str], dict[int, 
     return [row.rstrip() for row in rows], columns
 
 
-def _showing(lane: Lane, stop: int | None, frame: int) -> bool:
-    if frame < lane.start or frame >= lane.last_frame():
+def _showing(start: int, last: int, stop: int | None, frame: int) -> bool:
+    if frame < start or frame >= last:
         return False
     return stop is None or frame < stop
 

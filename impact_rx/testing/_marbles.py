@@ -300,19 +300,25 @@ class Expectation:
         return _report(self)
 
 
+def _by_frame(records: Iterable[Record]) -> dict[int, list[Record]]:
+    grouped: dict[int, list[Record]] = {}
+    for record in records:
+        grouped.setdefault(record.frame, []).append(record)
+    return grouped
+
+
 def _report(expectation: Expectation) -> str:
     diagram = expectation.diagram
     labels = diagram.labeler()
     rows, columns = align(diagram.lanes, labels)
     expected_lane, actual_lane = diagram.lanes
 
-    def at(records: Iterable[Record], frame: int) -> list[Record]:
-        return [r for r in records if r.frame == frame]
-
-    frames = sorted({r.frame for lane in diagram.lanes for r in lane.records})
-    differing = [
-        f for f in frames if at(expected_lane.records, f) != at(actual_lane.records, f)
-    ]
+    expected_at, actual_at = (
+        _by_frame(expected_lane.records),
+        _by_frame(actual_lane.records),
+    )
+    frames = sorted(expected_at.keys() | actual_at.keys())
+    differing = [f for f in frames if expected_at.get(f, []) != actual_at.get(f, [])]
     carets = [" "] * (max(len(r) for r in rows) + 1)
     for frame in differing:
         carets[columns[frame]] = "^"
@@ -330,8 +336,8 @@ def _report(expectation: Expectation) -> str:
     ]
     for frame in differing:
         lines.append(
-            f"  frame {frame}: expected {describe(at(expected_lane.records, frame))};"
-            f" actual {describe(at(actual_lane.records, frame))}"
+            f"  frame {frame}: expected {describe(expected_at.get(frame, []))};"
+            f" actual {describe(actual_at.get(frame, []))}"
         )
     return "\n".join(lines)
 

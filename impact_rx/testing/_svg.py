@@ -10,6 +10,7 @@ real frame numbers.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from ._diagram import Labeler, Lane
@@ -71,9 +72,8 @@ def render_svg(diagram: Diagram) -> str:
     lanes = diagram.lanes
     widths: dict[int, int] = {}
     for lane in lanes:
-        for record in lane.records:
-            count = sum(1 for r in lane.records if r.frame == record.frame)
-            widths[record.frame] = max(widths.get(record.frame, 1), count)
+        for frame, count in Counter(r.frame for r in lane.records).items():
+            widths[frame] = max(widths.get(frame, 1), count)
     xs, breaks = _axis(lanes, widths)
     right = max(xs.values()) + (widths.get(max(xs), 1) - 1) * _MARBLE + _UNIT + _RIGHT
     height = _TOP + _LANE * (len(lanes) + 1)
