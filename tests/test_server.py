@@ -385,3 +385,24 @@ def test_a_fault_for_one_method_waits_for_a_request_with_that_method(
 
     assert answer.status_code == 503
     assert [r.status for r in server.requests] == [200, 503]
+
+
+def test_a_database_file_keeps_users_and_sessions_across_servers(
+    tmp_path: Path,
+) -> None:
+    database = str(tmp_path / "auth.db")
+    with AuthServer(database=database, scrypt_n=2**8) as first:
+        first.add_user("ada", PASSWORD, name="Ada Lovelace")
+        with httpx.Client(base_url=first.url) as http:
+            tokens = sign_in(http)
+
+    with (
+        AuthServer(database=database, scrypt_n=2**8) as second,
+        httpx.Client(base_url=second.url) as http,
+    ):
+        current = http.get("/api/session", headers=bearer(tokens["access_token"]))
+        again = sign_in(http)
+        with pytest.raises(ValueError, match="already has a user named 'ada'"):
+            second.add_user("ada", "other")
+
+    assert current.json()["user"] == again["user"] == tokens["user"]

@@ -80,24 +80,24 @@ _CLOSE_GRACE = 5.0  # seconds close() waits for requests in flight
 _SALT_BYTES = 16
 _TOKEN_BYTES = 32
 _SCHEMA = """
-CREATE TABLE users (
+CREATE TABLE IF NOT EXISTS users (
     id TEXT PRIMARY KEY,
     username TEXT UNIQUE NOT NULL,
     name TEXT NOT NULL,
     salt BLOB NOT NULL,
     hash BLOB NOT NULL
 );
-CREATE TABLE families (
+CREATE TABLE IF NOT EXISTS families (
     id TEXT PRIMARY KEY,
     user_id TEXT NOT NULL REFERENCES users(id),
     revoked INTEGER NOT NULL DEFAULT 0
 );
-CREATE TABLE access_tokens (
+CREATE TABLE IF NOT EXISTS access_tokens (
     digest BLOB PRIMARY KEY,
     family_id TEXT NOT NULL REFERENCES families(id),
     expires_at REAL NOT NULL
 );
-CREATE TABLE refresh_tokens (
+CREATE TABLE IF NOT EXISTS refresh_tokens (
     digest BLOB PRIMARY KEY,
     family_id TEXT NOT NULL REFERENCES families(id),
     expires_at REAL NOT NULL,
@@ -154,9 +154,11 @@ class AuthServer:
     Args:
         access_token_lifetime: Seconds an access token is valid.
         refresh_token_lifetime: Seconds a refresh token is valid.
-        clock: Returns the current time in seconds; pass a fake one to expire
-            tokens in a test without waiting.
-        database: An SQLite path; the default keeps everything in memory.
+        clock: Returns the current time in seconds (wall-clock by default,
+            so expiry stays meaningful in a database file); pass a fake one
+            to expire tokens in a test without waiting.
+        database: An SQLite path, reused across runs (users and sessions
+            persist); the default keeps everything in memory.
         scrypt_n: The scrypt cost parameter (a power of two). Lower it only
             in tests, where speed matters more than resistance to cracking.
     """
@@ -166,7 +168,7 @@ class AuthServer:
         *,
         access_token_lifetime: float = 900.0,
         refresh_token_lifetime: float = 14 * 24 * 3600.0,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
         database: str = ":memory:",
         scrypt_n: int = 2**14,
     ) -> None:
