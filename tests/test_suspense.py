@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 import reactivex
+from hypothesis import given
+from hypothesis import strategies as st
 from reactivex.subject import Subject
 from reactivex.testing import ReactiveTest, TestScheduler
 
@@ -588,3 +590,59 @@ async def test_a_subscriber_raising_when_a_task_settles_is_logged_not_lost(
         "Subscribers of a suspense raised when it became fulfilled;"
         " the others were still notified."
     ]
+
+
+# -- every interleaving ------------------------------------------------------------
+
+OPERATIONS = ["subscribe", "unsubscribe", "fulfil", "reject", "cancel", "dispose"]
+
+
+@given(st.lists(st.sampled_from(OPERATIONS), max_size=12))
+def test_any_sequence_of_operations_matches_the_transition_table(
+    operations: list[str],
+) -> None:
+    subject: Subject[int] = Subject()
+    suspense = Suspense.from_(subject)
+    model: object = Pending()
+    disposed = False
+    recordings: list[tuple[list[object], list[object]]] = []  # (seen, expected)
+    subscriptions: list[Any] = []
+
+    for operation in operations:
+        if operation == "subscribe":
+            seen = record(suspense)
+            expected: list[object] = ["|"] if disposed else [model]
+            if not disposed and model != Pending():
+                expected.append("|")
+            recordings.append((seen, expected))
+            subscriptions.append(suspense.subscribe(lambda _: None))
+        elif operation == "unsubscribe" and recordings:
+            seen, expected = recordings.pop()
+            subscriptions.pop().dispose()
+            assert seen == expected
+        elif operation in ("fulfil", "reject", "cancel") and model == Pending():
+            settled: object = {
+                "fulfil": Fulfilled(1),
+                "reject": Rejected(ValueError("no")),
+                "cancel": Rejected(asyncio.CancelledError()),
+            }[operation]
+            if not disposed:
+                model = settled
+                for _, expected in recordings:
+                    if expected == [Pending()]:
+                        expected.extend([settled, "|"])
+            if operation == "fulfil":
+                subject.on_next(1)
+            elif operation == "reject":
+                subject.on_error(ValueError("no"))
+            else:
+                suspense.cancel()
+        elif operation == "dispose":
+            if model == Pending():
+                model = Rejected(asyncio.CancelledError())
+            disposed = True
+            suspense.dispose()
+
+    assert suspense.state == model
+    for seen, expected in recordings:
+        assert seen == expected
