@@ -111,14 +111,16 @@ class Site:
         lineno: The line number.
         function: The qualified name of the function (``<module>`` at top
             level).
+        cell: In a notebook, the input cell the file stands for (``In[3]``).
     """
 
     filename: str
     lineno: int
     function: str
+    cell: str | None = None
 
     def __str__(self) -> str:
-        return f"{os.path.basename(self.filename)}:{self.lineno}"
+        return f"{self.cell or os.path.basename(self.filename)}:{self.lineno}"
 
 
 @final
@@ -393,9 +395,20 @@ def _user_site(frame: FrameType | None = None) -> Site | None:
     while frame is not None:
         filename = frame.f_code.co_filename
         if not os.path.abspath(filename).startswith(_LIBRARY_DIRS):
-            return Site(filename, frame.f_lineno, frame.f_code.co_qualname)
+            code = frame.f_code
+            return Site(filename, frame.f_lineno, code.co_qualname, _cell(filename))
         frame = frame.f_back
     return None
+
+
+def _cell(filename: str) -> str | None:
+    """The ``In[N]`` label IPython gives a cell's code, outside IPython ``None``."""
+    shell = sys.modules.get("IPython")
+    get_ipython = getattr(shell, "get_ipython", None)
+    compiler = getattr(get_ipython(), "compile", None) if get_ipython else None
+    names = getattr(compiler, "format_code_name", None)
+    label = names(filename) if callable(names) else None
+    return str(label[1]) if isinstance(label, tuple) and len(label) == 2 else None
 
 
 def _holder(obj: object) -> Callable[[], object | None]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import inspect
 import logging
+import sys
 import threading
+import types
 
 import pytest
 
@@ -298,3 +300,23 @@ def test_statistics_snapshots_signals_and_providers() -> None:
 def test_statistics_of_something_without_them_is_refused() -> None:
     with pytest.raises(TypeError, match=r"^int keeps no statistics\. Pass a Signal"):
         statistics(3)  # type: ignore[arg-type]
+
+
+def test_a_write_from_a_notebook_cell_names_the_cell(
+    log: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Compiler:
+        def format_code_name(self, name: str) -> tuple[str, str] | None:
+            return ("Cell", "In[7]") if name == __file__ else None
+
+    shell = types.SimpleNamespace(compile=Compiler())
+    fake = types.SimpleNamespace(get_ipython=lambda: shell)
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+    count = Signal(0, name="count")
+
+    with trace():
+        count.value = 1
+
+    (write,) = _traced(log)
+    assert write.site is not None
+    assert str(write.site) == f"In[7]:{write.site.lineno}"

@@ -1,0 +1,96 @@
+"""The five notebooks run top to bottom in a fresh kernel and leak no secret.
+
+Each notebook ends its sections with ``assert``s, so executing it is the
+test. Before the notebook's own cells, a preamble makes the embedded auth
+server issue recognisable tokens; every output is then scanned for them and
+for the demo password.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+NAMES = [
+    "01_signals",
+    "02_services",
+    "03_suspense",
+]
+PASSWORD = "correct horse battery staple"
+TOKEN_MARK = "nbtest-token-"
+
+# Runs first in the kernel: tokens become recognisable, and counted, so the
+# scan below cannot pass merely because no token was ever issued.
+PREAMBLE = f"""\
+import itertools as _it
+import secrets as _secrets
+
+_issued = _it.count(1)
+_secrets.token_urlsafe = lambda nbytes=None: "{TOKEN_MARK}%d-%s" % (
+    next(_issued),
+    "x" * 16,
+)
+"""
+EPILOGUE = "print('tokens issued:', next(_issued) - 1)"
+
+
+def _read(name: str) -> Any:
+    return nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)  # type: ignore[no-untyped-call]
+
+
+def _cell(source: str) -> Any:
+    return nbformat.v4.new_code_cell(source)  # type: ignore[no-untyped-call]
+
+
+@cache
+def _execute(name: str) -> Any:
+    notebook = _read(name)
+    notebook.cells.insert(0, _cell(PREAMBLE))
+    notebook.cells.append(_cell(EPILOGUE))
+    client = NotebookClient(
+        notebook,
+        kernel_name="python3",
+        timeout=120,
+        resources={"metadata": {"path": str(NOTEBOOKS)}},
+    )
+    client.execute()
+    return notebook
+
+
+def _outputs(notebook: Any) -> list[str]:
+    return [
+        json.dumps(output)
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+    ]
+
+
+def _tokens_issued(notebook: Any) -> int:
+    (output,) = notebook.cells[-1].outputs
+    return int(output["text"].split(":")[1])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_notebook_runs_top_to_bottom_and_shows_no_secret(name: str) -> None:
+    notebook = _execute(name)
+
+    outputs = _outputs(notebook)
+    assert not [o for o in outputs if TOKEN_MARK in o or PASSWORD in o]
+    assert not [o for o in outputs if '"output_type": "error"' in o]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_notebook_is_stored_without_outputs(name: str) -> None:
+    notebook = _read(name)
+
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert code
+    assert all(not cell.outputs and cell.execution_count is None for cell in code)
