@@ -134,14 +134,15 @@ def _seconds(text: str) -> float:
 async def _run(url: str, args: argparse.Namespace, out: TextIO) -> int:
     async with HttpAuthApi(url, timeout=args.timeout) as api:
         try:
-            await _flow(api, args.username, args.password, out)
+            await _flow(api, args, out)
         except _Unreachable as exc:
             _say(out, f"Cannot reach the auth server at {url}: {exc}")
             return 1
     return 0
 
 
-async def _flow(api: HttpAuthApi, username: str, password: str, out: TextIO) -> None:
+async def _flow(api: HttpAuthApi, args: argparse.Namespace, out: TextIO) -> None:
+    username, password = args.username, args.password
     with ServiceProvider([AuthenticatorService], {AuthApi: api}, name="app") as app:
         _say(out, "Authenticating (restoring a stored session)...")
         try:
@@ -164,7 +165,7 @@ async def _flow(api: HttpAuthApi, username: str, password: str, out: TextIO) -> 
                 _say(out, "The demo could not sign in; see the reason above.")
                 return
 
-            await _wait_for_refresh(api, refreshed, out)
+            await _wait_for_refresh(api, refreshed, args.timeout, out)
             _say(out, "Signing out...")
             await _sign_out(session, out)
 
@@ -193,8 +194,9 @@ async def _sign_out(session: SessionService, out: TextIO) -> None:
 
 
 async def _wait_for_refresh(
-    api: HttpAuthApi, refreshed: asyncio.Event, out: TextIO
+    api: HttpAuthApi, refreshed: asyncio.Event, request_timeout: float, out: TextIO
 ) -> None:
+    """Wait for ``TOKEN_REFRESHED``: due before expiry, plus one request's time."""
     tokens = api.store.load()
     lifetime = None if tokens is None else tokens.expires_in
     if lifetime is None or lifetime > _LONGEST_REFRESH_WAIT:
@@ -203,7 +205,7 @@ async def _wait_for_refresh(
 
     _say(out, f"Waiting for the session to refresh its {lifetime:g} s token...")
     try:
-        await asyncio.wait_for(refreshed.wait(), timeout=lifetime * 2)
+        await asyncio.wait_for(refreshed.wait(), timeout=lifetime + request_timeout)
     except TimeoutError:
         _say(out, "No refresh happened in time; carrying on.")
 
