@@ -22,6 +22,7 @@ NAMES = [
     "01_signals",
     "02_services",
     "03_suspense",
+    "05_marble_testing",
 ]
 PASSWORD = "correct horse battery staple"
 TOKEN_MARK = "nbtest-token-"
