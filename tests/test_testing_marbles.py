@@ -259,3 +259,55 @@ def test_a_cold_observable_subscribed_late_by_an_operator_extends_the_flush() ->
         inner = m.cold("---x|")
         outer = m.hot("-a---|").pipe(ops.concat_map(lambda _: inner))
         m.expect(outer).to_be("----x|")
+
+
+def test_time_operators_land_on_exact_frames() -> None:
+    with marbles() as m:
+        failing = m.cold("-a-#", error=ValueError("x"))
+        m.expect(failing.pipe(ops.retry(3))).to_be("-a--a--a-#", error=ValueError("x"))
+        m.expect(m.cold("-a-b-c|").pipe(ops.delay(0.005))).to_be("------a-b-c|")
+        m.expect(m.hot("-a--b---c|").pipe(ops.debounce(0.002))).to_be("---a--b--(c|)")
+        m.expect(reactivex.never().pipe(ops.timeout(timedelta(milliseconds=20)))).to_be(
+            "20ms #", error=Exception("Timeout")
+        )
+
+
+def test_a_run_of_characters_is_one_value_per_frame() -> None:
+    with marbles() as m:
+        m.expect(m.cold("abc|")).to_be("a b c |")
+        m.expect(m.cold("abc|").pipe(ops.to_list())).to_be(
+            "---(x|)", values={"x": ["a", "b", "c"]}
+        )
+
+
+def test_inner_observables_match_cold_diagrams_from_their_emission() -> None:
+    with marbles() as m:
+        windows = m.hot("-a-b-c-d|").pipe(ops.window_with_count(2))
+        m.expect(windows).to_be(
+            "x--y---z|",
+            values={"x": m.cold("-a-(b|)"), "y": m.cold("--c-(d|)"), "z": m.cold("-|")},
+        )
+
+
+def test_a_differing_inner_observable_is_drawn_in_the_table() -> None:
+    m = marbles()
+    windows = m.hot("-a-b-c-d|").pipe(ops.window_with_count(2))
+    m.expect(windows).to_be(
+        "x--y---z|",
+        values={"x": m.cold("-a-(b|)"), "y": m.cold("--c-d|"), "z": m.cold("-|")},
+    )
+    with pytest.raises(MarbleAssertionError, match="differ") as caught:
+        m.flush()
+    assert str(caught.value).endswith(
+        "  expected  x--y---z|\n"
+        "  actual    x--a---z|\n"
+        "               ^\n"
+        "  frame 3: expected y = <ColdObservable '--c-d|'>;"
+        " actual a = <inner '--c-(d|)'>"
+    )
+
+
+def test_without_cold_values_emitted_observables_compare_by_identity() -> None:
+    inner = reactivex.never()
+    with marbles() as m:
+        m.expect(reactivex.just(inner)).to_be("(x|)", values={"x": inner})

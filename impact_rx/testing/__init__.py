@@ -31,7 +31,12 @@ The grammar
 A diagram that breaks these rules raises ``MarbleSyntaxError`` with the
 column marked. Values compare with ``==``; an error marble matches an
 exception of the same type with the same ``args`` (pass an exception class
-as ``error=`` to accept any message).
+as ``error=`` to accept any message). For a stream of streams, give a cold
+diagram as the expected value (``values={"x": m.cold("-a|")}``): each
+emitted observable is then recorded from the frame it arrived and compared
+with it. Suspense states have shorthand: ``suspense_values(value=...,
+error=...)`` maps ``p``, ``f`` and ``r`` to ``Pending()``, ``Fulfilled(value)``
+and ``Rejected(error)``.
 
 Time
 ----
@@ -117,6 +122,7 @@ from ._marbles import (
     ColdObservable,
     Expectation,
     HotObservable,
+    InnerRecording,
     MarbleAssertionError,
     Marbles,
     SubscriptionsExpectation,
@@ -132,6 +138,7 @@ __all__ = [
     "Diagram",
     "Expectation",
     "HotObservable",
+    "InnerRecording",
     "Lane",
     "MarbleAssertionError",
     "MarbleScheduler",

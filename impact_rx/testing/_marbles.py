@@ -11,7 +11,7 @@ from reactivex import Observable, abc
 from reactivex.disposable import CompositeDisposable, Disposable
 
 from .._errors import MarbleSyntaxError
-from ._diagram import Diagram, Labeler, Lane, align
+from ._diagram import Diagram, Labeler, Lane, align, to_marbles
 from ._parse import Parsed, parse, parse_subscription, parse_time, progression_frames
 from ._records import Record, SubscriptionLog
 from ._scheduler import MarbleScheduler
@@ -23,6 +23,7 @@ __all__ = [
     "ColdObservable",
     "Expectation",
     "HotObservable",
+    "InnerRecording",
     "MarbleAssertionError",
     "Marbles",
     "SubscriptionsExpectation",
@@ -189,6 +190,60 @@ class HotObservable(Observable[Any]):
 
 
 @final
+class InnerRecording:
+    """An observable emitted as a value, recorded from the frame it arrived.
+
+    An expectation records inner observables when its expected ``values``
+    hold a cold observable: ``values={"x": m.cold("-a|")}`` then matches an
+    emitted observable that does ``-a|`` from the frame it was emitted.
+
+    Attributes:
+        source: The emitted observable.
+        records: What it did, frames counted from its emission.
+    """
+
+    def __init__(
+        self,
+        source: Observable[Any],
+        scheduler: MarbleScheduler,
+        owner: CompositeDisposable,
+        *,
+        emitted_at: int | None = None,
+    ) -> None:
+        self.source = source
+        self.records: list[Record] = []
+        start = scheduler.frame if emitted_at is None else emitted_at
+
+        def add(kind: Any, value: Any) -> None:
+            self.records.append(Record(scheduler.frame - start, kind, value))
+
+        owner.add(
+            source.subscribe(
+                on_next=lambda v: add("next", v),
+                on_error=lambda e: add("error", e),
+                on_completed=lambda: add("complete", None),
+                scheduler=scheduler,
+            )
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ColdObservable):
+            return list(other.records) == self.records
+        if isinstance(other, InnerRecording):
+            return self.records == other.records
+        return other is self.source
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        try:
+            drawn = to_marbles(self.records)
+        except ValueError:
+            drawn = repr(self.records)
+        return f"<inner {drawn!r}>"
+
+
+@final
 class Expectation:
     """What an observable did since :meth:`Marbles.expect` subscribed to it.
 
@@ -205,6 +260,8 @@ class Expectation:
         self._expected: Parsed | None = None
         self._values: dict[str, Any] = {}
         self._unsubscribed: int | None = None
+        self._record_inner = False
+        self._inner = CompositeDisposable()
         self._subscription = observable.subscribe(
             on_next=lambda v: self._add("next", v),
             on_error=lambda e: self._add("error", e),
@@ -214,6 +271,8 @@ class Expectation:
 
     def _add(self, kind: Any, value: Any) -> None:
         frame = self._owner.scheduler.frame - self.subscribed_at
+        if self._record_inner and kind == "next" and isinstance(value, Observable):
+            value = InnerRecording(value, self._owner.scheduler, self._inner)
         self.records.append(Record(frame, kind, value))
 
     def to_be(
@@ -247,6 +306,13 @@ class Expectation:
 
         clock = self._owner.scheduler
         clock.extend_horizon(self.subscribed_at + parsed.end - 1)
+        for record in parsed.events:
+            if isinstance(record.value, ColdObservable):
+                self._record_inner = True
+                inner_end = max((r.frame for r in record.value.records), default=0)
+                clock.extend_horizon(self.subscribed_at + record.frame + inner_end)
+        if self._record_inner:
+            self._record_inner_so_far()
         if parsed.unsubscribed is not None:
             self._unsubscribed = parsed.unsubscribed
             clock.schedule_at_frame(
@@ -254,6 +320,19 @@ class Expectation:
                 lambda _s, _st: self._subscription.dispose(),
                 first=True,
             )
+
+    def _record_inner_so_far(self) -> None:
+        """Record the observables that arrived before ``to_be`` asked for it."""
+        for index, record in enumerate(self.records):
+            value = record.value
+            if record.kind == "next" and isinstance(value, Observable):
+                recording = InnerRecording(
+                    value,
+                    self._owner.scheduler,
+                    self._inner,
+                    emitted_at=self.subscribed_at + record.frame,
+                )
+                self.records[index] = Record(record.frame, "next", recording)
 
     @property
     def expected(self) -> tuple[Record, ...] | None:
@@ -285,8 +364,9 @@ class Expectation:
         return Diagram(tuple(lanes), self._values)
 
     def dispose(self) -> None:
-        """Unsubscribe from the observable."""
+        """Unsubscribe from the observable and the inner ones recorded."""
         self._subscription.dispose()
+        self._inner.dispose()
 
     def verify(self) -> str | None:
         """Compare; the failure report, or ``None`` when expected matches actual."""
