@@ -28,21 +28,22 @@ from reactivex.disposable import Disposable as RxDisposable
 from . import _graph, _signal
 from ._disposable import Disposable, adopt, owning
 from ._errors import CycleError, SubscriberError
-from ._graph import CLEAN, DIRTY, changed, collect, get_ident, local, lock, pull, state
+from ._graph import (
+    CLEAN,
+    DIRTY,
+    UNSET,
+    get_ident,
+    lock,
+    pull,
+    state,
+    untracked,
+)
 from ._signal import SignalStatistics, short_repr
 
 __all__ = ["Computed", "ComputedProperty", "computed"]
 
 T = TypeVar("T")
 S = TypeVar("S")
-
-
-class _Unset:
-    def __repr__(self) -> str:
-        return "<unset>"
-
-
-_UNSET: Any = _Unset()
 
 
 @final
@@ -108,7 +109,7 @@ class Computed(Observable[T]):
         self._fn: Callable[[], T] | None = fn
         self._equals = equals
         self._name = name
-        self._value: T = _UNSET
+        self._value: T = UNSET
         self._error: Exception | None = None
         self._state = DIRTY
         self._sources: list[Any] = []
@@ -117,7 +118,7 @@ class Computed(Observable[T]):
         self._targets: list[Any] | None = None
         self._version = 0
         self._observers: tuple[abc.ObserverBase[T], ...] = ()
-        self._delivered: T = _UNSET
+        self._delivered: T = UNSET
         self._emitted = -1
         self._watch = False
         self._queued = False
@@ -136,8 +137,8 @@ class Computed(Observable[T]):
             Exception: whatever the function raised, until its inputs change.
             CycleError: the computed (indirectly) reads itself.
         """
-        tracker = local.tracker
-        if tracker is not None:
+        tracker = state.tracker
+        if tracker is not None and state.owner == get_ident():
             tracker._reads.append(self)
         if self._state:
             return self._read_stale()
@@ -147,31 +148,36 @@ class Computed(Observable[T]):
 
     def peek(self) -> T:
         """The current value, without recording a dependency."""
-        tracker = local.tracker
-        local.tracker = None
-        try:
-            return self.value
-        finally:
-            local.tracker = tracker
+        return untracked(self._peek)
+
+    def _peek(self) -> T:
+        return self.value
 
     def _read_stale(self) -> T:
-        if self._computing:
-            raise CycleError(
-                f"{self!r} read its own value while computing it."
-                " Remove the self-reference, or read it with untracked()."
-            )
-        if state.owner == get_ident():
+        me = get_ident()
+        s = state
+        if s.owner == me:
+            if self._computing:
+                raise CycleError(
+                    f"{self!r} read its own value while computing it."
+                    " Remove the self-reference, or read it with untracked()."
+                )
             pull(self)
         else:
-            took = _graph.acquire(wait=False)
-            if took < 0:
+            lock.acquire()
+            if s.owner is not None:
+                lock.release()
                 # Another thread is delivering: compute without touching the
                 # graph, so nothing it is doing can be disturbed.
                 return self._evaluate_detached()
+            s.owner = me
+            lock.release()
             try:
                 pull(self)
-            finally:
-                _graph.release()
+            except BaseException:
+                _graph.abandon()
+                raise
+            _graph.finish()
         if self._error is not None:
             raise self._error
         return self._value
@@ -180,54 +186,7 @@ class Computed(Observable[T]):
         fn = self._fn
         if fn is None:
             return self._value
-        tracker = local.tracker
-        local.tracker = None
-        try:
-            return fn()
-        finally:
-            local.tracker = tracker
-
-    def _recompute(self) -> None:
-        """Run the function, record what it read, and bump the version."""
-        fn = self._fn
-        if fn is None:
-            self._state = CLEAN
-            return
-        loc = local
-        previous = loc.tracker
-        reads: list[Any] = []
-        self._reads = reads
-        loc.tracker = self
-        self._computing = True
-        error: Exception | None = None
-        try:
-            value = fn()
-        except RecursionError:
-            raise
-        except Exception as exc:
-            error = exc
-        finally:
-            loc.tracker = previous
-            self._computing = False
-            self._reads = None
-        self._recomputes += 1
-        collect(self, reads)
-
-        if error is not None:
-            self._error = error
-            self._version += 1
-            return
-        old = self._value
-        if self._error is None and old is not _UNSET:
-            equals = self._equals
-            if equals is None:
-                if not changed(old, value):
-                    return
-            elif equals(old, value):
-                return
-        self._error = None
-        self._value = value
-        self._version += 1
+        return fn()
 
     # -- as an Observable ----------------------------------------------------
 
@@ -279,12 +238,12 @@ class Computed(Observable[T]):
             if self._state:
                 pull(self)
             self._emitted = self._version
-            self._delivered = self._value if self._error is None else _UNSET
+            self._delivered = self._value if self._error is None else UNSET
             self._watch = True
         with lock:
             self._observers = (*self._observers, observer)
         replay = self._delivered
-        if replay is not _UNSET:
+        if replay is not UNSET:
             try:
                 observer.on_next(replay)
             except BaseException:

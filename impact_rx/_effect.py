@@ -27,7 +27,7 @@ from reactivex import abc
 from . import _graph, _signal
 from ._disposable import adopt
 from ._errors import CycleError, SubscriberError
-from ._graph import CLEAN, DIRTY, check_runs, collect, local, stale
+from ._graph import CLEAN, DIRTY, check_runs, collect, stale, state
 
 __all__ = ["Effect", "Observation", "effect", "observe"]
 
@@ -100,18 +100,18 @@ class Effect(abc.DisposableBase):
         fn = self._fn
         if fn is None:
             return error
-        loc = local
-        previous = loc.tracker
+        s = state
+        previous = s.tracker
         reads: list[Any] = []
         self._reads = reads
-        loc.tracker = self
+        s.tracker = self
         try:
             result = fn()
         except Exception as exc:
             error = exc
             result = None
         finally:
-            loc.tracker = previous
+            s.tracker = previous
             self._reads = None
         collect(self, reads)
         if callable(result):
@@ -206,6 +206,7 @@ class Observation(abc.DisposableBase):
         "_remover",
         "_sources",
         "_state",
+        "_took",
         "_versions",
     )
 
@@ -219,6 +220,7 @@ class Observation(abc.DisposableBase):
         self._versions: list[int] = []
         self._reads: list[Any] | None = None
         self._previous: Any = None
+        self._took = 0
         self._queued = False
         self._remover = adopt(self.dispose)
 
@@ -228,9 +230,13 @@ class Observation(abc.DisposableBase):
         return tuple(self._sources)
 
     def __enter__(self) -> Self:
-        self._previous = local.tracker
+        # Recording needs the delivery queue: the block runs as its owner, so
+        # writes made in it are delivered when it ends. Do not wait inside it
+        # for another thread that opens a batch or creates an effect.
+        self._took = _graph.acquire(wait=True)
+        self._previous = state.tracker
         self._reads = []
-        local.tracker = self
+        state.tracker = self
         return self
 
     def __exit__(
@@ -239,15 +245,14 @@ class Observation(abc.DisposableBase):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        local.tracker = self._previous
+        state.tracker = self._previous
         self._previous = None
         reads = self._reads or []
         self._reads = None
-        if self._on_change is None:
-            return
-        took = _graph.acquire(wait=True)
+        took, self._took = self._took, 0
         try:
-            collect(self, reads)
+            if self._on_change is not None:
+                collect(self, reads)
         finally:
             if took:
                 _graph.release()

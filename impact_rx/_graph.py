@@ -52,6 +52,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from operator import attrgetter
 from typing import Any, Final, Protocol, TypeVar
 
 from ._errors import CycleError, SubscriberError
@@ -97,18 +98,28 @@ class _Deferred(BaseException):
         self.node = node
 
 
-class _Local(threading.local):
-    tracker: Any = None
-    depth: int = 0
-
-
 class _State:
     """The queue and its owner; mutated by the owner, or under ``lock``."""
 
-    __slots__ = ("batch_depth", "batched", "epoch", "owner", "queue", "waiting")
+    __slots__ = (
+        "batch_depth",
+        "batched",
+        "depth",
+        "epoch",
+        "owner",
+        "queue",
+        "tracker",
+        "waiting",
+    )
 
     def __init__(self) -> None:
         self.owner: int | None = None
+        # The node recording reads. Only the owner sets it, and a read
+        # records only when made by the owner: another thread's reads never
+        # leak into the owner's dependencies.
+        self.tracker: Any = None
+        # How deep refreshes nest right now (owner only).
+        self.depth = 0
         self.queue: deque[tuple[Callable[[Any], None], Any]] = deque()
         self.batch_depth = 0
         self.batched: dict[Any, None] = {}
@@ -119,8 +130,16 @@ class _State:
 lock = threading.Lock()
 _ready = threading.Condition(lock)
 state = _State()
-local = _Local()
 get_ident = threading.get_ident
+_version_of = attrgetter("_version")
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+UNSET: Any = _Unset()
 watchers: list[Any] = []
 
 
@@ -210,6 +229,25 @@ def drain(errors: list[BaseException] | None) -> list[BaseException] | None:
         raise
 
 
+def finish(errors: list[BaseException] | None = None) -> None:
+    """Release ownership at once when nothing is pending, else drain first.
+
+    Raises:
+        SubscriberError: as for :func:`release`.
+    """
+    lock.acquire()
+    if not state.queue and not watchers:
+        state.owner = None
+        if state.waiting:
+            _ready.notify_all()
+        lock.release()
+        if errors:
+            raise combine(errors)
+        return
+    lock.release()
+    release(errors)
+
+
 def abandon() -> None:
     """Give up ownership without draining, when a delivery is unwinding."""
     with lock:
@@ -285,51 +323,114 @@ def mark(source: Any) -> None:
                     push(target)
 
 
-def refresh(node: Any) -> None:
-    """Bring a stale computed up to date, its sources first (owner only)."""
-    loc = local
-    if loc.depth >= _MAX_DEPTH:
-        raise _Deferred(node)
-    loc.depth += 1
-    try:
-        if node._state == DIRTY:
-            node._recompute()
-            return
-        for source, version in zip(node._sources, node._versions, strict=True):
-            if source._state:
-                refresh(source)
-            if source._version != version:
-                break
-        else:
-            node._state = CLEAN
-            return
-        node._recompute()
-    finally:
-        loc.depth -= 1
-
-
 def pull(node: Any) -> None:
-    """Refresh ``node``; the outermost call turns deep chains into a loop."""
-    if local.depth:
-        refresh(node)
+    """Bring a stale computed up to date, its sources first (owner only).
+
+    Sources are refreshed from an explicit stack, so a long chain costs no
+    recursion. A function that reads a computed nobody refreshed yet (a new
+    dependency) does recurse; past ``_MAX_DEPTH`` nested recomputes the
+    innermost gives up with ``_Deferred`` and the outermost pull refreshes
+    that node first, then retries.
+    """
+    s = state
+    if s.depth:
+        if s.depth >= _MAX_DEPTH:
+            raise _Deferred(node)
+        _settle([node])
         return
     stack = [node]
     while stack:
-        top = stack[-1]
-        if not top._state:
-            stack.pop()
-            continue
         try:
-            refresh(top)
+            _settle(stack)
         except _Deferred as deferred:
             stack.append(deferred.node)
-        else:
-            stack.pop()
+
+
+def _settle(stack: list[Any]) -> None:
+    """Refresh every node on ``stack``, top first, pushing stale sources."""
+    push = stack.append
+    pop = stack.pop
+    try:
+        while stack:
+            node = stack[-1]
+            node._computing = True
+            status = node._state
+            if status == STALE:
+                for source, version in zip(node._sources, node._versions, strict=False):
+                    if source._state:
+                        if not source._computing:
+                            push(source)
+                            break
+                        # on the stack already: a cycle; recomputing reports it
+                    elif source._version == version:
+                        continue
+                    recompute(node)
+                    node._computing = False
+                    pop()
+                    break
+                else:
+                    node._state = CLEAN
+                    node._computing = False
+                    pop()
+            else:
+                if status == DIRTY:
+                    recompute(node)
+                node._computing = False
+                pop()
+    except BaseException:
+        for node in stack:
+            node._computing = False
+        raise
+
+
+def recompute(node: Any) -> None:
+    """Run a computed's function, record what it read, bump its version."""
+    fn = node._fn
+    if fn is None:
+        node._state = CLEAN
+        return
+    s = state
+    previous = s.tracker
+    reads: list[Any] = []
+    node._reads = reads
+    s.tracker = node
+    s.depth += 1
+    error: Exception | None = None
+    try:
+        value = fn()
+    except RecursionError:
+        raise
+    except Exception as exc:
+        error = exc
+    finally:
+        s.tracker = previous
+        s.depth -= 1
+        node._reads = None
+    node._recomputes += 1
+    collect(node, reads)
+
+    if error is not None:
+        node._error = error
+        node._version += 1
+        return
+    old = node._value
+    if node._error is None and old is not UNSET:
+        if old is value:
+            return
+        equals = node._equals
+        if equals is None:
+            if not changed(old, value):
+                return
+        elif equals(old, value):
+            return
+    node._error = None
+    node._value = value
+    node._version += 1
 
 
 def stale(node: Any) -> bool:
     """Whether any source of a watcher changed since it last ran."""
-    for source, version in zip(node._sources, node._versions, strict=True):
+    for source, version in zip(node._sources, node._versions, strict=False):
         if source._state:
             pull(source)
         if source._version != version:
@@ -341,9 +442,9 @@ def stale(node: Any) -> bool:
 def collect(node: Any, reads: list[Any]) -> None:
     """Make ``reads`` the sources of ``node``, linking and unlinking targets."""
     old = node._sources
-    if node in reads:
-        reads = [source for source in reads if source is not node]
     if reads != old:
+        if node in reads:
+            reads = [source for source in reads if source is not node]
         if len(reads) > 1:
             reads = list(dict.fromkeys(reads))
         if reads != old:
@@ -359,7 +460,11 @@ def collect(node: Any, reads: list[Any]) -> None:
                     else:
                         targets.append(node)
             node._sources = reads
-    node._versions = [source._version for source in node._sources]
+    sources = node._sources
+    if len(sources) == 1:
+        node._versions = [sources[0]._version]
+    else:
+        node._versions = list(map(_version_of, sources))
     node._state = CLEAN
 
 
@@ -456,13 +561,15 @@ def untracked(fn: Callable[[], T]) -> T:
         >>> total.value
         22
     """
-    loc = local
-    previous = loc.tracker
-    loc.tracker = None
+    s = state
+    if s.tracker is None or s.owner != get_ident():
+        return fn()
+    previous = s.tracker
+    s.tracker = None
     try:
         return fn()
     finally:
-        loc.tracker = previous
+        s.tracker = previous
 
 
 def check_runs(node: Any) -> None:

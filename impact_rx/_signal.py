@@ -59,7 +59,7 @@ from reactivex.subject import BehaviorSubject
 from . import _graph
 from ._disposable import Disposable, adopt, owning
 from ._errors import SubscriberError
-from ._graph import changed, get_ident, local, lock, mark, release, state, watchers
+from ._graph import changed, get_ident, lock, mark, release, state, watchers
 
 if TYPE_CHECKING:
     from ._computed import Computed
@@ -122,6 +122,7 @@ class Signal(BehaviorSubject[T]):
         "_name",
         "_observers",
         "_remover",
+        "_state",
         "_targets",
         "_value",
         "_version",
@@ -129,9 +130,6 @@ class Signal(BehaviorSubject[T]):
         "is_disposed",
         "is_stopped",
     )
-
-    # A signal is never stale: the graph reads this as "nothing to refresh".
-    _state = _graph.CLEAN
 
     def __init__(
         self,
@@ -149,6 +147,7 @@ class Signal(BehaviorSubject[T]):
         self._name = name
         self._targets: list[Any] | None = None
         self._version = 0
+        self._state = _graph.CLEAN  # a signal is never stale: nothing to refresh
         self._lock: threading.RLock | None = None
         self.exception: Exception | None = None
         self.is_disposed = False
@@ -160,8 +159,8 @@ class Signal(BehaviorSubject[T]):
     @property
     def value(self) -> T:
         """The current value; reading it in a tracking scope records it."""
-        tracker = local.tracker
-        if tracker is not None:
+        tracker = state.tracker
+        if tracker is not None and state.owner == get_ident():
             tracker._reads.append(self)
         return self._value
 
