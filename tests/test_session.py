@@ -675,3 +675,21 @@ def test_an_application_can_end_a_session_as_revoked() -> None:
             "o", {"o": SessionEvent("SIGNED_OUT", user=ADA, reason="revoked")}
         )
         session.sign_out(reason="revoked")
+
+
+def test_a_coroutine_answer_without_a_running_loop_is_a_clear_error() -> None:
+    class CoroutineApi(FakeApi):
+        async def _later(self) -> User:
+            return ADA
+
+        def sign_in(self, credentials: Credentials) -> Any:
+            return self._later()
+
+    with marbles() as m:
+        session = open_session(m, CoroutineApi())
+        attempt = session.sign_in(Credentials("ada", PASSWORD))
+
+    assert isinstance(session.state, SessionError)
+    assert "no asyncio loop is running" in session.state.error
+    with pytest.raises(RuntimeError, match="answered with an awaitable"):
+        attempt.use()

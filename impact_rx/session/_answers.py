@@ -65,7 +65,7 @@ def _from_awaitable(work: Awaitable[Any], what: str) -> reactivex.Observable[Any
         observer: abc.ObserverBase[Any], scheduler: abc.SchedulerBase | None = None
     ) -> abc.DisposableBase:
         try:
-            task = asyncio.ensure_future(work)
+            loop = asyncio.get_running_loop()
         except RuntimeError:
             if inspect.iscoroutine(work):
                 work.close()  # no "coroutine was never awaited" warning
@@ -79,6 +79,7 @@ def _from_awaitable(work: Awaitable[Any], what: str) -> reactivex.Observable[Any
             )
             return RxDisposable()
 
+        task = asyncio.ensure_future(work, loop=loop)
         live = True
 
         def done(task: asyncio.Future[Any]) -> None:
