@@ -182,6 +182,10 @@ class SessionService(Disposable):
         Suspense, whatever its credentials. A sign-out while it is pending
         wins: its Suspense is cancelled and its late answer dropped.
 
+        Signing in while somebody is signed in starts the new session at
+        once: the previous tokens are no longer refreshed, and ``user``
+        changes when the answer arrives.
+
         Raises:
             DisposedError: The session was disposed.
         """
