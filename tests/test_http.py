@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 from collections.abc import AsyncIterator, Iterator
@@ -147,7 +148,7 @@ async def test_authenticate_keeps_the_tokens_when_the_server_is_down(
 
 
 async def test_refresh_rotates_the_tokens_and_a_reused_one_is_rejected(
-    api: HttpAuthApi,
+    server: AuthServer, api: HttpAuthApi
 ) -> None:
     session = await api.sign_in(ADA)
     old = session.tokens.refresh_token
@@ -158,12 +159,13 @@ async def test_refresh_rotates_the_tokens_and_a_reused_one_is_rejected(
     assert new.access_token != session.tokens.access_token
     assert new.refresh_token != old
     assert api.store.load() == new
-    with pytest.raises(
-        AuthRejectedError,
-        match=r"^POST /api/session/refresh was refused \(401\):"
-        r" This refresh token was already used; the session is revoked\.",
-    ):
-        await api.refresh(old)
+    async with HttpAuthApi(server.url) as copy:  # someone holding a copy
+        with pytest.raises(
+            AuthRejectedError,
+            match=r"^POST /api/session/refresh was refused \(401\):"
+            r" This refresh token was already used; the session is revoked\.",
+        ):
+            await copy.refresh(old)
     assert await api.current_user() is None
 
 
@@ -327,16 +329,63 @@ async def test_no_token_or_password_shows_in_reprs_messages_or_logs(
         for tokens in (session.tokens, restored.tokens):
             assert tokens.refresh_token is not None
             secrets += [tokens.access_token.reveal(), tokens.refresh_token.reveal()]
-        for call in (
-            api.refresh(session.tokens.refresh_token or Secret("")),
-            api.sign_in(Credentials("ada", "hunter2")),
-        ):
-            with pytest.raises(AuthRejectedError) as caught:
-                await call
-            seen.append(str(caught.value))
+        with pytest.raises(AuthRejectedError, match="Wrong username") as wrong:
+            await api.sign_in(Credentials("ada", "hunter2"))
+        async with HttpAuthApi(server.url) as copy:
+            with pytest.raises(AuthRejectedError, match="already used") as reused:
+                await copy.refresh(session.tokens.refresh_token or Secret(""))
+        seen += [str(wrong.value), str(reused.value)]
         await api.sign_out()
 
     seen += [r.getMessage() for r in caplog.records]
     text = "\n".join(seen)
     assert "hunter2" not in text
     assert [s for s in secrets if s in text] == []
+
+
+async def test_ten_concurrent_refreshes_with_one_token_send_one_request(
+    server: AuthServer, api: HttpAuthApi
+) -> None:
+    session = await api.sign_in(ADA)
+    assert session.tokens.refresh_token is not None
+
+    answers = await asyncio.gather(
+        *(api.refresh(session.tokens.refresh_token) for _ in range(10))
+    )
+
+    assert len(set(map(id, answers))) == 1
+    assert [r.path for r in server.requests].count("/api/session/refresh") == 1
+    assert await api.current_user() == session.user
+
+
+async def test_a_just_exchanged_refresh_token_answers_its_tokens_without_revoking(
+    server: AuthServer, api: HttpAuthApi
+) -> None:
+    session = await api.sign_in(ADA)
+    old = session.tokens.refresh_token
+    assert old is not None
+    new = await api.refresh(old)
+
+    await api.authenticate()  # the stored tokens now count down from here
+    again = await api.refresh(old)
+
+    assert again == api.store.load()
+    assert again.refresh_token == new.refresh_token
+    assert [r.path for r in server.requests].count("/api/session/refresh") == 1
+    assert await api.current_user() == session.user
+
+
+async def test_a_failed_exchange_is_not_remembered(
+    server: AuthServer, api: HttpAuthApi
+) -> None:
+    session = await api.sign_in(ADA)
+    old = session.tokens.refresh_token
+    assert old is not None
+    server.fail_next(503)
+
+    with pytest.raises(AuthUnavailableError, match="failed with 503"):
+        await api.refresh(old)
+    new = await api.refresh(old)
+
+    assert new.refresh_token != old
+    assert [r.status for r in server.requests] == [200, 503, 200]

@@ -52,6 +52,8 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
 from http import HTTPStatus
 from types import TracebackType
@@ -156,6 +158,9 @@ class HttpAuthApi:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.store: TokenStore = MemoryTokenStore() if store is None else store
+        # Keyed by a digest of the refresh token, never the token itself.
+        self._exchanging: dict[bytes, asyncio.Future[AuthSession]] = {}
+        self._exchanged: tuple[bytes, AuthSession] | None = None
         self._client = httpx.AsyncClient(
             base_url=self.base_url,
             timeout=timeout,
@@ -212,13 +217,19 @@ class HttpAuthApi:
     async def refresh(self, refresh_token: Secret[str]) -> Tokens:
         """Exchange ``refresh_token`` for new tokens; both rotate.
 
+        Callers that present the same refresh token while it is being
+        exchanged share one request, and a token this API has just exchanged
+        answers the tokens it was exchanged for (while they are still the
+        stored ones): the server would take a second use as theft and revoke
+        the session.
+
         Raises:
             AuthRejectedError: The refresh token is unknown, expired or was
                 already used (which revokes the session).
             AuthUnavailableError: The server could not be reached or failed.
             AuthProtocolError: The server answered outside the contract.
         """
-        return (await self._refresh(refresh_token)).tokens
+        return (await self._exchange(refresh_token)).tokens
 
     async def sign_out(self) -> None:
         """End the session on the server; the stored tokens are forgotten.
@@ -285,10 +296,34 @@ class HttpAuthApi:
             self.store.clear()
             return None
         try:
-            return await self._refresh(tokens.refresh_token)
+            return await self._exchange(tokens.refresh_token)
         except AuthRejectedError:
             self.store.clear()
             return None
+
+    async def _exchange(self, refresh_token: Secret[str]) -> AuthSession:
+        """``_refresh``, once per refresh token however many callers ask."""
+        key = hashlib.sha256(refresh_token.reveal().encode()).digest()
+        if self._exchanged is not None and self._exchanged[0] == key:
+            session, stored = self._exchanged[1], self.store.load()
+            if (
+                stored is not None
+                and stored.refresh_token == session.tokens.refresh_token
+            ):
+                return AuthSession(session.user, stored)
+
+        pending = self._exchanging.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(self._refresh(refresh_token))
+            self._exchanging[key] = pending
+            pending.add_done_callback(lambda done: self._exchange_done(key, done))
+        return await asyncio.shield(pending)
+
+    def _exchange_done(self, key: bytes, done: asyncio.Future[AuthSession]) -> None:
+        del self._exchanging[key]
+        if done.cancelled() or done.exception() is not None:
+            return  # reading the exception marks it retrieved
+        self._exchanged = (key, done.result())
 
     async def _refresh(self, refresh_token: Secret[str]) -> AuthSession:
         body = {"refresh_token": refresh_token.reveal()}
