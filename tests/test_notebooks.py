@@ -22,6 +22,7 @@ NAMES = [
     "01_signals",
     "02_services",
     "03_suspense",
+    "04_session",
     "05_marble_testing",
 ]
 PASSWORD = "correct horse battery staple"
@@ -86,6 +87,15 @@ def test_the_notebook_runs_top_to_bottom_and_shows_no_secret(name: str) -> None:
     outputs = _outputs(notebook)
     assert not [o for o in outputs if TOKEN_MARK in o or PASSWORD in o]
     assert not [o for o in outputs if '"output_type": "error"' in o]
+
+
+def test_the_session_notebook_really_uses_the_secrets_it_is_scanned_for() -> None:
+    source = (NOTEBOOKS / "04_session.ipynb").read_text()
+
+    notebook = _execute("04_session")
+
+    assert PASSWORD in source
+    assert _tokens_issued(notebook) >= 2
 
 
 @pytest.mark.parametrize("name", NAMES)
