@@ -184,33 +184,45 @@ def parse(
             column = progression
             continue
 
-        if reader.group_column is not None and char != ")":
-            reader.group_width += 1
-
-        if char == "(":
-            _open_group(reader, column)
-        elif char == ")":
-            _close_group(reader, column)
-        elif char == "-":
-            _check_frame(reader, column)
-            reader.frame += 1
-        elif char == "^":
-            _mark_subscription(reader, column)
-        elif char == "!":
-            _mark_unsubscription(reader, column)
-        elif char in "|#" or char.isalnum():
-            events.append((column, _event(reader, column, lookup, failure)))
-        else:
-            raise reader.fail(
-                column,
-                f"Unexpected {char!r} at column {column} of the {kind} diagram."
-                " Use '-' for a frame, letters or digits for values, '|' to"
-                " complete, '#' to fail, '( )' to group, or a time such as"
-                " ' 10ms '.",
-            )
+        _read_mark(reader, column, events, lookup, failure)
         column += 1
 
     return _finish(reader, events)
+
+
+def _read_mark(
+    reader: _Reader,
+    column: int,
+    events: list[tuple[int, Record]],
+    lookup: Mapping[str, Any],
+    failure: BaseException | type[BaseException],
+) -> None:
+    """Read the one-character mark at ``column``."""
+    char = reader.text[column]
+    if reader.group_column is not None and char != ")":
+        reader.group_width += 1
+
+    if char == "(":
+        _open_group(reader, column)
+    elif char == ")":
+        _close_group(reader, column)
+    elif char == "-":
+        _check_frame(reader, column)
+        reader.frame += 1
+    elif char == "^":
+        _mark_subscription(reader, column)
+    elif char == "!":
+        _mark_unsubscription(reader, column)
+    elif char in "|#" or char.isalnum():
+        events.append((column, _event(reader, column, lookup, failure)))
+    else:
+        raise reader.fail(
+            column,
+            f"Unexpected {char!r} at column {column} of the {reader.kind} diagram."
+            " Use '-' for a frame, letters or digits for values, '|' to"
+            " complete, '#' to fail, '( )' to group, or a time such as"
+            " ' 10ms '.",
+        )
 
 
 def _progression_at(reader: _Reader, column: int) -> int | None:

@@ -14,6 +14,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from ._diagram import Labeler, Lane
+from ._records import Record
 
 if TYPE_CHECKING:
     from ._diagram import Diagram
@@ -122,93 +123,77 @@ def _draw_lane(
 
     stop = lane.stop()
     end = stop if stop is not None else lane.last_frame()
-    x_end = xs.get(end, max(xs.values()))
-    _sub(
-        group,
-        "line",
-        class_="timeline",
-        x1=xs[lane.start] - _UNIT / 2,
-        y1=y,
-        x2=x_end,
-        y2=y,
-        stroke=_INK,
-    )
+    x_start, x_end = xs[lane.start] - _UNIT / 2, xs.get(end, max(xs.values()))
+    timeline = _sub(group, "line", class_="timeline", x1=x_start, y1=y, x2=x_end, y2=y)
+    timeline.set("stroke", _INK)
 
     if lane.subscribed is not None or lane.unsubscribed is not None:
-        first = lane.subscribed if lane.subscribed is not None else lane.start
-        last = lane.unsubscribed if lane.unsubscribed is not None else lane.last_frame()
-        _sub(
-            group,
-            "rect",
-            class_="subscription",
-            data_from=first,
-            data_to=last,
-            x=xs[first],
-            y=y - _MARBLE,
-            width=max(xs[last] - xs[first], 2),
-            height=2 * _MARBLE,
-            fill="#4a90d9",
-            fill_opacity="0.12",
-        )
+        _draw_window(group, lane, xs, y)
 
-    seen: dict[int, int] = {}
+    slots: dict[int, int] = {}
     for record in lane.records:
-        slot = seen.get(record.frame, 0)
-        seen[record.frame] = slot + 1
-        x = xs[record.frame] + slot * _MARBLE
-        if record.kind == "next":
-            mark = _sub(group, "g", class_="next", data_frame=record.frame)
-            _sub(
-                mark, "circle", cx=x, cy=y, r=_MARBLE / 2 - 1, fill="#fff", stroke=_INK
-            )
-            text = _sub(mark, "text", x=x, y=y + 4, text_anchor="middle")
-            text.text = labels.label(record.value)
-            _sub(mark, "title").text = labels.describe(record)
-        elif record.kind == "complete":
-            mark = _sub(
-                group,
-                "line",
-                class_="complete",
-                data_frame=record.frame,
-                x1=x,
-                y1=y - 10,
-                x2=x,
-                y2=y + 10,
-                stroke=_INK,
-                stroke_width=3,
-            )
-        else:
-            mark = _sub(group, "g", class_="error", data_frame=record.frame)
-            _sub(
-                mark,
-                "line",
-                x1=x - 7,
-                y1=y - 7,
-                x2=x + 7,
-                y2=y + 7,
-                stroke="#c00",
-                stroke_width=3,
-            )
-            _sub(
-                mark,
-                "line",
-                x1=x - 7,
-                y1=y + 7,
-                x2=x + 7,
-                y2=y - 7,
-                stroke="#c00",
-                stroke_width=3,
-            )
-            _sub(mark, "title").text = labels.describe(record)
+        slot = slots.get(record.frame, 0)
+        slots[record.frame] = slot + 1
+        _draw_mark(group, record, labels, xs[record.frame] + slot * _MARBLE, y)
+
     if lane.unsubscribed is not None:
-        x = xs[lane.unsubscribed]
-        mark = _sub(
+        bang = _sub(
             group,
             "text",
             class_="unsubscribe",
             data_frame=lane.unsubscribed,
-            x=x,
+            x=xs[lane.unsubscribed],
             y=y - 12,
             text_anchor="middle",
         )
-        mark.text = "!"
+        bang.text = "!"
+
+
+def _draw_window(group: ET.Element, lane: Lane, xs: dict[int, float], y: float) -> None:
+    """Shade the frames during which the lane's subscriber was subscribed."""
+    first = lane.subscribed if lane.subscribed is not None else lane.start
+    last = lane.unsubscribed if lane.unsubscribed is not None else lane.last_frame()
+    _sub(
+        group,
+        "rect",
+        class_="subscription",
+        data_from=first,
+        data_to=last,
+        x=xs[first],
+        y=y - _MARBLE,
+        width=max(xs[last] - xs[first], 2),
+        height=2 * _MARBLE,
+        fill="#4a90d9",
+        fill_opacity="0.12",
+    )
+
+
+def _draw_mark(
+    group: ET.Element, record: Record, labels: Labeler, x: float, y: float
+) -> None:
+    """A circle with its label, a completion bar or an error cross."""
+    if record.kind == "complete":
+        bar = _sub(group, "line", class_="complete", data_frame=record.frame)
+        _line(bar, x, y - 10, x, y + 10, _INK)
+        return
+
+    kind = "next" if record.kind == "next" else "error"
+    mark = _sub(group, "g", class_=kind, data_frame=record.frame)
+    if record.kind == "next":
+        radius = _MARBLE / 2 - 1
+        _sub(mark, "circle", cx=x, cy=y, r=radius, fill="#fff", stroke=_INK)
+        text = _sub(mark, "text", x=x, y=y + 4, text_anchor="middle")
+        text.text = labels.label(record.value)
+    else:
+        _line(_sub(mark, "line"), x - 7, y - 7, x + 7, y + 7, "#c00")
+        _line(_sub(mark, "line"), x - 7, y + 7, x + 7, y - 7, "#c00")
+    _sub(mark, "title").text = labels.describe(record)
+
+
+def _line(
+    element: ET.Element, x1: float, y1: float, x2: float, y2: float, ink: str
+) -> None:
+    for key, value in (("x1", x1), ("y1", y1), ("x2", x2), ("y2", y2)):
+        element.set(key, str(value))
+    element.set("stroke", ink)
+    element.set("stroke-width", "3")
