@@ -101,3 +101,10 @@ __all__ = [
     "User",
     "session_provider",
 ]
+
+# Every export reports this package as its module, in reprs and tracebacks.
+for _name in __all__:
+    _obj = globals()[_name]
+    if getattr(_obj, "__module__", "").startswith("impact_rx.session._"):
+        _obj.__module__ = __name__
+del _name, _obj
