@@ -560,8 +560,6 @@ class Suspense(reactivex.Observable[State[T]]):
             cancel_work()
         if unown is not None:
             unown()  # settled: the owner has nothing left to cancel
-        for wake in waiters:
-            wake(state)
 
         errors: list[Exception] = []
         try:
@@ -574,6 +572,11 @@ class Suspense(reactivex.Observable[State[T]]):
                 sink.observer.on_completed()
             except Exception as exc:
                 errors.append(exc)
+
+        # Awaiters resume last, so a query or service subscribed to this
+        # suspense has already taken the new state when ``await`` returns.
+        for wake in waiters:
+            wake(state)
         if errors:
             raise SubscriberError(self, errors)
         return True

@@ -565,3 +565,15 @@ def test_query_and_mutation_render_as_notebook_cards() -> None:
 
     assert "Query&lt;idle: Suspense&lt;fulfilled: 1&gt;&gt;" in q._repr_html_()
     assert "Mutation&lt;idle&gt;" in m._repr_html_()
+
+
+async def test_awaiting_a_refetch_settled_on_a_thread_sees_the_query_updated() -> None:
+    versions = iter([1, 2])
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        q = query(lambda: pool.submit(lambda: next(versions)))
+        assert await q.suspense == 1
+        refetch = q.invalidate()
+
+        assert await refetch == 2
+        assert (q.state, q.value) == ("idle", 2)
