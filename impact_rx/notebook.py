@@ -294,6 +294,13 @@ class LiveView(Disposable):
     def _repr_html_(self) -> str:
         return self._render()
 
+    def __repr__(self) -> str:
+        state = "disposed" if self.is_disposed else self._status or "live"
+        return (
+            f"<LiveView of {type(self._source).__name__}:"
+            f" {short_repr(self.value)}, {_plural(self.updates, 'update')}, {state}>"
+        )
+
 
 def _signal_types() -> tuple[type[Any], ...]:
     found = (_lookup(name) for name, render in _RENDERERS if render is _signal_body)

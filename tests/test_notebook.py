@@ -249,3 +249,13 @@ def test_a_live_view_of_a_signal_shows_its_card(shown: list[Any]) -> None:
     assert "<b>count</b> = <code>5</code>" in shown[-1]
     assert "2 updates" in shown[-1]
     assert count.statistics().subscribers == 0
+
+
+def test_a_live_view_has_a_short_plain_repr(shown: list[Any]) -> None:
+    source: Subject[int] = Subject()
+    view = live(source, widget=False)
+    source.on_next(3)
+
+    assert repr(view) == "<LiveView of Subject: 3, 1 update, live>"
+    view.dispose()
+    assert repr(view) == "<LiveView of Subject: 3, 1 update, disposed>"
