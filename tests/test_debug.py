@@ -7,8 +7,10 @@ import logging
 import sys
 import threading
 import types
+from collections.abc import Iterator
 
 import pytest
+import reactivex
 
 from impact_rx import (
     Disposable,
@@ -23,7 +25,16 @@ from impact_rx import (
 )
 from impact_rx import _signal as core
 from impact_rx.debug import TracedWrite, observers, statistics, trace
-from impact_rx.session import Secret
+from impact_rx.session import (
+    USER,
+    AuthApi,
+    AuthSession,
+    Credentials,
+    Secret,
+    SessionService,
+    Tokens,
+    User,
+)
 
 
 @service
@@ -42,6 +53,13 @@ def _line_of(function: object, text: str) -> int:
     """The line number of the first line of ``function`` containing ``text``."""
     lines, first = inspect.getsourcelines(function)  # type: ignore[arg-type]
     return first + next(i for i, line in enumerate(lines) if text in line)
+
+
+@pytest.fixture(autouse=True)
+def _switched_off_afterwards() -> Iterator[None]:
+    """A failing test must not leave tracing on for the ones after it."""
+    yield
+    trace.disable()
 
 
 @pytest.fixture
@@ -320,3 +338,37 @@ def test_a_write_from_a_notebook_cell_names_the_cell(
     (write,) = _traced(log)
     assert write.site is not None
     assert str(write.site) == f"In[7]:{write.site.lineno}"
+
+
+class _Api:
+    def authenticate(self) -> object:
+        return reactivex.of(None)
+
+    def sign_in(self, credentials: Credentials) -> object:
+        tokens = Tokens(Secret("access-123"), Secret("refresh-456"), 900.0)
+        return reactivex.of(AuthSession(User("1", "Ada"), tokens))
+
+    def sign_out(self) -> object:
+        return reactivex.empty()
+
+
+def test_writes_inside_the_library_name_the_line_that_called_into_it(
+    log: pytest.LogCaptureFixture,
+) -> None:
+    values = {USER: None, AuthApi: _Api()}
+
+    with trace(), ServiceProvider([SessionService], values) as app:
+        session = app.get(SessionService)
+        frame = inspect.currentframe()
+        assert frame is not None
+        line = frame.f_lineno + 1
+        session.sign_in(Credentials("ada", "correct horse"))
+
+    state_writes = [w for w in _traced(log) if w.signal == "SessionService.state"]
+    assert [(w.old, w.new) for w in state_writes] == [
+        ("Authenticated()", "SigningIn()"),
+        ("SigningIn()", "Authenticated()"),
+    ]
+    assert {(w.site and w.site.lineno) for w in state_writes} == {line}
+    for secret in ("correct horse", "access-123", "refresh-456"):
+        assert secret not in log.text
