@@ -174,3 +174,24 @@ def test_the_repr_shows_the_frame_and_pending_work() -> None:
     scheduler = MarbleScheduler()
     scheduler.schedule_relative(1.0, lambda *_: None)
     assert repr(scheduler) == "<MarbleScheduler frame=0 pending=1>"
+
+
+def test_running_to_the_horizon_follows_it_and_runs_work_due_now() -> None:
+    scheduler = MarbleScheduler()
+    fired: list[int] = []
+    scheduler.advance_by(0.05)
+    scheduler.schedule(lambda *_: fired.append(scheduler.frame))
+    scheduler.run_to_horizon()
+    assert fired == [50]
+
+    def grow(*_: Any) -> None:
+        fired.append(scheduler.frame)
+        scheduler.extend_horizon(80)
+
+    scheduler.extend_horizon(60)
+    scheduler.schedule_at_frame(60, grow)
+    scheduler.schedule_at_frame(80, lambda *_: fired.append(scheduler.frame))
+    scheduler.schedule_at_frame(81, lambda *_: fired.append(scheduler.frame))
+    scheduler.run_to_horizon()
+    assert fired == [50, 60, 80]
+    assert scheduler.frame == 80

@@ -602,7 +602,7 @@ class Marbles:
             RuntimeError: Something rescheduled itself endlessly at one frame.
         """
         self._check_open()
-        self.scheduler.run(self.scheduler.frame, dynamic_horizon=True)
+        self.scheduler.run_to_horizon()
 
         expectations, self._expectations = self._expectations, []
         checks, self._subscription_checks = self._subscription_checks, []

@@ -183,27 +183,38 @@ class MarbleScheduler(TestScheduler):
                 heapq.heappop(self._items)
             return self._items[0][0] if self._items else None
 
-    def run(self, until: int | None = None, *, dynamic_horizon: bool = False) -> None:
+    def run(self, until: int) -> None:
         """Run due work up to and including frame ``until``, then stop there.
-
-        Args:
-            until: The last frame to run; ``None`` runs until no work is left
-                (which never happens while an ``interval`` is scheduled).
-            dynamic_horizon: Also run up to the horizon as work extends it.
 
         Raises:
             RuntimeError: More than ``MAX_ACTIONS_PER_FRAME`` actions ran at
                 one frame: something reschedules itself with no delay.
         """
+        self._run(lambda: until)
+        self._frame = max(self._frame, until)
+
+    def run_to_horizon(self) -> None:
+        """Run due work up to the :attr:`horizon`, following it as it grows.
+
+        Work due now runs too. The horizon grows while running, when a marble
+        observable is subscribed; the clock ends on the final horizon (or
+        stays where it was, when that is later).
+
+        Raises:
+            RuntimeError: More than ``MAX_ACTIONS_PER_FRAME`` actions ran at
+                one frame: something reschedules itself with no delay.
+        """
+        start = self._frame
+        self._run(lambda: max(start, self._horizon))
+        self._frame = max(self._frame, self._horizon)
+
+    def _run(self, limit: Callable[[], int]) -> None:
         ran_here = 0
         while True:
-            limit = until
-            if dynamic_horizon and limit is not None:
-                limit = max(limit, self._horizon)
             with self._queue_lock:
                 due = self.next_frame()
-                if due is None or (limit is not None and due > limit):
-                    break
+                if due is None or due > limit():
+                    return
                 item = heapq.heappop(self._items)[3]
 
             if due > self._frame:
@@ -217,10 +228,6 @@ class MarbleScheduler(TestScheduler):
                 )
             if not item.is_cancelled():
                 item.invoke()
-
-        if until is not None:
-            target = max(until, self._horizon) if dynamic_horizon else until
-            self._frame = max(self._frame, target)
 
     def advance_to(self, time: typing.AbsoluteTime) -> None:
         """Run all work due up to and including ``time``, then stop there.
