@@ -693,3 +693,43 @@ def test_a_coroutine_answer_without_a_running_loop_is_a_clear_error() -> None:
     assert "no asyncio loop is running" in session.state.error
     with pytest.raises(RuntimeError, match="answered with an awaitable"):
         attempt.use()
+
+
+def test_callers_during_a_backoff_wait_for_the_scheduled_retry() -> None:
+    with marbles() as m:
+        down = AuthUnavailableError("down")
+        fresh = Tokens(Secret("access-2"), Secret("refresh-2"), 60)
+        api = FakeApi(refresh=[m.cold("#", error=down), m.cold("a|", {"a": fresh})])
+        policy = RefreshPolicy(lead=0, first_retry=1, jitter=0)
+        tokens = Tokens(Secret(ACCESS), Secret(REFRESH), 60)
+        session = signed_in(m, api, tokens, {RefreshPolicy: policy})
+
+        m.advance("60500ms")  # the refresh at 60 s failed; the retry is at 61 s
+        waiting = [session.access_token() for _ in range(5)]
+        assert len({id(w) for w in waiting}) == 1
+        assert waiting[0].status == "pending"
+        assert api.requests.count("refresh") == 1
+
+        m.advance("500ms")
+        assert waiting[0].value == Secret("access-2")
+        assert api.requests.count("refresh") == 2
+
+
+def test_an_explicit_refresh_during_a_backoff_sends_the_retry_now() -> None:
+    with marbles() as m:
+        down = AuthUnavailableError("down")
+        fresh = Tokens(Secret("access-2"), Secret("refresh-2"), 60)
+        api = FakeApi(refresh=[m.cold("#", error=down), m.cold("a|", {"a": fresh})])
+        policy = RefreshPolicy(lead=0, first_retry=10, jitter=0)
+        tokens = Tokens(Secret(ACCESS), Secret(REFRESH), 60)
+        session = signed_in(m, api, tokens, {RefreshPolicy: policy})
+
+        m.advance("61s")
+        waiting = session.access_token()
+        now = session.refresh()
+        m.advance(1)
+
+        assert now is waiting
+        assert now.value == Secret("access-2")
+        m.advance("20s")
+        assert api.requests.count("refresh") == 2

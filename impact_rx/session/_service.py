@@ -70,13 +70,22 @@ log = logging.getLogger("impact_rx.session")
 class _Generation:
     """One generation of a session: its tokens and what is scheduled for them."""
 
-    __slots__ = ("attempt", "expires_at", "number", "refresh", "timer", "tokens")
+    __slots__ = (
+        "attempt",
+        "expires_at",
+        "number",
+        "refresh",
+        "timer",
+        "tokens",
+        "waiting",
+    )
 
     def __init__(self, number: int) -> None:
         self.number = number
         self.tokens: Tokens | None = None
         self.expires_at: datetime | None = None
         self.refresh: Call[Secret[str] | None] | None = None
+        self.waiting = False  # ``refresh`` waits for its retry time, unsent
         self.timer: DisposableBase | None = None
         self.attempt = 0
 
@@ -89,6 +98,7 @@ class _Generation:
         """Stop everything scheduled or running for this generation."""
         self.stop_timer()
         refresh, self.refresh = self.refresh, None
+        self.waiting = False
         if refresh is not None:
             if silently:
                 refresh.drop()
@@ -258,21 +268,25 @@ class SessionService(Disposable):
         """A Suspense of a fresh access token; ``None`` without a session.
 
         A token that has not expired is answered at once. An expired one is
-        refreshed first (joining a refresh that is already running). The
-        token is never part of ``state``, ``user`` or ``events``.
+        refreshed first: the caller joins the refresh that is running, or,
+        while the server is unreachable, the retry that is scheduled, so
+        callers never hurry the backoff. The token is never part of
+        ``state``, ``user`` or ``events``.
 
         Raises:
             DisposedError: The session was disposed.
         """
         self._check_alive("access_token")
         generation = self._generation
-        if generation.refresh is not None:
-            return generation.refresh.suspense
-
         tokens = generation.tokens
         if tokens is None or not tokens.access_token:
             return Suspense.resolve(None)
-        if self._expired(generation) and self._can_refresh(generation):
+        if not self._expired(generation):
+            return Suspense.resolve(tokens.access_token)
+
+        if generation.refresh is not None:
+            return generation.refresh.suspense
+        if self._can_refresh(generation):
             return self.refresh()
         return Suspense.resolve(tokens.access_token)
 
@@ -286,21 +300,30 @@ class SessionService(Disposable):
         server refuses the refresh token, the session ends with
         ``SIGNED_OUT`` (reason ``"expired"``). A session without a refresh
         token (or an API without ``refresh``) answers its current token.
+        Called while a retry waits, it sends that retry now.
 
         Raises:
             DisposedError: The session was disposed.
         """
         self._check_alive("refresh")
         generation = self._generation
-        if generation.refresh is not None:
-            return generation.refresh.suspense
-        refresh_token = _refresh_token(generation)
-        if refresh_token is None or not self._can_refresh(generation):
+        waiting = generation.refresh
+        if waiting is not None and not generation.waiting:
+            return waiting.suspense  # in flight: join it
+        if not self._can_refresh(generation):
             tokens = generation.tokens
             return Suspense.resolve(tokens.access_token if tokens else None)
 
-        call: Call[Secret[str] | None] = Call()
+        call: Call[Secret[str] | None] = Call() if waiting is None else waiting
+        self._send_refresh(generation, call)
+        return call.suspense
+
+    def _send_refresh(
+        self, generation: _Generation, call: Call[Secret[str] | None]
+    ) -> None:
+        refresh_token = _refresh_token(generation)
         generation.refresh = call
+        generation.waiting = False
         generation.stop_timer()
         call.start(
             lambda: self._api.refresh(refresh_token),  # type: ignore[attr-defined]
@@ -308,7 +331,6 @@ class SessionService(Disposable):
             on_value=lambda answer: self._refreshed(generation, call, answer),
             on_error=lambda error: self._refresh_failed(generation, call, error),
         )
-        return call.suspense
 
     # ------------------------------------------------------------ answers
 
@@ -403,6 +425,8 @@ class SessionService(Disposable):
             readable(error),
             delay,
         )
+        generation.refresh = Call()
+        generation.waiting = True
         generation.timer = self._scheduler.schedule_relative(
             delay, lambda _scheduler, _state: self._refresh_due(generation)
         )
