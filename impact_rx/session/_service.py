@@ -10,7 +10,8 @@ a failure. That one rule is what makes the races harmless:
 - a refresh that answers after the user signed out (or somebody else signed
   in) changes nothing and emits nothing;
 - a second ``sign_in`` while one is pending joins it: same Suspense;
-- ten callers of ``access_token()`` while a refresh runs share one request.
+- ten callers of ``refresh()``, or of ``access_token()`` once the token has
+  expired, share one request and its one result.
 
 After ``dispose()`` nothing more is emitted, and disposing twice is harmless.
 
