@@ -129,8 +129,8 @@ class ObserverSite:
     """Where one observer of a signal was created.
 
     Attributes:
-        kind: ``"subscribe"`` for an Rx subscription, ``"effect"`` or
-            ``"observe"``.
+        kind: ``"subscription"`` (an Rx observer), ``"effect"`` or
+            ``"observe"`` (a scope).
         site: The user code that created it.
         via: The computed it observes the signal through, if any.
     """
@@ -390,8 +390,8 @@ def value_text(name: str | None, value: object) -> str:
     return short_repr(value)
 
 
-def _user_site(frame: FrameType | None = None) -> Site | None:
-    frame = frame or sys._getframe(1)
+def _user_site() -> Site | None:
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         filename = frame.f_code.co_filename
         if not os.path.abspath(filename).startswith(_LIBRARY_DIRS):
@@ -420,7 +420,7 @@ def _holder(obj: object) -> Callable[[], object | None]:
 
 def _kind(observer: object) -> str:
     if callable(getattr(observer, "on_next", None)):
-        return "subscribe"
+        return "subscription"
     name = type(observer).__name__
     return "observe" if name == "Observation" else name.lower()
 

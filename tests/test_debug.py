@@ -128,7 +128,7 @@ def test_observers_are_listed_where_they_were_created(
 
     (write,) = _traced(log)
     assert [(o.kind, o.site and o.site.lineno, o.via) for o in write.observers] == [
-        ("subscribe", _line_of(test, "count.subscribe(seen"), None),
+        ("subscription", _line_of(test, "count.subscribe(seen"), None),
         ("observe", _line_of(test, "with observe("), None),
         ("effect", _line_of(test, "effect(lambda"), "doubled"),
     ]
@@ -147,12 +147,12 @@ def test_observers_made_before_tracing_are_counted_not_placed(
     with trace():
         late = count.subscribe(lambda _: None)
         count.value = 1
-        assert [o.kind for o in observers(count)] == ["subscribe"]
+        assert [o.kind for o in observers(count)] == ["subscription"]
 
     (write,) = _traced(log)
     assert write.untraced == 2
     assert log.messages[0].endswith(
-        f"observed by subscribe at test_debug.py:{write.site.lineno - 1},"  # type: ignore[union-attr]
+        f"observed by subscription at test_debug.py:{write.site.lineno - 1},"  # type: ignore[union-attr]
         " 2 created before tracing"
     )
     for disposable in (early, stop, late):
