@@ -537,14 +537,15 @@ async def test_session_provider_awaits_a_coroutine_api() -> None:
         async def sign_out(self) -> None:
             await asyncio.sleep(0)
 
-    provider = await session_provider(AsyncApi())
-    session = provider.get(SessionService)
-    with pytest.raises(AuthRejectedError, match="Wrong password"):
-        await session.sign_in(Credentials("ada", PASSWORD))
-    assert session.state == SessionError("Wrong password.")
-    await session.sign_out()
-    assert session.state == SignedOut()
-    await provider.aclose()
+    async with await session_provider(AsyncApi()) as provider:
+        session = provider.get(SessionService)
+        with pytest.raises(AuthRejectedError, match="Wrong password"):
+            await session.sign_in(Credentials("ada", PASSWORD))
+        assert session.state == SessionError("Wrong password.")
+        await session.sign_out()
+        assert session.state == SignedOut()
+
+    assert session.is_disposed
 
 
 # ---------------------------------------------------------------- secrets

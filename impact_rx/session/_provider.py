@@ -26,7 +26,10 @@ SIGNING_IN
 AUTHENTICATED
 Ada
 
-In async code, ``provider = await session_provider(api)``.
+In async code, await it; the provider closes at the end of ``async with``::
+
+    async with await session_provider(HttpAuthApi(url)) as provider:
+        session = provider.get(SessionService)
 """
 
 from __future__ import annotations
