@@ -112,7 +112,7 @@ def _signal_body(obj: Any, depth: int = 0) -> str:
     return _signal_line(obj, _peek(obj))
 
 
-def _signal_line(obj: Any, value: Callable[[], object] | object) -> str:
+def _signal_line(obj: Any, value: Callable[[], object]) -> str:
     label = _name_of(obj, "")
     shown = _value_cell(label, value)
     subscribers = _subscriber_count(obj)
@@ -125,9 +125,9 @@ def _signal_line(obj: Any, value: Callable[[], object] | object) -> str:
     return " ".join(parts)
 
 
-def _value_cell(label: str, value: Callable[[], object] | object) -> str:
+def _value_cell(label: str, value: Callable[[], object]) -> str:
     try:
-        return _code(value_text(label, value() if callable(value) else value))
+        return _code(value_text(label, value()))
     except Exception as exc:  # a computed whose function raises
         return f"{_badge('error')} {_code(type(exc).__name__)}"
 
@@ -281,7 +281,7 @@ class LiveView(Disposable):
     def _render(self) -> str:
         source = self._source
         if any(isinstance(source, c) for c in _signal_types()):
-            body = _signal_line(source, self.value)
+            body = _signal_line(source, lambda: self.value)
         else:
             name = type(source).__name__
             body = f"{_muted(name)} = {_code(short_repr(self.value))}"
@@ -290,9 +290,6 @@ class LiveView(Disposable):
             kind, _, detail = self._status.partition(" ")
             body += f" {_badge(kind)}" + (f" {_code(detail)}" if detail else "")
         return _card(body)
-
-    def _repr_html_(self) -> str:
-        return self._render()
 
     def __repr__(self) -> str:
         state = "disposed" if self.is_disposed else self._status or "live"
@@ -310,9 +307,10 @@ def _signal_types() -> tuple[type[Any], ...]:
 def live(source: rx_abc.ObservableBase[Any], *, widget: bool = True) -> LiveView:
     """Show ``source``'s latest value in one output that updates in place.
 
-    Call it as the last expression of a cell (or anywhere: it displays
-    itself). Each value the source emits replaces the shown one while the
-    kernel runs; completion and errors are shown as badges.
+    The view displays itself where ``live`` is called; keep the handle
+    (``view = live(count)``) to stop it later. Each value the source emits
+    replaces the shown one while the kernel runs, from any thread;
+    completion and errors are shown as badges.
 
     Args:
         source: A signal, a computed or any Observable.

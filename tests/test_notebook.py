@@ -18,7 +18,7 @@ from impact_rx import (
     service,
     signal,
 )
-from impact_rx.notebook import LiveView, html_repr, live
+from impact_rx.notebook import html_repr, live
 from impact_rx.session import Credentials, Secret
 
 
@@ -141,14 +141,6 @@ def test_live_refuses_what_is_not_an_observable() -> None:
         live(3)  # type: ignore[arg-type]
 
 
-def test_a_live_view_renders_itself_as_html(shown: list[Any]) -> None:
-    source: Subject[int] = Subject()
-    view = live(source, widget=False)
-
-    assert isinstance(view, LiveView)
-    assert view._repr_html_() == shown[0]
-
-
 def test_a_suspense_shows_a_status_badge_and_its_value_or_reason() -> None:
     pending = html_repr(Suspense.from_(Subject()))
     fulfilled = Suspense.resolve("<ok>")._repr_html_()
@@ -259,3 +251,19 @@ def test_a_live_view_has_a_short_plain_repr(shown: list[Any]) -> None:
     assert repr(view) == "<LiveView of Subject: 3, 1 update, live>"
     view.dispose()
     assert repr(view) == "<LiveView of Subject: 3, 1 update, disposed>"
+
+
+def test_a_live_view_shows_a_callable_value_without_calling_it(
+    shown: list[Any],
+) -> None:
+    calls: list[int] = []
+
+    def handler() -> None:
+        calls.append(1)
+
+    box: Signal[object] = Signal(None, name="handler")
+    with live(box, widget=False):
+        box.value = handler
+
+    assert calls == []
+    assert "function" in shown[-1]
