@@ -311,3 +311,10 @@ def test_without_cold_values_emitted_observables_compare_by_identity() -> None:
     inner = reactivex.never()
     with marbles() as m:
         m.expect(reactivex.just(inner)).to_be("(x|)", values={"x": inner})
+
+
+def test_an_endless_repeat_of_a_cold_observable_still_ends_the_flush() -> None:
+    with marbles() as m:
+        m.expect(m.cold("-a|").pipe(ops.repeat())).to_be("-a-a-a-a")
+        m.expect(m.cold("-#").pipe(ops.retry())).to_be("------")
+    assert m.scheduler.frame == 8  # the last resubscription before the end, at 6

@@ -98,7 +98,7 @@ class ColdObservable(Observable[Any]):
         pending = CompositeDisposable()
 
         for record in self.records:
-            clock.extend_horizon(start + record.frame)
+            clock.extend_horizon(start + record.frame, subscribed_at=start)
             pending.add(
                 clock.schedule_at_frame(
                     start + record.frame,
@@ -593,8 +593,9 @@ class Marbles:
 
         Work due up to the horizon (the last frame of every cold, hot and
         expected diagram in play, growing as cold observables are
-        subscribed) runs; later work stays scheduled. Then every pending
-        ``to_be`` is checked.
+        subscribed before it) runs; later work stays scheduled, so an
+        ``interval`` or an endless ``repeat()`` cannot keep it going. Then
+        every pending ``to_be`` is checked.
 
         Raises:
             MarbleAssertionError: An expectation failed; all failures are in

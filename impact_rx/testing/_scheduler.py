@@ -77,6 +77,7 @@ class MarbleScheduler(TestScheduler):
         self._order = itertools.count()
         self._queue_lock = threading.RLock()
         self._horizon = 0
+        self._to_horizon = False
 
     # -- time -------------------------------------------------------------
 
@@ -165,8 +166,19 @@ class MarbleScheduler(TestScheduler):
             heapq.heappush(self._items, (frame, rank, next(self._order), item))
         return item.disposable
 
-    def extend_horizon(self, frame: int) -> None:
-        """Make :meth:`flush` run at least up to ``frame``."""
+    def extend_horizon(self, frame: int, *, subscribed_at: int | None = None) -> None:
+        """Make :meth:`run_to_horizon` run at least up to ``frame``.
+
+        Args:
+            frame: The last frame of a diagram in play.
+            subscribed_at: For a cold diagram, the frame of its subscription.
+                While running to the horizon, a subscription at or after the
+                horizon does not extend it, so ``repeat()`` or an endless
+                ``retry()`` of a cold observable cannot keep a flush going.
+        """
+        late = subscribed_at is not None and subscribed_at >= self._horizon
+        if self._to_horizon and late:
+            return
         self._horizon = max(self._horizon, frame)
 
     @property
@@ -205,7 +217,11 @@ class MarbleScheduler(TestScheduler):
                 one frame: something reschedules itself with no delay.
         """
         start = self._frame
-        self._run(lambda: max(start, self._horizon))
+        self._to_horizon = True
+        try:
+            self._run(lambda: max(start, self._horizon))
+        finally:
+            self._to_horizon = False
         self._frame = max(self._frame, self._horizon)
 
     def _run(self, limit: Callable[[], int]) -> None:
