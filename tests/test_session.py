@@ -734,3 +734,19 @@ def test_an_explicit_refresh_during_a_backoff_sends_the_retry_now() -> None:
         assert now.value == Secret("access-2")
         m.advance("20s")
         assert api.requests.count("refresh") == 2
+
+
+def test_the_seed_pattern_hands_restored_tokens_to_the_session_once() -> None:
+    with marbles() as m:
+        tokens = Tokens(Secret(ACCESS), Secret(REFRESH), 60)
+        api = FakeApi(authenticate=AuthSession(ADA, tokens))
+        app = m.provider([AuthenticatorService], {AuthApi: api})
+        user = app.get(AuthenticatorService).authenticate().use()
+
+        other_api = m.provider([SessionService], {USER: user, AuthApi: FakeApi()})
+        first = m.provider([SessionService], {USER: user}, parent=app)
+        second = m.provider([SessionService], {USER: user}, parent=app)
+
+        assert other_api.get(SessionService).access_token().value is None
+        assert first.get(SessionService).access_token().value == Secret(ACCESS)
+        assert second.get(SessionService).access_token().value is None

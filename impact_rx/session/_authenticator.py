@@ -41,36 +41,39 @@ from ._api import (
 
 __all__ = ["AuthenticatorService", "take_restored_tokens"]
 
-# The tokens of a restored session wait here, keyed by the identity of its
-# user object, until the SessionService built for that user takes them: the
-# seed's pattern hands only the user to the session's provider (Value(USER)),
-# and the tokens must follow it without ever being put in a named value.
-_restored_tokens: dict[int, tuple[object, Tokens]] = {}
+# The tokens of a restored session wait here, keyed by the identities of the
+# API and of the user object, until the SessionService built for that user on
+# that API takes them: the seed's pattern hands only the user to the session's
+# provider (Value(USER)), and the tokens must follow it without ever being put
+# in a named value. An authenticator withdraws what it left when it is
+# disposed or re-authenticates.
+_Key = tuple[int, int]
+_restored_tokens: dict[_Key, tuple[object, object, Tokens]] = {}
 _restored_lock = threading.Lock()
 
 
-def _hand_over(user: object, tokens: Tokens) -> None:
+def _hand_over(api: object, user: object, tokens: Tokens) -> None:
     with _restored_lock:
-        _restored_tokens[id(user)] = (user, tokens)
+        _restored_tokens[id(api), id(user)] = (api, user, tokens)
 
 
-def _withdraw(user: object) -> None:
+def _withdraw(api: object, user: object) -> None:
     with _restored_lock:
-        entry = _restored_tokens.get(id(user))
-        if entry is not None and entry[0] is user:
-            del _restored_tokens[id(user)]
+        entry = _restored_tokens.get((id(api), id(user)))
+        if entry is not None and entry[0] is api and entry[1] is user:
+            del _restored_tokens[id(api), id(user)]
 
 
-def take_restored_tokens(user: object) -> Tokens | None:
-    """The tokens restored with ``user``, once: the first session takes them."""
+def take_restored_tokens(api: object, user: object) -> Tokens | None:
+    """The tokens restored with ``user`` through ``api``, once: one session."""
     if user is None:
         return None
     with _restored_lock:
-        entry = _restored_tokens.get(id(user))
-        if entry is None or entry[0] is not user:
+        entry = _restored_tokens.get((id(api), id(user)))
+        if entry is None or entry[0] is not api or entry[1] is not user:
             return None
-        del _restored_tokens[id(user)]
-        return entry[1]
+        del _restored_tokens[id(api), id(user)]
+        return entry[2]
 
 
 @service
@@ -126,7 +129,7 @@ class AuthenticatorService(Disposable):
         previous, self._restore = self._restore, None
         if previous is not None:
             previous.cancel()
-        _withdraw(self._user)
+        _withdraw(self._api, self._user)
         return self.authenticate()
 
     def __repr__(self) -> str:
@@ -147,7 +150,7 @@ class AuthenticatorService(Disposable):
             return
         if isinstance(answer, AuthSession):
             self._user = answer.user
-            _hand_over(answer.user, answer.tokens)
+            _hand_over(self._api, answer.user, answer.tokens)
             restore.resolve(answer.user)
             return
         self._user = answer
@@ -165,4 +168,4 @@ class AuthenticatorService(Disposable):
         restore, self._restore = self._restore, None
         if restore is not None:
             restore.drop()
-        _withdraw(self._user)
+        _withdraw(self._api, self._user)

@@ -156,7 +156,7 @@ class SessionService(Disposable):
             self.state = Authenticated()
         self.on_dispose(self._close)
 
-        tokens = take_restored_tokens(user)
+        tokens = take_restored_tokens(api, user)
         if tokens is not None:
             self._keep(self._generation, tokens)
 
