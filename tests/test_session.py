@@ -18,6 +18,7 @@ from impact_rx import (
     Pending,
     Rejected,
     ServiceProvider,
+    Suspense,
     signal_of,
 )
 from impact_rx.session import (
@@ -750,3 +751,18 @@ def test_the_seed_pattern_hands_restored_tokens_to_the_session_once() -> None:
         assert other_api.get(SessionService).access_token().value is None
         assert first.get(SessionService).access_token().value == Secret(ACCESS)
         assert second.get(SessionService).access_token().value is None
+
+
+def test_the_api_may_answer_with_a_suspense() -> None:
+    with marbles() as m:
+        api = FakeApi(
+            sign_in=[
+                Suspense.reject(AuthRejectedError("Wrong password.")),
+                Suspense.resolve(ADA),
+            ]
+        )
+        session = open_session(m, api)
+        session.sign_in(Credentials("ada", "nope"))
+        assert session.state == SessionError("Wrong password.")
+        session.sign_in(Credentials("ada", PASSWORD))
+        assert (session.state, session.user) == (Authenticated(), ADA)
