@@ -15,6 +15,32 @@ a failure. That one rule is what makes the races harmless:
 
 After ``dispose()`` nothing more is emitted, and disposing twice is harmless.
 
+A sign-out at frame 20 beats a sign-in the server answers at frame 50:
+
+>>> from impact_rx import signal_of
+>>> from impact_rx.testing import marbles
+>>> from impact_rx.session import USER, AuthApi, Credentials, User
+>>> class Api:
+...     def __init__(self, m): self.m = m
+...     def authenticate(self): return None
+...     def sign_in(self, credentials):
+...         return self.m.cold("50ms (a|)", {"a": User("1", "Ada")})
+...     def sign_out(self): return None
+>>> with marbles() as m:
+...     app = m.provider([SessionService], {USER: None, AuthApi: Api(m)})
+...     session = app.get(SessionService)
+...     states = signal_of(session, "state")
+...     _ = states.subscribe(lambda s: print(m.scheduler.frame, s))
+...     attempt = session.sign_in(Credentials("ada", "correct horse"))
+...     m.advance(20)
+...     _ = session.sign_out()
+...     m.advance(100)
+...     print(attempt.status, session.user)
+0 Authenticated()
+0 SigningIn()
+20 SignedOut()
+rejected None
+
 ``state`` only emits when it changes. A different user never appears while
 the state stays ``Authenticated``: every change of who is signed in passes
 through ``SigningIn`` or ``SignedOut``, so the stream is distinct on both
