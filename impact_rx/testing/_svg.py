@@ -4,7 +4,7 @@ Every element carries a ``class`` (``lane``, ``next``, ``complete``,
 ``error``, ``subscription``, ``axis``, ``tick``) and marks carry
 ``data-frame``, so tests and stylesheets can find them. Quiet stretches are
 shortened on the axis and flagged with a ``break`` mark; ticks name the
-real frame numbers.
+real frame numbers (a label that would overlap its neighbour is left out).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ _UNIT = 28
 _MARBLE = 22
 _MAX_GAP_UNITS = 3
 _INK = "#333"
+_CHAR = 7.5  # the width of one monospace character at font-size 12
 
 
 def _frames_of(lane: Lane) -> set[int]:
@@ -97,12 +98,17 @@ def render_svg(diagram: Diagram) -> str:
     axis_y = _TOP + _LANE * len(lanes) + 12
     axis = _sub(svg, "g", class_="axis")
     _sub(axis, "line", x1=_LEFT, y1=axis_y, x2=right - _RIGHT, y2=axis_y, stroke=_INK)
+    free_from = float("-inf")
     for frame, x in xs.items():
         _sub(axis, "line", x1=x, y1=axis_y - 4, x2=x, y2=axis_y + 4, stroke=_INK)
+        half = _CHAR * len(str(frame)) / 2
+        if x - half < free_from:
+            continue  # the label would overlap the previous one
         tick = _sub(
             axis, "text", class_="tick", x=x, y=axis_y + 18, text_anchor="middle"
         )
         tick.text = str(frame)
+        free_from = x + half + _CHAR
     for x in breaks:
         mark = _sub(
             axis, "text", class_="break", x=x, y=axis_y + 4, text_anchor="middle"
@@ -121,14 +127,14 @@ def _draw_lane(
     name = _sub(group, "text", class_="lane-name", x=8, y=y + 4)
     name.text = lane.name
 
+    if lane.subscribed is not None or lane.unsubscribed is not None:
+        _draw_window(group, lane, xs, y)
+
     stop = lane.stop()
     end = stop if stop is not None else lane.last_frame()
     x_start, x_end = xs[lane.start] - _UNIT / 2, xs.get(end, max(xs.values()))
     timeline = _sub(group, "line", class_="timeline", x1=x_start, y1=y, x2=x_end, y2=y)
     timeline.set("stroke", _INK)
-
-    if lane.subscribed is not None or lane.unsubscribed is not None:
-        _draw_window(group, lane, xs, y)
 
     slots: dict[int, int] = {}
     for record in lane.records:
