@@ -389,3 +389,13 @@ async def test_a_failed_exchange_is_not_remembered(
 
     assert new.refresh_token != old
     assert [r.status for r in server.requests] == [200, 503, 200]
+
+
+def test_one_api_serves_one_event_loop_after_another(server: AuthServer) -> None:
+    api = HttpAuthApi(server.url)
+
+    signed_in = asyncio.run(api.sign_in(ADA))
+    current = asyncio.run(api.current_user())
+    asyncio.run(api.aclose())
+
+    assert current == signed_in.user

@@ -541,7 +541,6 @@ def _handler_for(server: AuthServer) -> type[BaseHTTPRequestHandler]:
 class _Handler(BaseHTTPRequestHandler):
     auth: AuthServer
     _body: bytes | None = None
-    _status: int = 0
     protocol_version = "HTTP/1.1"
     server_version = "impact_rx-demo"
     sys_version = ""
@@ -583,12 +582,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.auth._released.wait()
 
         if fault is not None:
-            self._send(fault.status, fault.body)
+            status, body = fault.status, fault.body
         else:
             status, answer = self._answer(path)
             body = b"" if answer is None else json.dumps(answer).encode()
-            self._send(status, body)
-        self.auth._record(RequestRecord(self.command, path, self._status))
+        # Recorded before answering: a client that has its answer sees it.
+        self.auth._record(RequestRecord(self.command, path, status))
+        self._send(status, body)
 
     def _answer(self, path: str) -> _Answer:
         try:
@@ -674,7 +674,6 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, status: int, body: bytes) -> None:
         with contextlib.suppress(_Refusal):
             self._drain()
-        self._status = status
         self.send_response(status)
         if body:
             self.send_header("Content-Type", "application/json")

@@ -138,6 +138,10 @@ class HttpAuthApi:
     """An :class:`~impact_rx.session.AuthApi` for a server that speaks the contract.
 
     Use it as an async context manager, or call :meth:`aclose` when done.
+    Each request opens its own connection: auth calls are rare, a kept-alive
+    connection would go stale between token refreshes, and without one the
+    API works from any event loop in turn (``asyncio.run`` in a notebook
+    cell, then another).
 
     Args:
         base_url: Where the server listens, e.g. ``http://127.0.0.1:8000``.
@@ -166,6 +170,7 @@ class HttpAuthApi:
             timeout=timeout,
             transport=transport,
             headers={"Accept": "application/json"},
+            limits=httpx.Limits(max_keepalive_connections=0),
         )
 
     # -- AuthApi -----------------------------------------------------------
