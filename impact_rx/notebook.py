@@ -1,9 +1,11 @@
 """Jupyter displays: rich reprs and a live view that updates in place.
 
-Signals, computeds, suspenses and providers define ``_repr_html_`` by calling
-:func:`html_repr`, so a notebook shows them as small cards: a signal's name,
-value and subscriber count; a suspense's status badge and its value or
-reason; a provider's tree of child providers and live services. Every piece
+Signals, computeds, suspenses, queries, mutations and providers define
+``_repr_html_`` by calling :func:`html_repr`, so a notebook shows them as
+small cards: a signal's name, value and subscriber count; a suspense's
+status badge and its value or reason; a query's state and current suspense;
+a mutation's status and data; a provider's tree of child providers and live
+services with their signals. Every piece
 of text is HTML-escaped, values are cut short, a
 :class:`~impact_rx.session.Secret` shows masked, and the value of a signal
 whose name looks secret (``token``, ``password``, ...) is not shown at all.
@@ -30,6 +32,7 @@ import reactivex
 from reactivex import abc as rx_abc
 
 from ._disposable import Disposable
+from ._graph import untracked
 from .debug import short_repr, value_text
 
 __all__ = ["LiveView", "html_repr", "live"]
@@ -43,6 +46,9 @@ _BADGES = {
     "disposed": "#6b7280",
     "completed": "#6b7280",
     "error": "#b91c1c",
+    "fetching": "#b45309",
+    "refetching": "#b45309",
+    "idle": "#6b7280",
 }
 _MAX_DEPTH = 8
 _MAX_FIELDS = 8
@@ -51,16 +57,17 @@ _MAX_FIELDS = 8
 def html_repr(obj: object) -> str:
     """An HTML card for ``obj``: what its ``_repr_html_`` returns.
 
-    Knows signals and computeds, suspenses and service providers; anything
-    else is shown as its escaped, shortened ``repr``.
+    Knows signals and computeds, suspenses, queries, mutations and service
+    providers; anything else is shown as its escaped, shortened ``repr``.
 
     Args:
         obj: The object to show.
 
     Returns:
-        An HTML fragment; every piece of text in it is escaped.
+        An HTML fragment; every piece of text in it is escaped. Nothing it
+        reads becomes a dependency of a running computed or effect.
     """
-    return _card(_body(obj))
+    return _card(untracked(lambda: _body(obj)))
 
 
 def _body(obj: object, *, depth: int = 0) -> str:
@@ -165,6 +172,21 @@ def _suspense_body(obj: Any, depth: int = 0) -> str:
     return " ".join(parts)
 
 
+def _query_body(obj: Any, depth: int = 0) -> str:
+    parts = [_muted(type(obj).__name__), _badge(str(obj.state))]
+    return " ".join(parts) + " " + _suspense_body(obj.suspense)
+
+
+def _mutation_body(obj: Any, depth: int = 0) -> str:
+    status = str(obj.status)
+    parts = [_muted(type(obj).__name__), _badge(status)]
+    if status != "idle":
+        parts.append(f"{_muted('data')} {_code(short_repr(obj.data))}")
+    if status == "rejected":
+        parts.append(_code(short_repr(obj.reason)))
+    return " ".join(parts)
+
+
 # ServiceProvider ----------------------------------------------------------
 
 
@@ -224,6 +246,8 @@ _RENDERERS: tuple[tuple[str, Callable[[Any, int], str]], ...] = (
     ("impact_rx._signal.Signal", _signal_body),
     ("impact_rx._computed.Computed", _signal_body),
     ("impact_rx._suspense.Suspense", _suspense_body),
+    ("impact_rx._query.Query", _query_body),
+    ("impact_rx._query.Mutation", _mutation_body),
     ("impact_rx._services.ServiceProvider", _provider_body),
 )
 

@@ -14,7 +14,9 @@ from impact_rx import (
     Suspense,
     computed,
     effect,
+    mutation,
     notebook,
+    query,
     service,
     signal,
 )
@@ -267,3 +269,51 @@ def test_a_live_view_shows_a_callable_value_without_calling_it(
 
     assert calls == []
     assert "function" in shown[-1]
+
+
+def test_a_query_shows_its_state_and_current_suspense() -> None:
+    answers: Subject[str] = Subject()
+    settings = query(lambda: answers)
+
+    fetching = html_repr(settings)
+    answers.on_next("<v1>")
+    idle = html_repr(settings)
+
+    assert ">fetching</span>" in fetching
+    assert ">pending</span>" in fetching
+    assert ">idle</span>" in idle
+    assert ">fulfilled</span> <code>&#x27;&lt;v1&gt;&#x27;</code>" in idle
+    settings.dispose()
+
+
+def test_a_mutation_shows_its_status_data_and_reason() -> None:
+    runs: Subject[str] = Subject()
+    rename = mutation(lambda name: runs)
+
+    rename.mutate("<ada>")
+    pending = html_repr(rename)
+    runs.on_error(ValueError("taken"))
+    rejected = html_repr(rename)
+
+    assert ">pending</span>" in pending
+    assert "<code>&#x27;&lt;ada&gt;&#x27;</code>" in pending
+    assert ">rejected</span>" in rejected
+    assert "<code>ValueError(&#x27;taken&#x27;)</code>" in rejected
+    rename.dispose()
+
+
+def test_showing_a_query_inside_an_effect_does_not_track_it() -> None:
+    answers: Subject[int] = Subject()
+    numbers = query(lambda: answers)
+    runs: list[int] = []
+
+    def show() -> None:
+        runs.append(1)
+        html_repr(numbers)
+
+    stop = effect(show)
+    answers.on_next(1)
+
+    assert runs == [1]
+    stop.dispose()
+    numbers.dispose()
