@@ -271,7 +271,7 @@ def test_a_stalled_request_waits_for_release_while_others_are_answered(
 ) -> None:
     server.stall_next()
 
-    with pytest.raises(httpx.ReadTimeout, match="timed out"):
+    with pytest.raises(httpx.TimeoutException, match="timed out"):
         httpx.get(f"{server.url}/api/session", timeout=0.05)
     assert http.get("/api/session").status_code == 401
     server.release()
