@@ -147,6 +147,10 @@ def test_a_failure_diagram_renders_expected_and_actual_lanes_as_svg() -> None:
     assert error.findtext(f"{SVG}title") == "# = KeyError('k')"
     assert _marks(actual, "complete") == []
 
+    root = ET.fromstring(diagram.to_svg())
+    differences = [e for e in root.iter() if e.get("class") == "difference"]
+    assert [e.get("data-frame") for e in differences] == ["1", "3", "8", "304"]
+
 
 def test_the_svg_has_a_time_axis_with_the_real_frame_numbers() -> None:
     records = [Record(1, "next", "a"), Record(2000, "complete")]
@@ -203,4 +207,7 @@ def test_an_expectation_exposes_its_diagram_after_passing() -> None:
     with marbles() as m:
         expectation = m.expect(m.cold("-a|"))
         expectation.to_be("-a|")
-    assert str(expectation.diagram) == "expected  -a|\nactual    -a|"
+    assert str(expectation.diagram) == (
+        "frame 0 = subscription at virtual frame 0\nexpected  -a|\nactual    -a|"
+    )
+    assert expectation.diagram.marked == ()

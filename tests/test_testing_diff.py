@@ -165,4 +165,7 @@ def test_the_error_carries_the_expected_and_actual_lanes() -> None:
     error = failure(lambda m: m.expect(m.cold("-a|")).to_be("-b|"))
     assert error.diagram is not None
     assert [lane.name for lane in error.diagram.lanes] == ["expected", "actual"]
-    assert str(error.diagram) == "expected  -b|\nactual    -a|"
+    assert str(error.diagram) == (
+        "frame 0 = subscription at virtual frame 0\nexpected  -b|\nactual    -a|"
+    )
+    assert error.diagram.marked == (1,)

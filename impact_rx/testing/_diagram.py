@@ -305,6 +305,8 @@ class Diagram:
         lanes: The streams, top to bottom.
         values: Labels for values, shared by all lanes.
         title: A caption drawn above the lanes.
+        marked: Frames to flag across all lanes, e.g. where expected and
+            actual differ.
 
     >>> print(Diagram.from_records([Record(1, "next", "a"), Record(3, "complete")]))
     actual  -a-|
@@ -313,6 +315,7 @@ class Diagram:
     lanes: tuple[Lane, ...]
     values: Mapping[str, Any] = field(default_factory=dict)
     title: str = ""
+    marked: tuple[int, ...] = ()
 
     @classmethod
     def from_records(

@@ -341,7 +341,7 @@ class Expectation:
 
     @property
     def diagram(self) -> Diagram:
-        """The expected and actual lanes on one axis."""
+        """The expected and actual lanes on one axis, differing frames marked."""
         lanes = []
         expected = self._expected
         if expected is not None:
@@ -355,13 +355,20 @@ class Expectation:
                     expected.end,
                 )
             )
-        end = max(
-            [r.frame + 1 for r in self.records] + [e.end for e in [expected] if e]
-        )
+        ends = [r.frame + 1 for r in self.records]
+        end = max([*ends, expected.end] if expected else ends, default=0)
         lanes.append(
             Lane("actual", tuple(self.records), None, self._unsubscribed, 0, end)
         )
-        return Diagram(tuple(lanes), self._values)
+        title = f"frame 0 = subscription at virtual frame {self.subscribed_at}"
+        return Diagram(tuple(lanes), self._values, title, self.differing_frames())
+
+    def differing_frames(self) -> tuple[int, ...]:
+        """The frames where expected and actual records differ, in order."""
+        expected = _by_frame(self.expected or ())
+        actual = _by_frame(self.records)
+        frames = sorted(expected.keys() | actual.keys())
+        return tuple(f for f in frames if expected.get(f, []) != actual.get(f, []))
 
     def dispose(self) -> None:
         """Unsubscribe from the observable and the inner ones recorded."""
@@ -393,12 +400,9 @@ def _report(expectation: Expectation) -> str:
     rows, columns = align(diagram.lanes, labels)
     expected_lane, actual_lane = diagram.lanes
 
-    expected_at, actual_at = (
-        _by_frame(expected_lane.records),
-        _by_frame(actual_lane.records),
-    )
-    frames = sorted(expected_at.keys() | actual_at.keys())
-    differing = [f for f in frames if expected_at.get(f, []) != actual_at.get(f, [])]
+    expected_at = _by_frame(expected_lane.records)
+    actual_at = _by_frame(actual_lane.records)
+    differing = diagram.marked
     carets = [" "] * (max(len(r) for r in rows) + 1)
     for frame in differing:
         carets[columns[frame]] = "^"

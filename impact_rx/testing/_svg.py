@@ -1,7 +1,7 @@
 """SVG drawing of a :class:`Diagram`: lanes, the time axis and the marks.
 
 Every element carries a ``class`` (``lane``, ``next``, ``complete``,
-``error``, ``subscription``, ``axis``, ``tick``) and marks carry
+``error``, ``subscription``, ``difference``, ``axis``, ``tick``) and marks carry
 ``data-frame``, so tests and stylesheets can find them. Quiet stretches are
 shortened on the axis and flagged with a ``break`` mark; ticks name the
 real frame numbers (a label that would overlap its neighbour is left out).
@@ -94,6 +94,21 @@ def render_svg(diagram: Diagram) -> str:
     for index, lane in enumerate(lanes):
         y = _TOP + _LANE * index + _LANE / 2
         _draw_lane(svg, lane, labels, xs, y)
+
+    for frame in diagram.marked:
+        x = xs[frame]
+        _sub(
+            svg,
+            "line",
+            class_="difference",
+            data_frame=frame,
+            x1=x,
+            y1=_TOP,
+            x2=x,
+            y2=_TOP + _LANE * len(lanes),
+            stroke="#c00",
+            stroke_dasharray="4 3",
+        )
 
     axis_y = _TOP + _LANE * len(lanes) + 12
     axis = _sub(svg, "g", class_="axis")
