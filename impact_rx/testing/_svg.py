@@ -91,10 +91,6 @@ def render_svg(diagram: Diagram) -> str:
         title = _sub(svg, "text", class_="title", x=8, y=16)
         title.text = diagram.title
 
-    for index, lane in enumerate(lanes):
-        y = _TOP + _LANE * index + _LANE / 2
-        _draw_lane(svg, lane, labels, xs, y)
-
     for frame in diagram.marked:
         x = xs[frame]
         _sub(
@@ -109,6 +105,10 @@ def render_svg(diagram: Diagram) -> str:
             stroke="#c00",
             stroke_dasharray="4 3",
         )
+
+    for index, lane in enumerate(lanes):
+        y = _TOP + _LANE * index + _LANE / 2
+        _draw_lane(svg, lane, labels, xs, y)
 
     axis_y = _TOP + _LANE * len(lanes) + 12
     axis = _sub(svg, "g", class_="axis")
