@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -406,3 +408,16 @@ def test_a_database_file_keeps_users_and_sessions_across_servers(
             second.add_user("ada", "other")
 
     assert current.json()["user"] == again["user"] == tokens["user"]
+
+
+def test_the_server_and_the_demo_package_import_without_httpx() -> None:
+    code = (
+        "import sys; sys.modules['httpx'] = None;"
+        " from impact_rx.demo import AuthServer, main"
+    )
+
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+
+    assert (done.returncode, done.stderr) == (0, "")

@@ -46,13 +46,10 @@ from ..session import (
     User,
 )
 from ..session.http import HttpAuthApi
+from . import DEMO_NAME, DEMO_PASSWORD, DEMO_USERNAME
 from .server import AuthServer
 
-__all__ = ["DEMO_NAME", "DEMO_PASSWORD", "DEMO_USERNAME", "main"]
-
-DEMO_USERNAME = "ada"
-DEMO_PASSWORD = "correct horse battery staple"
-DEMO_NAME = "Ada Lovelace"
+__all__ = ["main"]
 
 _PASSWORD_ENV = "IMPACT_RX_DEMO_PASSWORD"
 _LONGEST_REFRESH_WAIT = 10.0
