@@ -13,6 +13,7 @@ def test_the_public_names_are_sorted_and_pinned() -> None:
         "Expectation",
         "HotObservable",
         "InnerRecording",
+        "Labeler",
         "Lane",
         "MarbleAssertionError",
         "MarbleScheduler",

@@ -117,7 +117,7 @@ diagram, and ``Diagram.from_records(records)`` draws them as SVG in Jupyter
 ``MarbleAssertionError.diagram`` holds its expected and actual lanes.
 """
 
-from ._diagram import Diagram, Lane, to_marbles
+from ._diagram import Diagram, Labeler, Lane, to_marbles
 from ._marbles import (
     ColdObservable,
     Expectation,
@@ -139,6 +139,7 @@ __all__ = [
     "Expectation",
     "HotObservable",
     "InnerRecording",
+    "Labeler",
     "Lane",
     "MarbleAssertionError",
     "MarbleScheduler",

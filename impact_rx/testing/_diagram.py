@@ -149,7 +149,7 @@ class Lane:
     start: int = 0
     end: int | None = None
 
-    def marks(self, labels: Labeler) -> dict[int, list[str]]:
+    def marks_by_frame(self, labels: Labeler) -> dict[int, list[str]]:
         """The characters drawn at each frame, in order."""
         marks: dict[int, list[str]] = {}
         if self.subscribed is not None:
@@ -191,7 +191,7 @@ def align(lanes: Sequence[Lane], labels: Labeler) -> tuple[list[str], dict[int, 
         The rows (trailing spaces stripped) and the column of each frame
         that has a mark in some lane.
     """
-    marks = [lane.marks(labels) for lane in lanes]
+    marks = [lane.marks_by_frame(labels) for lane in lanes]
     stops = [lane.stop() for lane in lanes]
     lasts = [lane.last_frame() for lane in lanes]
     lo = min((lane.start for lane in lanes), default=0)
@@ -329,13 +329,13 @@ class Diagram:
         """A one-lane diagram of what an observable did."""
         return cls((Lane(name, tuple(records)),), dict(values or {}), title)
 
-    def labeler(self) -> Labeler:
+    def labels(self) -> Labeler:
         """A fresh labeler for this diagram's values and records."""
         records = [r for lane in self.lanes for r in lane.records]
         return Labeler(self.values, records)
 
     def __str__(self) -> str:
-        rows, _ = align(self.lanes, self.labeler())
+        rows, _ = align(self.lanes, self.labels())
         width = max((len(lane.name) for lane in self.lanes), default=0)
         lines = [
             f"{lane.name.ljust(width)}  {row}"

@@ -396,7 +396,7 @@ def _by_frame(records: Iterable[Record]) -> dict[int, list[Record]]:
 
 def _report(expectation: Expectation) -> str:
     diagram = expectation.diagram
-    labels = diagram.labeler()
+    labels = diagram.labels()
     rows, columns = align(diagram.lanes, labels)
     expected_lane, actual_lane = diagram.lanes
 

@@ -70,7 +70,7 @@ def _sub(parent: ET.Element, tag: str, **attributes: object) -> ET.Element:
 
 def render_svg(diagram: Diagram) -> str:
     """Draw ``diagram`` as a standalone SVG document (labels XML-escaped)."""
-    labels = diagram.labeler()
+    labels = diagram.labels()
     lanes = diagram.lanes
     widths: dict[int, int] = {}
     for lane in lanes:
