@@ -16,7 +16,10 @@ Two ways to switch it on:
   open.
 
 Creation sites are recorded only while tracing is on, so enable tracing
-before creating the effects and subscriptions you want to see.
+before creating the effects and subscriptions you want to see. A write made
+by a callback of the asyncio loop (async work that completed) has no user
+frame on its stack: its site is the loop's, ``events.py ... Handle._run``.
+In a notebook, a site names the input cell, such as ``In[3]:2``.
 
 Values are shown with ``repr``, cut to a few dozen characters. A
 :class:`~impact_rx.session.Secret` masks itself, and the value of a signal
