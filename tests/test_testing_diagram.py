@@ -211,3 +211,13 @@ def test_an_expectation_exposes_its_diagram_after_passing() -> None:
         "frame 0 = subscription at virtual frame 0\nexpected  -a|\nactual    -a|"
     )
     assert expectation.diagram.marked == ()
+
+
+def test_a_hot_diagram_is_drawn_with_its_past() -> None:
+    with marbles() as m:
+        source = m.hot("a-^-b|")
+        m.expect(source).to_be("--b|")
+    diagram = Diagram.from_records(source.records, name="hot")
+    assert str(diagram) == "hot  a---b|"
+    lanes = _lanes(diagram.to_svg())
+    assert [g.get("data-frame") for g in _marks(lanes["hot"], "next")] == ["-2", "2"]

@@ -318,3 +318,13 @@ def test_an_endless_repeat_of_a_cold_observable_still_ends_the_flush() -> None:
         m.expect(m.cold("-a|").pipe(ops.repeat())).to_be("-a-a-a-a")
         m.expect(m.cold("-#").pipe(ops.retry())).to_be("------")
     assert m.scheduler.frame == 8  # the last resubscription before the end, at 6
+
+
+def test_a_hot_group_may_hold_the_subscription_point() -> None:
+    with marbles() as m:
+        m.expect(m.hot("-a-(^b)-c|")).to_be("b----c|")
+
+
+def test_the_default_error_matches_itself() -> None:
+    with marbles() as m:
+        m.expect(m.cold("--#")).to_be("--#")

@@ -326,8 +326,13 @@ class Diagram:
         values: Mapping[str, Any] | None = None,
         title: str = "",
     ) -> Diagram:
-        """A one-lane diagram of what an observable did."""
-        return cls((Lane(name, tuple(records)),), dict(values or {}), title)
+        """A one-lane diagram of what an observable did.
+
+        Records before frame 0 (a hot diagram's past) are drawn too.
+        """
+        kept = tuple(records)
+        start = min([0, *(r.frame for r in kept)])
+        return cls((Lane(name, kept, start=start),), dict(values or {}), title)
 
     def labels(self) -> Labeler:
         """A fresh labeler for this diagram's values and records."""
