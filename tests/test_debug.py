@@ -16,6 +16,7 @@ from impact_rx import (
     Disposable,
     ServiceProvider,
     Signal,
+    batch,
     computed,
     effect,
     observe,
@@ -372,3 +373,20 @@ def test_writes_inside_the_library_name_the_line_that_called_into_it(
     assert {(w.site and w.site.lineno) for w in state_writes} == {line}
     for secret in ("correct horse", "access-123", "refresh-456"):
         assert secret not in log.text
+
+
+def test_writes_inside_a_batch_are_each_placed_at_their_own_line(
+    log: pytest.LogCaptureFixture,
+) -> None:
+    first = Signal("Ada", name="first")
+    last = Signal("Lovelace", name="last")
+    test = test_writes_inside_a_batch_are_each_placed_at_their_own_line
+
+    with trace(), batch():
+        first.value = "Grace"
+        last.value = "Hopper"
+
+    assert [(w.signal, w.site and w.site.lineno) for w in _traced(log)] == [
+        ("first", _line_of(test, 'first.value = "Grace"')),
+        ("last", _line_of(test, 'last.value = "Hopper"')),
+    ]
