@@ -47,7 +47,11 @@ Library code schedules in seconds, as reactivex does: give a service
 scheduler counts whole frames, so no float error piles up. A flush runs all
 work due up to the last frame of every diagram in play; work scheduled later
 (an ``interval``, a token refresh an hour away) stays queued, so a flush
-always ends. ``m.advance("10s")`` moves time on without checking.
+always ends. ``m.advance("10s")`` moves time on without checking, running
+everything due up to and including its last frame. Work due at one frame
+runs in the order it was scheduled. Coroutines and threads keep real time:
+hand a service observables (``m.cold(...)``) for its slow work instead, as
+a fake API would.
 
 A worked example
 ----------------
