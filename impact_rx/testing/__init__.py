@@ -88,6 +88,21 @@ Frame 0 is its subscription at virtual frame 0; one frame is 1 ms.
   frame 8: expected nothing; actual | (complete)
   frame 9: expected | (complete); actual nothing
 
+Subscriptions
+-------------
+
+Cold and hot observables log who subscribed when (frames from the frame they
+were made at); ``m.expect_subscriptions`` checks the logs at flush, one
+diagram per subscriber. ``m.time("---|")`` gives a diagram's span in frames
+for code that takes a duration:
+
+>>> with marbles() as m:
+...     source = m.cold("--a--b--|")
+...     m.expect(source.pipe(ops.take(1))).to_be("--(a|)")
+...     m.expect_subscriptions(source.subscriptions).to_be("^-!")
+...     m.time("---|")
+3
+
 Whole services
 --------------
 
