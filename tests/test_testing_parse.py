@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from impact_rx import MarbleSyntaxError
 from impact_rx.testing import Record, SubscriptionLog
@@ -333,3 +335,22 @@ def test_each_syntax_error_names_the_column_and_marks_it(
 def test_a_syntax_error_is_a_value_error() -> None:
     with pytest.raises(ValueError, match=re.escape("Unexpected '?' at column 1")):
         parse("-?")
+
+
+@given(
+    st.text(alphabet="-ab1|#^!() msf.*", max_size=16),
+    st.sampled_from(["cold", "hot", "expected", "subscription", "time"]),
+)
+def test_any_text_parses_or_raises_a_marble_syntax_error_at_a_column(
+    text: str, kind: str
+) -> None:
+    try:
+        if kind == "subscription":
+            parse_subscription(text)
+        elif kind == "time":
+            parse_time(text)
+        else:
+            parse(text, kind=kind)  # type: ignore[arg-type]
+    except MarbleSyntaxError as error:
+        assert 0 <= error.column <= len(text)
+        assert error.diagram == text
