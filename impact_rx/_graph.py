@@ -108,6 +108,7 @@ class _State:
         "epoch",
         "owner",
         "queue",
+        "settling",
         "tracker",
         "waiting",
     )
@@ -118,7 +119,9 @@ class _State:
         # records only when made by the owner: another thread's reads never
         # leak into the owner's dependencies.
         self.tracker: Any = None
-        # How deep refreshes nest right now (owner only).
+        # Whether an outermost pull is refreshing, and how deep pulls nest
+        # inside it (owner only).
+        self.settling = False
         self.depth = 0
         self.queue: deque[tuple[Callable[[Any], None], Any]] = deque()
         self.batch_depth = 0
@@ -141,6 +144,10 @@ class _Unset:
 
 UNSET: Any = _Unset()
 watchers: list[Any] = []
+
+
+# Types whose ``==`` is a plain, cheap truth value: compared inline.
+PLAIN: Final = frozenset({int, float, str, bytes, bool})
 
 
 def changed(old: object, new: object) -> bool:
@@ -207,6 +214,10 @@ def drain(errors: list[BaseException] | None) -> list[BaseException] | None:
     q = s.queue
     try:
         while True:
+            if watchers and not q and not s.batch_depth:
+                # Only the owner touches watchers; an empty queue read
+                # without the lock is only a hint, re-checked below.
+                errors = _run_watchers(errors)
             lock.acquire()
             if q:
                 job, arg = q.popleft()
@@ -217,7 +228,6 @@ def drain(errors: list[BaseException] | None) -> list[BaseException] | None:
                     errors = _add(errors, exc)
             elif watchers and not s.batch_depth:
                 lock.release()
-                errors = _run_watchers(errors)
             else:
                 s.owner = None
                 if s.waiting:
@@ -328,26 +338,40 @@ def pull(node: Any) -> None:
 
     Sources are refreshed from an explicit stack, so a long chain costs no
     recursion. A function that reads a computed nobody refreshed yet (a new
-    dependency) does recurse; past ``_MAX_DEPTH`` nested recomputes the
+    dependency) does recurse; past ``_MAX_DEPTH`` such nested pulls the
     innermost gives up with ``_Deferred`` and the outermost pull refreshes
     that node first, then retries.
     """
     s = state
-    if s.depth:
+    if s.settling:
         if s.depth >= _MAX_DEPTH:
             raise _Deferred(node)
-        _settle([node])
-        return
-    stack = [node]
-    while stack:
+        s.depth += 1
         try:
-            _settle(stack)
-        except _Deferred as deferred:
-            stack.append(deferred.node)
+            _settle([node])
+        finally:
+            s.depth -= 1
+        return
+    s.settling = True
+    stack = [node]
+    try:
+        while stack:
+            try:
+                _settle(stack)
+            except _Deferred as deferred:
+                stack.append(deferred.node)
+    finally:
+        s.settling = False
 
 
 def _settle(stack: list[Any]) -> None:
-    """Refresh every node on ``stack``, top first, pushing stale sources."""
+    """Refresh every node on ``stack``, top first, pushing stale sources.
+
+    A stale node first has every stale source refreshed (pushed above it),
+    then recomputes only when a source's version moved. A source already on
+    the stack is part of a cycle: the node recomputes and its function
+    meets the ``CycleError``.
+    """
     push = stack.append
     pop = stack.pop
     try:
@@ -356,20 +380,33 @@ def _settle(stack: list[Any]) -> None:
             node._computing = True
             status = node._state
             if status == STALE:
-                for source, version in zip(node._sources, node._versions, strict=False):
+                sources = node._sources
+                if len(sources) == 1:
+                    source = sources[0]
+                    if source._state and not source._computing:
+                        push(source)
+                        continue
+                    if source._state or source._version != node._versions[0]:
+                        recompute(node)
+                    else:
+                        node._state = CLEAN
+                    node._computing = False
+                    pop()
+                    continue
+                moved = False
+                for source, version in zip(sources, node._versions, strict=False):
                     if source._state:
                         if not source._computing:
                             push(source)
                             break
-                        # on the stack already: a cycle; recomputing reports it
-                    elif source._version == version:
-                        continue
-                    recompute(node)
-                    node._computing = False
-                    pop()
-                    break
+                        moved = True
+                    elif source._version != version:
+                        moved = True
                 else:
-                    node._state = CLEAN
+                    if moved:
+                        recompute(node)
+                    else:
+                        node._state = CLEAN
                     node._computing = False
                     pop()
             else:
@@ -394,7 +431,6 @@ def recompute(node: Any) -> None:
     reads: list[Any] = []
     node._reads = reads
     s.tracker = node
-    s.depth += 1
     error: Exception | None = None
     try:
         value = fn()
@@ -404,10 +440,17 @@ def recompute(node: Any) -> None:
         error = exc
     finally:
         s.tracker = previous
-        s.depth -= 1
         node._reads = None
     node._recomputes += 1
-    collect(node, reads)
+    sources = node._sources
+    if reads == sources:
+        if len(sources) == 1:
+            node._versions = [sources[0]._version]
+        else:
+            node._versions = list(map(_version_of, sources))
+        node._state = CLEAN
+    else:
+        collect(node, reads)
 
     if error is not None:
         node._error = error
@@ -419,7 +462,10 @@ def recompute(node: Any) -> None:
             return
         equals = node._equals
         if equals is None:
-            if not changed(old, value):
+            if type(value) in PLAIN and type(old) is type(value):
+                if old == value:
+                    return
+            elif not changed(old, value):
                 return
         elif equals(old, value):
             return
@@ -482,14 +528,15 @@ def unlink(node: Any) -> None:
 def _run_watchers(errors: list[BaseException] | None) -> list[BaseException] | None:
     state.epoch += 1
     while watchers and not state.batch_depth:
-        pending = watchers[:]
-        watchers.clear()
-        for watcher in pending:
+        count = len(watchers)
+        for index in range(count):
+            watcher = watchers[index]
             watcher._queued = False
             try:
                 watcher._notify()
             except Exception as exc:
                 errors = _add(errors, exc)
+        del watchers[:count]
     return errors
 
 
