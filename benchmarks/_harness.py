@@ -327,16 +327,24 @@ def _close(fixture: Fixture) -> None:
 
 def _time_cases(live: list[_Live], settings: Settings) -> None:
     batch_ns = settings.batch_ms * 1e6
-    for item in live:
-        with _recursion_limit(item.fixture.recursion_limit):
-            item.n = _calibrate(item.fixture.step, batch_ns)
 
-    for round_ in range(settings.rounds):
-        shift = round_ % len(live)
-        for item in live[shift:] + live[:shift]:
+    # Freeze what the fixtures built, so the collection before each batch
+    # only walks new garbage instead of every graph of the scenario.
+    gc.collect()
+    gc.freeze()
+    try:
+        for item in live:
             with _recursion_limit(item.fixture.recursion_limit):
-                elapsed = _time_batch(item.fixture.step, item.n)
-            item.result.samples.append(elapsed / item.n)
+                item.n = _calibrate(item.fixture.step, batch_ns)
+
+        for round_ in range(settings.rounds):
+            shift = round_ % len(live)
+            for item in live[shift:] + live[:shift]:
+                with _recursion_limit(item.fixture.recursion_limit):
+                    elapsed = _time_batch(item.fixture.step, item.n)
+                item.result.samples.append(elapsed / item.n)
+    finally:
+        gc.unfreeze()
 
     for item in live:
         item.result.value = statistics.median(item.result.samples)
@@ -403,12 +411,29 @@ def run_scenario(scenario: Scenario, settings: Settings) -> list[Result]:
     return results
 
 
+def _ratio(result: Result, base: Result) -> float | None:
+    """The median of per-round ratios to the baseline.
+
+    Both batches of a round ran back to back, so load that drifts across
+    rounds (other processes on a shared machine) cancels out. Memory rows
+    have no rounds: a plain ratio.
+    """
+    pairs = zip(result.samples, base.samples, strict=False)
+    per_round = [mine / theirs for mine, theirs in pairs if theirs]
+    if per_round and len(result.samples) == len(base.samples):
+        return statistics.median(per_round)
+    if result.value is None or not base.value:
+        return None
+    return result.value / base.value
+
+
 def _judge(scenario: Scenario, results: list[Result]) -> None:
     base = next((r for r in results if r.impl == scenario.baseline), None)
-    base_value = base.value if base is not None and not base.error else None
+    if base is None or base.error or not base.value:
+        base = None
     for result in results:
-        if result.value is not None and base_value:
-            result.ratio = result.value / base_value
+        if result.value is not None and base is not None:
+            result.ratio = _ratio(result, base)
         if scenario.target is None or not result.impl.startswith("impact_rx"):
             continue
         target = scenario.target
