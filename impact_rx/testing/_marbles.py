@@ -13,7 +13,7 @@ from reactivex.disposable import CompositeDisposable, Disposable
 from .._errors import MarbleSyntaxError
 from ._diagram import Diagram, Labeler, Lane, align, to_marbles
 from ._parse import Parsed, parse, parse_subscription, parse_time, progression_frames
-from ._records import Record, SubscriptionLog
+from ._records import Kind, Record, SubscriptionLog
 from ._scheduler import MarbleScheduler
 
 if TYPE_CHECKING:
@@ -214,7 +214,7 @@ class InnerRecording:
         self.records: list[Record] = []
         start = scheduler.frame if emitted_at is None else emitted_at
 
-        def add(kind: Any, value: Any) -> None:
+        def add(kind: Kind, value: Any) -> None:
             self.records.append(Record(scheduler.frame - start, kind, value))
 
         owner.add(
@@ -269,7 +269,7 @@ class Expectation:
             scheduler=owner.scheduler,
         )
 
-    def _add(self, kind: Any, value: Any) -> None:
+    def _add(self, kind: Kind, value: Any) -> None:
         frame = self._owner.scheduler.frame - self.subscribed_at
         if self._record_inner and kind == "next" and isinstance(value, Observable):
             value = InnerRecording(value, self._owner.scheduler, self._inner)
@@ -306,13 +306,8 @@ class Expectation:
 
         clock = self._owner.scheduler
         clock.extend_horizon(self.subscribed_at + parsed.end - 1)
-        for record in parsed.events:
-            if isinstance(record.value, ColdObservable):
-                self._record_inner = True
-                inner_end = max((r.frame for r in record.value.records), default=0)
-                clock.extend_horizon(self.subscribed_at + record.frame + inner_end)
-        if self._record_inner:
-            self._record_inner_so_far()
+        self._watch_inner(parsed)
+
         if parsed.unsubscribed is not None:
             self._unsubscribed = parsed.unsubscribed
             clock.schedule_at_frame(
@@ -321,8 +316,17 @@ class Expectation:
                 first=True,
             )
 
-    def _record_inner_so_far(self) -> None:
-        """Record the observables that arrived before ``to_be`` asked for it."""
+    def _watch_inner(self, parsed: Parsed) -> None:
+        """Record emitted observables when cold diagrams are expected values."""
+        clock = self._owner.scheduler
+        for record in parsed.events:
+            if isinstance(record.value, ColdObservable):
+                self._record_inner = True
+                inner_end = max((r.frame for r in record.value.records), default=0)
+                clock.extend_horizon(self.subscribed_at + record.frame + inner_end)
+        if not self._record_inner:
+            return
+
         for index, record in enumerate(self.records):
             value = record.value
             if record.kind == "next" and isinstance(value, Observable):
