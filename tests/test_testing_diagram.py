@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import reactivex
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from reactivex import operators as ops
 
@@ -102,6 +102,7 @@ def timelines(draw: st.DrawFn) -> list[Record]:
     return records
 
 
+@settings(deadline=None)
 @given(timelines())
 def test_to_marbles_reads_back_to_the_same_records(records: list[Record]) -> None:
     assert list(parse(to_marbles(records)).events) == records

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from impact_rx import MarbleSyntaxError
@@ -337,6 +337,7 @@ def test_a_syntax_error_is_a_value_error() -> None:
         parse("-?")
 
 
+@settings(deadline=None)
 @given(
     st.text(alphabet="-ab1|#^!() msf.*", max_size=16),
     st.sampled_from(["cold", "hot", "expected", "subscription", "time"]),
