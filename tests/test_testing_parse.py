@@ -355,3 +355,14 @@ def test_any_text_parses_or_raises_a_marble_syntax_error_at_a_column(
     except MarbleSyntaxError as error:
         assert 0 <= error.column <= len(text)
         assert error.diagram == text
+
+
+@pytest.mark.parametrize("key", ["ab", 1, "-", ""])
+def test_a_values_key_no_diagram_can_write_is_refused(key: object) -> None:
+    message = (
+        f"The values of the cold diagram have the key {key!r}, which no diagram"
+        " can write. Use single letters or digits as keys, as they appear in the"
+        " diagram."
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        parse("a", values={key: 1})  # type: ignore[dict-item]

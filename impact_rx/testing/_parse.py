@@ -166,10 +166,12 @@ def parse(
     Raises:
         MarbleSyntaxError: The diagram breaks the grammar; the message marks
             the column.
+        ValueError: A key of ``values`` is not one letter or digit.
     """
     reader = _Reader(text, kind)
     events: list[tuple[int, Record]] = []
     lookup = values or {}
+    _check_keys(lookup, kind)
     failure = default_error() if error is None else error
 
     column = 0
@@ -188,6 +190,16 @@ def parse(
         column += 1
 
     return _finish(reader, events)
+
+
+def _check_keys(values: Mapping[Any, Any], kind: DiagramKind) -> None:
+    for key in values:
+        if not (isinstance(key, str) and len(key) == 1 and key.isalnum()):
+            raise ValueError(
+                f"The values of the {kind} diagram have the key {key!r}, which no"
+                " diagram can write. Use single letters or digits as keys,"
+                " as they appear in the diagram."
+            )
 
 
 def _read_mark(
