@@ -31,12 +31,15 @@ from ._errors import CycleError, SubscriberError
 from ._graph import (
     CLEAN,
     DIRTY,
+    STALE,
     UNSET,
     get_ident,
     lock,
     pull,
+    recompute,
     state,
     untracked,
+    watchers,
 )
 from ._signal import SignalStatistics, short_repr
 
@@ -83,7 +86,6 @@ class Computed(Observable[T]):
         "_name",
         "_observers",
         "_queued",
-        "_reads",
         "_recomputes",
         "_remover",
         "_runs",
@@ -114,7 +116,6 @@ class Computed(Observable[T]):
         self._state = DIRTY
         self._sources: list[Any] = []
         self._versions: list[int] = []
-        self._reads: list[Any] | None = None
         self._targets: list[Any] | None = None
         self._version = 0
         self._observers: tuple[abc.ObserverBase[T], ...] = ()
@@ -139,7 +140,7 @@ class Computed(Observable[T]):
         """
         tracker = state.tracker
         if tracker is not None and state.owner == get_ident():
-            tracker._reads.append(self)
+            tracker.append(self)
         if self._state:
             return self._read_stale()
         if self._error is not None:
@@ -173,11 +174,27 @@ class Computed(Observable[T]):
             s.owner = me
             lock.release()
             try:
-                pull(self)
+                sources = self._sources
+                if len(sources) == 1 and self._state == STALE and not sources[0]._state:
+                    # The common case of a direct dependent: one check.
+                    if sources[0]._version != self._versions[0]:
+                        recompute(self)
+                    else:
+                        self._state = CLEAN
+                else:
+                    pull(self)
             except BaseException:
                 _graph.abandon()
                 raise
-            _graph.finish()
+            lock.acquire()
+            if s.queue or watchers:
+                lock.release()
+                _graph.release()
+            else:
+                s.owner = None
+                if s.waiting:
+                    _graph.wake()
+                lock.release()
         if self._error is not None:
             raise self._error
         return self._value

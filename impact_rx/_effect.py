@@ -43,7 +43,6 @@ class Effect(abc.DisposableBase):
         "_epoch",
         "_fn",
         "_queued",
-        "_reads",
         "_remover",
         "_runs",
         "_sources",
@@ -60,7 +59,6 @@ class Effect(abc.DisposableBase):
         self._state = DIRTY
         self._sources: list[Any] = []
         self._versions: list[int] = []
-        self._reads: list[Any] | None = None
         self._queued = False
         self._epoch = -1
         self._runs = 0
@@ -103,8 +101,7 @@ class Effect(abc.DisposableBase):
         s = state
         previous = s.tracker
         reads: list[Any] = []
-        self._reads = reads
-        s.tracker = self
+        s.tracker = reads
         try:
             result = fn()
         except Exception as exc:
@@ -112,7 +109,6 @@ class Effect(abc.DisposableBase):
             result = None
         finally:
             s.tracker = previous
-            self._reads = None
         collect(self, reads)
         if callable(result):
             self._cleanup = result
@@ -236,7 +232,7 @@ class Observation(abc.DisposableBase):
         self._took = _graph.acquire(wait=True)
         self._previous = state.tracker
         self._reads = []
-        state.tracker = self
+        state.tracker = self._reads
         return self
 
     def __exit__(

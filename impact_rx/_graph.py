@@ -115,10 +115,10 @@ class _State:
 
     def __init__(self) -> None:
         self.owner: int | None = None
-        # The node recording reads. Only the owner sets it, and a read
-        # records only when made by the owner: another thread's reads never
-        # leak into the owner's dependencies.
-        self.tracker: Any = None
+        # The list recording what the running computed, effect or observe
+        # block reads. Only the owner sets it, and a read records only when
+        # made by the owner: another thread's reads never leak into it.
+        self.tracker: list[Any] | None = None
         # Whether an outermost pull is refreshing, and how deep pulls nest
         # inside it (owner only).
         self.settling = False
@@ -429,8 +429,7 @@ def recompute(node: Any) -> None:
     s = state
     previous = s.tracker
     reads: list[Any] = []
-    node._reads = reads
-    s.tracker = node
+    s.tracker = reads
     error: Exception | None = None
     try:
         value = fn()
@@ -440,12 +439,11 @@ def recompute(node: Any) -> None:
         error = exc
     finally:
         s.tracker = previous
-        node._reads = None
     node._recomputes += 1
     sources = node._sources
     if reads == sources:
         if len(sources) == 1:
-            node._versions = [sources[0]._version]
+            node._versions[0] = sources[0]._version
         else:
             node._versions = list(map(_version_of, sources))
         node._state = CLEAN

@@ -59,7 +59,7 @@ from reactivex.subject import BehaviorSubject
 from . import _graph
 from ._disposable import Disposable, adopt, owning
 from ._errors import SubscriberError
-from ._graph import changed, get_ident, lock, mark, release, state, watchers
+from ._graph import PLAIN, changed, get_ident, lock, mark, release, state, watchers
 
 if TYPE_CHECKING:
     from ._computed import Computed
@@ -161,7 +161,7 @@ class Signal(BehaviorSubject[T]):
         """The current value; reading it in a tracking scope records it."""
         tracker = state.tracker
         if tracker is not None and state.owner == get_ident():
-            tracker._reads.append(self)
+            tracker.append(self)
         return self._value
 
     @value.setter
@@ -214,7 +214,10 @@ class Signal(BehaviorSubject[T]):
             return
         equals = self._equals
         if equals is None:
-            if not changed(old, value):
+            if type(value) in PLAIN and type(old) is type(value):
+                if old == value:
+                    return
+            elif not changed(old, value):
                 return
         elif equals(old, value):
             return
