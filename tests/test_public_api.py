@@ -1,0 +1,103 @@
+"""The public names are the contract: a test fails when they drift."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.resources
+
+import pytest
+
+import impact_rx
+
+ROOT = {
+    "Computed",
+    "CircularDependencyError",
+    "CycleError",
+    "Disposable",
+    "DisposeError",
+    "DisposedError",
+    "Emitter",
+    "Fulfilled",
+    "ImpactRxError",
+    "MarbleSyntaxError",
+    "MissingValueError",
+    "NoProviderError",
+    "Pending",
+    "Rejected",
+    "ServiceNotRegisteredError",
+    "ServiceProvider",
+    "Signal",
+    "SubscriberError",
+    "Suspense",
+    "SuspendedError",
+    "Value",
+    "batch",
+    "computed",
+    "effect",
+    "mutation",
+    "observe",
+    "query",
+    "service",
+    "signal",
+    "signal_of",
+    "untracked",
+    "use_service",
+}
+
+SUBPACKAGES = {
+    "impact_rx.session": {
+        "AuthApi",
+        "Authenticated",
+        "AuthenticatorService",
+        "SessionError",
+        "SessionService",
+        "SessionState",
+        "SignedOut",
+        "SigningIn",
+        "USER",
+    },
+    "impact_rx.session.http": {"HttpAuthApi"},
+    "impact_rx.testing": {"marbles", "to_marbles"},
+    "impact_rx.notebook": {"live"},
+    "impact_rx.debug": {"trace"},
+}
+
+
+def test_the_root_exports_every_contract_name() -> None:
+    missing = ROOT - set(impact_rx.__all__)
+    assert not missing, f"missing from impact_rx.__all__: {sorted(missing)}"
+
+
+def test_root_all_is_one_sorted_list_without_duplicates() -> None:
+    names = list(impact_rx.__all__)
+    assert names == sorted(names)
+    assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize("name", sorted(impact_rx.__all__))
+def test_every_root_export_reports_module_impact_rx(name: str) -> None:
+    obj = getattr(impact_rx, name)
+    if isinstance(obj, str):
+        return
+    assert getattr(obj, "__module__", "impact_rx") == "impact_rx"
+
+
+@pytest.mark.parametrize("module", sorted(SUBPACKAGES))
+def test_public_subpackages_export_their_contract_names(module: str) -> None:
+    mod = importlib.import_module(module)
+    missing = {n for n in SUBPACKAGES[module] if not hasattr(mod, n)}
+    assert not missing, f"{module} lacks {sorted(missing)}"
+
+
+def test_every_export_has_a_docstring() -> None:
+    undocumented = [
+        n
+        for n in impact_rx.__all__
+        if not isinstance(getattr(impact_rx, n), str)
+        and not (getattr(impact_rx, n).__doc__ or "").strip()
+    ]
+    assert undocumented == []
+
+
+def test_the_package_is_typed() -> None:
+    assert importlib.resources.files("impact_rx").joinpath("py.typed").is_file()
