@@ -217,7 +217,7 @@ def drain(errors: list[BaseException] | None) -> list[BaseException] | None:
             if watchers and not q and not s.batch_depth:
                 # Only the owner touches watchers; an empty queue read
                 # without the lock is only a hint, re-checked below.
-                errors = _run_watchers(errors)
+                errors = run_watchers(errors)
             lock.acquire()
             if q:
                 job, arg = q.popleft()
@@ -393,22 +393,24 @@ def _settle(stack: list[Any]) -> None:
                     node._computing = False
                     pop()
                     continue
-                moved = False
+                moved = waiting = False
                 for source, version in zip(sources, node._versions, strict=False):
                     if source._state:
-                        if not source._computing:
+                        if source._computing:
+                            moved = True
+                        else:
                             push(source)
-                            break
-                        moved = True
+                            waiting = True
                     elif source._version != version:
                         moved = True
+                if waiting:
+                    continue
+                if moved:
+                    recompute(node)
                 else:
-                    if moved:
-                        recompute(node)
-                    else:
-                        node._state = CLEAN
-                    node._computing = False
-                    pop()
+                    node._state = CLEAN
+                node._computing = False
+                pop()
             else:
                 if status == DIRTY:
                     recompute(node)
@@ -523,7 +525,7 @@ def unlink(node: Any) -> None:
     node._versions = []
 
 
-def _run_watchers(errors: list[BaseException] | None) -> list[BaseException] | None:
+def run_watchers(errors: list[BaseException] | None) -> list[BaseException] | None:
     state.epoch += 1
     while watchers and not state.batch_depth:
         count = len(watchers)

@@ -59,7 +59,17 @@ from reactivex.subject import BehaviorSubject
 from . import _graph
 from ._disposable import Disposable, adopt, owning
 from ._errors import SubscriberError
-from ._graph import PLAIN, changed, get_ident, lock, mark, release, state, watchers
+from ._graph import (
+    PLAIN,
+    changed,
+    get_ident,
+    lock,
+    mark,
+    release,
+    run_watchers,
+    state,
+    watchers,
+)
 
 if TYPE_CHECKING:
     from ._computed import Computed
@@ -229,6 +239,7 @@ class Signal(BehaviorSubject[T]):
             state.owner = me
             direct = not state.queue
             lock.release()
+            errors: list[BaseException] | None = None
             try:
                 self._value = value
                 self._version += 1
@@ -238,14 +249,38 @@ class Signal(BehaviorSubject[T]):
                 if hook is not None:
                     hook(self, old, value)
                 if direct:
-                    errors = self._notify_now(value)
+                    self._delivered = value
+                    observers = iter(self._observers)
+                    while True:
+                        try:
+                            for observer in observers:
+                                observer.on_next(value)
+                            break
+                        except Exception as exc:
+                            if errors is None:
+                                errors = [exc]
+                            else:
+                                errors.append(exc)
+                    if errors:
+                        errors = [SubscriberError(self, errors)]
+                    if watchers and not state.queue:
+                        errors = run_watchers(errors)
                 else:
-                    errors = None
                     state.queue.append((self._deliver, value))
             except BaseException:
                 _graph.abandon()
                 raise
-            self._finish(errors)
+            lock.acquire()
+            if not state.queue and not watchers:
+                state.owner = None
+                if state.waiting:
+                    _graph.wake()
+                lock.release()
+                if errors:
+                    raise _graph.combine(errors)
+                return
+            lock.release()
+            release(errors)
         elif owner == me:
             lock.release()
             self._value = value
@@ -292,20 +327,6 @@ class Signal(BehaviorSubject[T]):
                 else:
                     errors.append(exc)
         return errors
-
-    def _finish(self, errors: list[BaseException] | None) -> None:
-        """After a direct delivery: release ownership, or drain what queued."""
-        lock.acquire()
-        if not state.queue and not watchers:
-            state.owner = None
-            if state.waiting:
-                _graph.wake()
-            lock.release()
-            if errors:
-                raise SubscriberError(self, errors)
-            return
-        lock.release()
-        release([SubscriberError(self, errors)] if errors else None)
 
     def _deliver(self, value: T) -> None:
         """A queued delivery, run by the owner in order."""
