@@ -368,3 +368,135 @@ def test_a_subscription_keeps_nothing_once_disposed() -> None:
     subscription.dispose()
 
     assert s.observers == []
+
+
+def test_a_subscriber_waiting_for_a_thread_that_writes_does_not_deadlock() -> None:
+    a, b = Signal(0), Signal(0)
+    seen_b: list[int] = []
+    b.subscribe(seen_b.append)
+
+    def on_a(value: int) -> None:
+        if value:
+            writer = threading.Thread(target=lambda: b.set(value * 10))
+            writer.start()
+            writer.join()
+
+    a.subscribe(on_a)
+    a.value = 4
+
+    assert seen_b == [0, 40]
+    assert b.value == 40
+
+
+def test_a_subscriber_arriving_mid_delivery_gets_queued_values_in_order() -> None:
+    s = Signal(0)
+    late: list[int] = []
+
+    def writer(value: int) -> None:
+        if value == 1:
+            s.value = 2
+            s.subscribe(late.append)
+            s.value = 3
+
+    s.subscribe(writer)
+    s.value = 1
+
+    assert late == [1, 2, 3]
+    assert late[-1] == s.value
+
+
+def test_the_write_hook_sees_each_accepted_write_before_delivery() -> None:
+    from impact_rx import _signal
+
+    s = Signal(0, name="hooked")
+    log: list[Any] = []
+    s.subscribe(lambda v: log.append(("delivered", v)))
+    doubled_name = "never"
+
+    def hook(signal: Signal[Any], old: Any, new: Any) -> None:
+        log.append((signal.name, old, new, threading.current_thread().name))
+
+    _signal.write_hook = hook
+    try:
+        s.value = 1
+        s.value = 1
+        from impact_rx import computed
+
+        doubled = computed(lambda: s.value * 2, name=doubled_name)
+        doubled.subscribe(lambda v: None)
+        s.value = 2
+    finally:
+        _signal.write_hook = None
+
+    me = threading.current_thread().name
+    assert log == [
+        ("delivered", 0),
+        ("hooked", 0, 1, me),
+        ("delivered", 1),
+        ("hooked", 1, 2, me),
+        ("delivered", 2),
+    ]
+
+
+def test_the_subscribe_hook_sees_each_new_subscription() -> None:
+    from impact_rx import _signal
+
+    s = Signal(0)
+    seen: list[tuple[object, object]] = []
+    _signal.subscribe_hook = lambda source, observer: seen.append((source, observer))
+    try:
+        s.subscribe(lambda v: None)
+    finally:
+        _signal.subscribe_hook = None
+
+    assert len(seen) == 1
+    assert seen[0][0] is s
+
+
+def test_statistics_count_writes_and_subscribers() -> None:
+    s = Signal(0, name="count")
+    s.subscribe(lambda v: None)
+    s.value = 1
+    s.value = 1
+    s.value = 2
+
+    stats = s.statistics()
+
+    assert (stats.name, stats.subscribers, stats.writes, stats.recomputes) == (
+        "count",
+        1,
+        2,
+        0,
+    )
+
+
+def test_a_signal_renders_as_html_in_a_notebook() -> None:
+    s = Signal(3, name="count")
+
+    html = s._repr_html_()
+
+    assert "count" in html
+
+
+def test_writes_from_other_threads_during_a_delivery_arrive_in_order() -> None:
+    s = Signal(0)
+    seen: list[int] = []
+    started = threading.Event()
+    proceed = threading.Event()
+
+    def slow(value: int) -> None:
+        seen.append(value)
+        if value == 1:
+            started.set()
+            proceed.wait(timeout=10)
+
+    s.subscribe(slow)
+    writer = threading.Thread(target=lambda: s.set(1))
+    writer.start()
+    started.wait(timeout=10)
+    s.value = 2  # queued: the other thread is delivering
+    s.value = 3
+    proceed.set()
+    writer.join()
+
+    assert seen == [0, 1, 2, 3]
