@@ -109,6 +109,8 @@ class Effect(abc.DisposableBase):
             result = None
         finally:
             s.tracker = previous
+        if self._fn is None:  # disposed by its own function: stay unlinked
+            return error
         collect(self, reads)
         if callable(result):
             self._cleanup = result

@@ -442,6 +442,9 @@ def recompute(node: Any) -> None:
     finally:
         s.tracker = previous
     node._recomputes += 1
+    if node._fn is None:  # disposed by its own function: stay unlinked
+        node._state = CLEAN
+        return
     sources = node._sources
     if reads == sources:
         if len(sources) == 1:
@@ -486,7 +489,13 @@ def stale(node: Any) -> bool:
 
 
 def collect(node: Any, reads: list[Any]) -> None:
-    """Make ``reads`` the sources of ``node``, linking and unlinking targets."""
+    """Make ``reads`` the sources of ``node``, linking and unlinking targets.
+
+    TODO(#3): sources hold their targets strongly, so a computed nobody
+    disposes lives (and is marked on every write) as long as its sources.
+    Services dispose theirs; linking only while a computed is watched would
+    free ad-hoc ones too.
+    """
     old = node._sources
     if reads != old:
         if node in reads:

@@ -20,6 +20,7 @@ from impact_rx import (
     observe,
 )
 from impact_rx._disposable import owning
+from impact_rx._effect import Effect
 
 
 def test_an_effect_runs_now_and_once_per_change() -> None:
@@ -211,3 +212,18 @@ def test_an_effect_reading_a_deep_chain_runs_once_per_write() -> None:
 
 def _plus_one(source: Signal[int] | Computed[int]) -> int:
     return source.value + 1
+
+
+def test_an_effect_that_disposes_itself_is_left_unlinked() -> None:
+    a = Signal(0)
+    holder: list[Effect] = []
+
+    def once() -> None:
+        if a.value and holder:
+            holder[0].dispose()
+
+    holder.append(effect(once))
+    a.value = 1
+
+    assert a._targets == []
+    assert holder[0].is_disposed
