@@ -107,19 +107,23 @@ async def test_authenticate_restores_a_stored_session(
     )
 
 
-async def test_authenticate_refreshes_an_expired_access_token(
+async def test_an_expired_token_restores_as_expired_and_refresh_reuses_its_exchange(
     server: AuthServer, api: HttpAuthApi, clock: FakeClock
 ) -> None:
     signed_in = await api.sign_in(ADA)
     clock.now += 61
 
     restored = await api.authenticate()
+    stored = api.store.load()
+    renewed = await api.refresh(signed_in.tokens.refresh_token)  # type: ignore[arg-type]
 
-    assert restored is not None
-    assert restored.user == signed_in.user
-    assert restored.tokens.access_token != signed_in.tokens.access_token
-    assert restored.tokens.refresh_token != signed_in.tokens.refresh_token
-    assert api.store.load() == restored.tokens
+    assert restored == AuthSession(
+        signed_in.user,
+        Tokens(signed_in.tokens.access_token, signed_in.tokens.refresh_token, 0.0),
+    )
+    assert stored is not None and stored.access_token != signed_in.tokens.access_token
+    assert stored.refresh_token != signed_in.tokens.refresh_token
+    assert renewed == stored
     assert server.requests[1:] == (
         RequestRecord("GET", "/api/session", 401),
         RequestRecord("POST", "/api/session/refresh", 200),

@@ -188,3 +188,37 @@ async def test_an_unknown_user_is_a_readable_session_error(
     assert session.state == SessionError(
         "POST /api/session was refused (401): Wrong username or password."
     )
+
+
+async def test_an_expired_stored_token_restores_with_one_token_refreshed() -> None:
+    clock = FakeClock()
+    with AuthServer(
+        access_token_lifetime=60, refresh_token_lifetime=600, clock=clock, scrypt_n=2**8
+    ) as server:
+        server.add_user("ada", PASSWORD, name="Ada Lovelace")
+        async with HttpAuthApi(server.url, timeout=5) as first:
+            signed_in = await first.sign_in(Credentials("ada", PASSWORD))
+        clock.now += 61  # the stored access token has expired; its refresh has not
+
+        async with HttpAuthApi(server.url, timeout=5, store=first.store) as api:
+            provider = await session_provider(api)
+            session = provider.get(SessionService)
+            states: list[object] = []
+            events: list[SessionEvent] = []
+            refreshed = asyncio.Event()
+            signal_of(session, "state").subscribe(states.append)
+            session.events.subscribe(events.append)
+            session.events.subscribe(lambda _: refreshed.set())
+
+            await asyncio.wait_for(refreshed.wait(), timeout=5)
+            token = await session.access_token()
+            await provider.aclose()
+
+    assert states == [Authenticated()]
+    assert events == [SessionEvent("TOKEN_REFRESHED", user=signed_in.user)]
+    assert token is not None and token != signed_in.tokens.access_token
+    assert token == api.store.load().access_token  # type: ignore[union-attr]
+    assert [(r.method, r.path, r.status) for r in server.requests[1:]] == [
+        ("GET", "/api/session", 401),
+        ("POST", "/api/session/refresh", 200),
+    ]

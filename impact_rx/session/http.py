@@ -178,8 +178,14 @@ class HttpAuthApi:
     async def authenticate(self) -> AuthSession | None:
         """Restore the stored session, or ``None`` (anonymous).
 
-        An expired access token is exchanged with the stored refresh token;
-        a session the server no longer accepts is forgotten.
+        A stored access token the server refuses is exchanged with the
+        stored refresh token, to learn whose session it is; the new tokens
+        are stored, but the answer carries the stored ones marked expired
+        (``expires_in=0``). The session that restores it then refreshes, and
+        :meth:`refresh` answers that exchange without asking the server
+        again, so the restore reports one ``TOKEN_REFRESHED`` and the spent
+        refresh token is never sent twice. A session the server no longer
+        accepts is forgotten.
 
         Raises:
             AuthUnavailableError: The server could not be reached; the stored
@@ -301,10 +307,12 @@ class HttpAuthApi:
             self.store.clear()
             return None
         try:
-            return await self._exchange(tokens.refresh_token)
+            session = await self._exchange(tokens.refresh_token)
         except AuthRejectedError:
             self.store.clear()
             return None
+        expired = Tokens(tokens.access_token, tokens.refresh_token, expires_in=0.0)
+        return AuthSession(session.user, expired)
 
     async def _exchange(self, refresh_token: Secret[str]) -> AuthSession:
         """``_refresh``, once per refresh token however many callers ask."""
