@@ -45,6 +45,9 @@ from ._signal import SignalStatistics, short_repr
 
 __all__ = ["Computed", "ComputedProperty", "computed"]
 
+_acquire = lock.acquire
+_release = lock.release
+
 T = TypeVar("T")
 S = TypeVar("S")
 
@@ -138,11 +141,49 @@ class Computed(Observable[T]):
             Exception: whatever the function raised, until its inputs change.
             CycleError: the computed (indirectly) reads itself.
         """
-        tracker = state.tracker
-        if tracker is not None and state.owner == get_ident():
+        s = state
+        tracker = s.tracker
+        if tracker is not None and s.owner == get_ident():
             tracker.append(self)
         if self._state:
-            return self._read_stale()
+            me = get_ident()
+            if s.owner == me:
+                self._pull_owned()
+            else:
+                _acquire()
+                if s.owner is not None:
+                    _release()
+                    # Another thread is delivering: compute without touching
+                    # the graph, so nothing it is doing can be disturbed.
+                    return self._evaluate_detached()
+                s.owner = me
+                _release()
+                try:
+                    sources = self._sources
+                    if (
+                        len(sources) == 1
+                        and self._state == STALE
+                        and not sources[0]._state
+                    ):
+                        # The common case of a direct dependent: one check.
+                        if sources[0]._version != self._versions[0]:
+                            recompute(self)
+                        else:
+                            self._state = CLEAN
+                    else:
+                        pull(self)
+                except BaseException:
+                    _graph.abandon()
+                    raise
+                _acquire()
+                if s.queue or watchers:
+                    _release()
+                    _graph.release()
+                else:
+                    s.owner = None
+                    if s.waiting:
+                        _graph.wake()
+                    _release()
         if self._error is not None:
             raise self._error
         return self._value
@@ -154,50 +195,13 @@ class Computed(Observable[T]):
     def _peek(self) -> T:
         return self.value
 
-    def _read_stale(self) -> T:
-        me = get_ident()
-        s = state
-        if s.owner == me:
-            if self._computing:
-                raise CycleError(
-                    f"{self!r} read its own value while computing it."
-                    " Remove the self-reference, or read it with untracked()."
-                )
-            pull(self)
-        else:
-            lock.acquire()
-            if s.owner is not None:
-                lock.release()
-                # Another thread is delivering: compute without touching the
-                # graph, so nothing it is doing can be disturbed.
-                return self._evaluate_detached()
-            s.owner = me
-            lock.release()
-            try:
-                sources = self._sources
-                if len(sources) == 1 and self._state == STALE and not sources[0]._state:
-                    # The common case of a direct dependent: one check.
-                    if sources[0]._version != self._versions[0]:
-                        recompute(self)
-                    else:
-                        self._state = CLEAN
-                else:
-                    pull(self)
-            except BaseException:
-                _graph.abandon()
-                raise
-            lock.acquire()
-            if s.queue or watchers:
-                lock.release()
-                _graph.release()
-            else:
-                s.owner = None
-                if s.waiting:
-                    _graph.wake()
-                lock.release()
-        if self._error is not None:
-            raise self._error
-        return self._value
+    def _pull_owned(self) -> None:
+        if self._computing:
+            raise CycleError(
+                f"{self!r} read its own value while computing it."
+                " Remove the self-reference, or read it with untracked()."
+            )
+        pull(self)
 
     def _evaluate_detached(self) -> T:
         fn = self._fn
