@@ -330,7 +330,9 @@ async def test_no_token_or_password_shows_in_reprs_messages_or_logs(
         restored = await api.authenticate()
         assert restored is not None
         seen.append(repr(restored))
-        for tokens in (session.tokens, restored.tokens):
+        stored = api.store.load()
+        assert stored is not None
+        for tokens in (session.tokens, restored.tokens, stored):
             assert tokens.refresh_token is not None
             secrets += [tokens.access_token.reveal(), tokens.refresh_token.reveal()]
         with pytest.raises(AuthRejectedError, match="Wrong username") as wrong:
