@@ -12,15 +12,27 @@ the queue instead of nesting:
 - A write from a subscriber (re-entrant) is queued behind the delivery that
   is running, never delivered from inside it.
 - A write from another thread while a delivery runs is queued whole and
-  applied by the owner, in order; the writer never waits, so a subscriber
-  that waits for another thread that writes cannot deadlock.
+  applied by the owner, in order (that thread reads the old value until
+  then); the writer never waits, so a subscriber that waits for another
+  thread that writes cannot deadlock.
 - *Watchers* — computeds with subscribers, effects and ``observe`` scopes —
   run once the queue is empty. They pull fresh values on demand, so a watcher
   never sees a mix of old and new inputs, runs at most once per settled
   change, and a recomputed value equal to the old one stops propagation.
+- An effect records its sources' versions after each run, so its own writes
+  do not run it again; a watcher that runs ``MAX_RUNS`` times while one
+  change settles is stopped with ``CycleError``.
+- Failures of subscribers, listeners and effects are collected while the
+  queue drains and raised together, as one ``SubscriberError``, from the
+  call that drained it: the writer, or the call that found the queue idle.
 
 Marking and refreshing use explicit stacks, so chains thousands of nodes deep
 need no deep recursion.
+
+Changing the graph's shape from another thread while one delivers —
+``batch()``, ``effect()``, subscribing to or disposing a computed, an
+``observe`` block — waits until the delivery ends. Do not make a subscriber
+wait for a thread that does one of those.
 
 >>> from impact_rx import Signal, batch, computed, effect
 >>> a = Signal(1, name="a")
