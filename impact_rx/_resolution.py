@@ -26,6 +26,7 @@ import injector
 from ._disposable import Disposable, owning
 from ._errors import (
     CircularDependencyError,
+    DisposedError,
     DisposeError,
     MissingValueError,
     ServiceDefinitionError,
@@ -367,7 +368,7 @@ class ProviderInjector(injector.Injector):
             optional: Return ``_MISSING`` instead of raising when nothing
                 provides the token (the parameter has a default).
         """
-        self.provider._check_usable()
+        self.provider._check_usable(token)
 
         found = self.find(token)
         if found is None:
@@ -421,6 +422,8 @@ class ProviderInjector(injector.Injector):
                     building_in(self.provider),
                 ):
                     cls.__init__(instance, **kwargs)
+                    if self.provider.is_disposed:
+                        raise self.disposed_while_building(cls)
             except BaseException:
                 _dispose_half_built(instance, companion)
                 raise
@@ -481,6 +484,16 @@ class ProviderInjector(injector.Injector):
             f" come from {self.provider.name} and its parents, never from a child"
             f" such as {origin.name}; register {dependent} on {origin.name} as well"
             " to build one there."
+        )
+
+    def disposed_while_building(self, cls: type) -> DisposedError:
+        """The error for a service whose provider was disposed by its build."""
+        name = self.provider.name
+        return DisposedError(
+            f"{name} was disposed while {describe(cls)} was being built"
+            f" (by its constructor or one it called), so the new {describe(cls)}"
+            " was disposed too. Dispose the provider from outside the"
+            " constructors it runs."
         )
 
     def cycle(self, tokens: Sequence[object]) -> CircularDependencyError:

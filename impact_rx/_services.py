@@ -246,10 +246,11 @@ class ServiceProvider(Disposable):
         name: str | None = None,
     ) -> None:
         super().__init__()
-        if parent is None:
-            parent = _current.get()
         self._number = next(_numbers)
         self._name = name if name is not None else f"ServiceProvider#{self._number}"
+        _check_arguments(self._name, services, values, parent, scheduler)
+        if parent is None:
+            parent = _current.get()
         self._parent = parent
         self._state = _OPEN
         self._children: dict[int, ServiceProvider] = {}
@@ -285,11 +286,17 @@ class ServiceProvider(Disposable):
                     " Pass a value in values= instead."
                 )
             self._check_new_key(cls, registered)
+            _check_buildable(cls, self._name)
             binder.bind(cls, to=injector.ClassProvider(cls), scope=ProviderScope)
             registered.append(cls)
 
         names: set[Value] = set()
         for key, value in values.items():
+            if key == "":
+                raise TypeError(
+                    f"values= of {self._name} has an empty name ''."
+                    ' Name each value, as in values={"USER": user}.'
+                )
             if isinstance(key, (str, Value)):
                 token: Any = Value(key) if isinstance(key, str) else key
                 if token in names:
@@ -416,19 +423,32 @@ class ServiceProvider(Disposable):
                 written.
             DisposedError: this provider has been disposed.
         """
-        injector_ = self._alive_injector()
+        if not isinstance(token, (type, Value)):
+            raise TypeError(
+                f"{self._name}.get() takes a class or Value('NAME'),"
+                f" got {type(token).__name__} {token!r}."
+                + (
+                    f" For a named value write {self._name}.get(Value({token!r}))."
+                    if isinstance(token, str)
+                    else " Pass the service class, or Value(...) for a named value."
+                )
+            )
+        injector_ = self._alive_injector(token)
         with lock, request_from(self):
             return injector_.resolve(token)
 
-    def _check_usable(self) -> None:
+    def _check_usable(self, token: object = None) -> None:
         if self._state != _OPEN:
+            asked = (
+                f", so it cannot give {describe(token)}" if token is not None else ""
+            )
             raise DisposedError(
-                f"{self._name} has been disposed and cannot be used."
+                f"{self._name} has been disposed and cannot be used{asked}."
                 " Create a new ServiceProvider."
             )
 
-    def _alive_injector(self) -> ProviderInjector:
-        self._check_usable()
+    def _alive_injector(self, token: object = None) -> ProviderInjector:
+        self._check_usable(token)
         injector_ = self._injector
         if injector_ is None:  # pragma: no cover - disposed between the lines
             raise DisposedError(f"{self._name} has been disposed and cannot be used.")
@@ -591,7 +611,13 @@ def use_service(cls: type[D]) -> D:
         ServiceNotRegisteredError: no provider in the chain registers ``cls``.
         DisposedError: the innermost provider has been disposed.
     """
-    if not (isinstance(cls, type) and issubclass(cls, Disposable)):
+    if not isinstance(cls, type):
+        raise TypeError(
+            "use_service() takes a Disposable service class,"
+            f" got {type(cls).__name__} {cls!r}."
+            " Pass the class itself: use_service(MyService)."
+        )
+    if not issubclass(cls, Disposable):
         raise TypeError(
             f"use_service({describe(cls)}) needs a Disposable service:"
             " whatever a consumer holds must be disposable."
@@ -616,6 +642,54 @@ def _default_scheduler(parent: ServiceProvider | None) -> SchedulerBase:
     except RuntimeError:
         return TimeoutScheduler.singleton()
     return AsyncIOThreadSafeScheduler(loop)
+
+
+def _check_arguments(
+    name: str,
+    services: object,
+    values: object,
+    parent: object,
+    scheduler: object,
+) -> None:
+    """Refuse arguments of the wrong kind before anything is registered."""
+    if isinstance(services, (type, str, bytes)) or not isinstance(services, Iterable):
+        if isinstance(services, type):
+            shown = describe(services)
+            advice = f" Write services=[{shown}]."
+        else:
+            shown = f"{type(services).__name__} {services!r}"
+            advice = " Write services=[SomeService, ...]."
+        raise TypeError(
+            f"services= of {name} takes an iterable of classes, got {shown}.{advice}"
+        )
+    if values is not None and not isinstance(values, Mapping):
+        raise TypeError(
+            f"values= of {name} takes a mapping, got {type(values).__name__}."
+            ' Write values={"NAME": ...} for named values, or {Cls: instance}.'
+        )
+    if parent is not None and not isinstance(parent, ServiceProvider):
+        raise TypeError(
+            f"parent= of {name} takes a ServiceProvider,"
+            f" got {type(parent).__name__} {parent!r}."
+            " Pass the provider object, or leave parent= out inside its `with`."
+        )
+    if scheduler is not None and not isinstance(scheduler, SchedulerBase):
+        raise TypeError(
+            f"scheduler= of {name} takes a reactivex SchedulerBase,"
+            f" got {type(scheduler).__name__}."
+            " Pass e.g. reactivex.testing.TestScheduler() or leave it out."
+        )
+
+
+def _check_buildable(cls: type, provider: str) -> None:
+    if getattr(cls, "_is_protocol", False) or inspect.isabstract(cls):
+        name = describe(cls)
+        raise TypeError(
+            f"{name} cannot be registered in services= of {provider}:"
+            " it is a Protocol or abstract class, so it cannot be built."
+            f" Give an implementation with values={{{name}: instance}},"
+            " or register a concrete subclass."
+        )
 
 
 def _check_instance(cls: type, value: object, provider: str) -> None:

@@ -690,3 +690,97 @@ def test_a_missing_protocol_is_to_be_given_as_a_value_not_registered() -> None:
         ),
     ):
         app.get(Session)
+
+
+# ------------------------------------------------------- review: bad input
+
+
+def test_a_single_class_given_as_services_is_refused_with_advice() -> None:
+    with pytest.raises(
+        TypeError, match=r"services= of app takes an iterable of classes, got Counter"
+    ) as caught:
+        ServiceProvider(Counter, name="app")  # type: ignore[arg-type]
+
+    assert "services=[Counter]" in str(caught.value)
+
+
+def test_values_that_are_not_a_mapping_are_refused_with_advice() -> None:
+    with pytest.raises(
+        TypeError, match=r"values= of app takes a mapping, got list"
+    ) as caught:
+        ServiceProvider([], [("NAME", "Ada")], name="app")  # type: ignore[arg-type]
+
+    assert 'values={"NAME": ...}' in str(caught.value)
+
+
+def test_a_parent_that_is_not_a_provider_is_refused() -> None:
+    with pytest.raises(
+        TypeError, match=r"parent= of app takes a ServiceProvider, got str 'root'"
+    ):
+        ServiceProvider(parent="root", name="app")  # type: ignore[arg-type]
+
+
+def test_a_scheduler_that_is_not_a_scheduler_is_refused() -> None:
+    with pytest.raises(
+        TypeError, match=r"scheduler= of app takes a reactivex SchedulerBase, got int"
+    ):
+        ServiceProvider(scheduler=5, name="app")  # type: ignore[arg-type]
+
+
+def test_a_protocol_or_abstract_class_cannot_be_registered_as_a_service() -> None:
+    with pytest.raises(
+        TypeError, match=r"AuthApi cannot be registered in services= of app:"
+    ) as caught:
+        ServiceProvider([AuthApi], name="app")
+
+    assert "values={AuthApi: instance}" in str(caught.value)
+
+
+def test_get_of_a_string_says_to_name_the_value() -> None:
+    app = ServiceProvider([], {"NAME": "Ada"}, name="app")
+
+    with pytest.raises(
+        TypeError,
+        match=r"app\.get\(\) takes a class or Value\('NAME'\), got str 'NAME'",
+    ) as caught:
+        app.get("NAME")  # type: ignore[call-overload]
+
+    assert "app.get(Value('NAME'))" in str(caught.value)
+
+
+def test_get_of_something_that_is_no_token_is_refused() -> None:
+    app = ServiceProvider(name="app")
+
+    with pytest.raises(TypeError, match=r"app\.get\(\) takes a class or Value"):
+        app.get(42)  # type: ignore[call-overload]
+
+
+def test_use_service_of_something_that_is_not_a_class_says_what_it_got() -> None:
+    with pytest.raises(
+        TypeError, match=r"use_service\(\) takes a Disposable service class, got str"
+    ):
+        use_service("Counter")  # type: ignore[type-var]
+
+
+def test_use_after_dispose_names_what_was_asked_for() -> None:
+    app = ServiceProvider([Counter], name="app")
+    app.dispose()
+
+    with pytest.raises(
+        DisposedError, match=r"^app has been disposed and cannot be used.*Counter"
+    ):
+        app.get(Counter)
+    with pytest.raises(DisposedError, match=r"Value\('NAME'\)"):
+        app.get(Value("NAME"))
+
+
+def test_an_empty_value_name_is_refused_naming_the_provider() -> None:
+    with pytest.raises(TypeError, match=r"values= of app has an empty name ''"):
+        ServiceProvider([], {"": 1}, name="app")
+
+
+def test_a_string_given_as_services_is_refused() -> None:
+    with pytest.raises(
+        TypeError, match=r"services= of app takes an iterable of classes, got str"
+    ):
+        ServiceProvider("Counter", name="app")  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ from reactivex.testing import TestScheduler
 
 from impact_rx import (
     Disposable,
+    DisposedError,
     DisposeError,
     ServiceProvider,
     service,
@@ -369,3 +370,28 @@ def test_a_failed_dependent_disposes_the_unregistered_services_built_for_it() ->
             "adopted by PlainHelper",
             "Helper",
         ]
+
+
+# ------------------------------------------- review: disposal while building
+
+
+@service
+class DisposesItsProvider(Disposable):
+    def __init__(self, provider: ServiceProvider) -> None:
+        self.on_dispose(lambda: order.append("DisposesItsProvider"))
+        provider.dispose()
+
+
+def test_a_provider_disposed_by_a_constructor_disposes_the_new_instance_too() -> None:
+    order.clear()
+    app = ServiceProvider([DisposesItsProvider], name="app")
+
+    with pytest.raises(
+        DisposedError,
+        match=r"app was disposed while DisposesItsProvider was being built",
+    ):
+        app.get(DisposesItsProvider)
+
+    assert order == ["DisposesItsProvider"]
+    assert app.instances() == ()
+    assert app.statistics().instances == 0
