@@ -366,3 +366,33 @@ def test_an_effect_sees_a_diamond_settled() -> None:
     a.value = 2
 
     assert seen == [(2, 10), (3, 20)]
+
+
+def test_threads_writing_and_reading_leave_computeds_and_effects_consistent() -> None:
+    a, b = Signal(0), Signal(0)
+    total = computed(lambda: a.value + b.value)
+    doubled = computed(lambda: total.value * 2)
+    seen: list[int] = []
+    effect(lambda: seen.append(doubled.value))
+    errors: list[BaseException] = []
+
+    def work(signal: Signal[int], offset: int) -> None:
+        try:
+            for n in range(2000):
+                signal.value = offset + n
+                _ = doubled.value
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=work, args=(signal, offset))
+        for signal, offset in ((a, 0), (b, 10_000), (a, 20_000), (b, 30_000))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert doubled.value == 2 * (a.value + b.value)
+    assert seen[-1] == doubled.value
