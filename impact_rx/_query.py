@@ -31,7 +31,8 @@ Its transitions (``status``; ``data``)::
     mutate(other) while pending
                        ─▶ "pending";  other; the earlier run finishes on its
                                       own suspense without touching the state
-    dispose()          ─▶ a pending run is cancelled silently; mutate() raises
+    dispose()          ─▶ every pending run (superseded or reset ones too) is
+                          cancelled silently; mutate() raises
 
 Both fetch and run may return a coroutine (a loop must be running, as in
 Jupyter or async code), an awaitable, a future or an Observable; a
@@ -99,6 +100,14 @@ def _start(
             return Suspense.reject(exc)
 
 
+def _check_callable(function: object, factory: str, role: str) -> None:
+    if not callable(function):
+        raise TypeError(
+            f"{factory}() takes a callable {role}, got {type(function).__name__}."
+            f" Pass a function that returns the work, e.g. {factory}(lambda: ...)."
+        )
+
+
 def _on_settled(suspense: Suspense[T], callback: Callable[[State[T]], object]) -> None:
     """Call ``callback`` once with the settled state (maybe at once)."""
 
@@ -133,6 +142,7 @@ class Query(Generic[T]):
         *,
         scheduler: abc.SchedulerBase | None = None,
     ) -> None:
+        _check_callable(fetch, "query", "fetch")
         self._fetch = fetch
         self._scheduler = scheduler
         self._lock = threading.Lock()
@@ -261,9 +271,11 @@ class Query(Generic[T]):
                 suspense.dispose()
                 return suspense
             self._inflight = suspense
+        # The query takes the result first, so whoever follows the follow-up
+        # suspense sees the query already updated.
+        _on_settled(suspense, lambda state: self._landed(suspense, state))
         if follower is not None:
             _on_settled(suspense, follower._mirror)
-        _on_settled(suspense, lambda state: self._landed(suspense, state))
         return suspense
 
     def _landed(self, suspense: Suspense[T], state: State[T]) -> None:
@@ -329,11 +341,14 @@ class Mutation(Generic[A, T]):
         *,
         scheduler: abc.SchedulerBase | None = None,
     ) -> None:
+        _check_callable(run, "mutation", "run")
         self._run = run
         self._scheduler = scheduler
         self._lock = threading.Lock()
         self._disposed = False
         self._has_data = False  # data may legitimately be None
+        # Every pending run, superseded or reset ones too: dispose cancels all.
+        self._running: set[Suspense[T]] = set()
         with owning(None):  # the mutation completes its signals itself
             self._status: Signal[MutationStatus] = Signal(
                 "idle", name="mutation.status"
@@ -397,6 +412,7 @@ class Mutation(Generic[A, T]):
             if self._disposed:
                 suspense.dispose()
                 return suspense
+            self._running.add(suspense)
             self._has_data = True
             self._data.value = arg
             self._suspense.value = suspense
@@ -426,15 +442,15 @@ class Mutation(Generic[A, T]):
             self._clear()
 
     def dispose(self) -> None:
-        """Cancel a pending run silently and complete the signals."""
+        """Cancel every pending run silently and complete the signals."""
         with self._lock:
             if self._disposed:
                 return
             self._disposed = True
-            suspense = self._suspense.peek()
+            running, self._running = self._running, set()
             unown, self._unown = self._unown, None
 
-        if suspense is not None:
+        for suspense in running:
             suspense.dispose()
         for signal in (self._status, self._data, self._suspense):
             signal.on_completed()
@@ -443,6 +459,7 @@ class Mutation(Generic[A, T]):
 
     def _landed(self, suspense: Suspense[T], state: State[T]) -> None:
         with batch(), self._lock:
+            self._running.discard(suspense)
             if self._disposed or suspense is not self._suspense.peek():
                 return
             if isinstance(state, Rejected):

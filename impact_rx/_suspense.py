@@ -281,6 +281,12 @@ class Suspense(reactivex.Observable[State[T]]):
         """
         if isinstance(source, Suspense):
             return source
+        if inspect.iscoroutinefunction(source):
+            name = getattr(source, "__name__", repr(source))
+            raise TypeError(
+                "Suspense.from_() takes the work itself, got the coroutine"
+                f" function {name}. Call it: Suspense.from_({name}())."
+            )
 
         suspense: Suspense[T] = cls()
         if isinstance(source, reactivex.Observable):
@@ -319,10 +325,24 @@ class Suspense(reactivex.Observable[State[T]]):
     def reject(cls, reason: BaseException) -> Suspense[Any]:
         """A suspense already rejected with ``reason``.
 
+        Raises:
+            TypeError: ``reason`` is not an exception instance.
+
         Example:
             >>> Suspense.reject(ValueError("nope")).reason
             ValueError('nope')
         """
+        if not isinstance(reason, BaseException):
+            got = (
+                f"the class {reason.__name__}"
+                if isinstance(reason, type)
+                else type(reason).__name__
+            )
+            raise TypeError(
+                f"Suspense.reject() takes an exception instance, got {got}."
+                " Pass an exception object,"
+                f" e.g. Suspense.reject({_exception_name(reason)}(...))."
+            )
         suspense: Suspense[Any] = cls()
         suspense._settle(Rejected(reason))
         return suspense
@@ -636,6 +656,12 @@ class Suspense(reactivex.Observable[State[T]]):
         from .notebook import html_repr  # only when Jupyter asks
 
         return html_repr(self)
+
+
+def _exception_name(reason: object) -> str:
+    if isinstance(reason, type) and issubclass(reason, BaseException):
+        return reason.__name__
+    return "ValueError"
 
 
 def _unwrap(suspense: Suspense[T], state: State[T]) -> T:

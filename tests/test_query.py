@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import gc
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -581,3 +583,62 @@ async def test_awaiting_a_refetch_settled_on_a_thread_sees_the_query_updated() -
 
         assert await refetch == 2
         assert (q.state, q.value) == ("idle", 2)
+
+
+# -- review -------------------------------------------------------------------
+
+
+def test_query_and_mutation_refuse_a_fetch_that_is_not_callable() -> None:
+    with pytest.raises(TypeError, match=r"query\(\) takes a callable fetch, got int"):
+        query(5)  # type: ignore[arg-type]
+    with pytest.raises(
+        TypeError, match=r"mutation\(\) takes a callable run, got NoneType"
+    ):
+        mutation(None)  # type: ignore[arg-type]
+
+
+def test_disposing_a_mutation_cancels_superseded_and_reset_runs_too() -> None:
+    runs: list[Subject[str]] = []
+
+    def run(arg: str) -> reactivex.Observable[str]:
+        subject: Subject[str] = Subject()
+        runs.append(subject)
+        return subject
+
+    m = mutation(run)
+    first = m.mutate("a")
+    second = m.mutate("b")
+    m.reset()
+    third = m.mutate("c")
+
+    m.dispose()
+
+    assert [len(s.observers) for s in runs] == [0, 0, 0]
+    assert (first.is_disposed, second.is_disposed, third.is_disposed) == (
+        True,
+        True,
+        True,
+    )
+
+
+def test_a_settled_mutation_run_is_not_kept_by_the_mutation() -> None:
+    m = mutation(lambda arg: reactivex.of(arg))
+    runs = [weakref.ref(m.mutate(n)) for n in range(3)]
+    gc.collect()
+
+    assert [run() for run in runs] == [None, None, None]
+
+
+def test_a_follow_up_refetch_is_seen_by_its_subscribers_after_the_query_updated() -> (
+    None
+):
+    fetches = Fetches()
+    q = query(fetches)
+    follow_up = q.invalidate()  # during the first fetch
+    seen: list[tuple[Any, Any, str]] = []
+    follow_up.subscribe(lambda state: seen.append((state, q.value, q.state)))
+
+    fetches.answer("a")
+    fetches.answer("b")
+
+    assert seen == [(Pending(), None, "fetching"), (Fulfilled("b"), "b", "idle")]

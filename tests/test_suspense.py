@@ -646,3 +646,27 @@ def test_any_sequence_of_operations_matches_the_transition_table(
     assert suspense.state == model
     for seen, expected in recordings:
         assert seen == expected
+
+
+# -- review: bad input ----------------------------------------------------------
+
+
+def test_reject_refuses_a_reason_that_is_not_an_exception_instance() -> None:
+    with pytest.raises(
+        TypeError, match=r"Suspense\.reject\(\) takes an exception instance, got str"
+    ):
+        Suspense.reject("no user")  # type: ignore[arg-type]
+    with pytest.raises(
+        TypeError, match=r"got the class ValueError.*ValueError\(\.\.\.\)"
+    ):
+        Suspense.reject(ValueError)  # type: ignore[arg-type]
+
+
+async def test_from_a_coroutine_function_says_to_call_it() -> None:
+    async def fetch_user() -> str:
+        return "ada"
+
+    with pytest.raises(
+        TypeError, match=r"got the coroutine function fetch_user.*fetch_user\(\)"
+    ):
+        Suspense.from_(fetch_user)  # type: ignore[call-overload]
