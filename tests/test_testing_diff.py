@@ -9,6 +9,7 @@ import pytest
 import reactivex
 
 from impact_rx.testing import MarbleAssertionError, Marbles, marbles
+from impact_rx.testing._parse import parse
 
 HEADER = (
     "The marbles differ from the expected diagram.\n"
@@ -54,7 +55,7 @@ def test_a_group_widens_its_column_in_every_lane() -> None:
     error = failure(lambda m: m.expect(m.cold("-(ab)-c|")).to_be("-a-b-c|"))
     assert str(error) == HEADER.format(frame=0) + (
         "  expected  -a   -b-c|\n"
-        "  actual    -(ab)----c|\n"
+        "  actual    -(ab)   -c|\n"
         "             ^    ^ ^^^\n"
         "  frame 1: expected a = 'a'; actual a = 'a', b = 'b'\n"
         "  frame 3: expected b = 'b'; actual nothing\n"
@@ -169,3 +170,51 @@ def test_the_error_carries_the_expected_and_actual_lanes() -> None:
         "frame 0 = subscription at virtual frame 0\nexpected  -b|\nactual    -a|"
     )
     assert error.diagram.marked == (1,)
+
+
+def _rows(error: MarbleAssertionError) -> dict[str, str]:
+    lines = str(error).splitlines()
+    return {
+        name: line.split(name, 1)[1].strip()
+        for line in lines
+        for name in ("expected", "actual")
+        if line.startswith(f"  {name}  ")
+    }
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("-(ab)-c|", "-a-b-c|"),
+        ("a(bc)d|", "a-(bc)d|"),
+        ("(ab) 30ms c|", "(ab) 31ms c|"),
+        ("-a 500ms (bc)|", "-a 499ms (bc)-|"),
+        ("(abcdefghijklmnopqrstuvwxyz)-1|", "(abcdefghijklmnopqrstuvwxyz)1|"),
+    ],
+)
+def test_the_printed_actual_diagram_reads_back_to_what_the_observable_did(
+    source: str, expected: str
+) -> None:
+    error = failure(lambda m: m.expect(m.cold(source)).to_be(expected))
+    assert error.diagram is not None
+    rows = _rows(error)
+    legend = error.diagram.labels().legend
+    expected_lane, actual_lane = error.diagram.lanes
+
+    assert list(parse(rows["actual"], values=legend).events) == list(
+        actual_lane.records
+    )
+    assert list(parse(rows["expected"], values=legend).events) == list(
+        expected_lane.records
+    )
+
+
+def test_a_value_whose_repr_raises_is_still_reported() -> None:
+    class Unprintable:
+        def __repr__(self) -> str:
+            raise RuntimeError("no repr")
+
+    error = failure(
+        lambda m: m.expect(reactivex.of(Unprintable())).to_be("(x|)", values={"x": 1})
+    )
+    assert "actual a = <Unprintable whose repr raised>" in str(error)

@@ -1,8 +1,9 @@
 """Records back to diagrams: ``to_marbles``, aligned lanes and ``Diagram``.
 
-Text rendering keeps one rule: the same frame is the same column in every
+Text rendering keeps two rules: the same frame is the same column in every
 lane, so two diagrams printed one above the other show at a glance where
-they part. A run of quiet frames longer than ``QUIET_RUN`` in every lane is
+they part; and every row reads back as a diagram of its lane, so an actual
+row can be pasted into a test (the frames a group spans are left blank). A run of quiet frames longer than ``QUIET_RUN`` in every lane is
 written as a time progression such as `` 250ms ``.
 
 >>> from impact_rx.testing import Record
@@ -113,14 +114,21 @@ class Labeler:
             return "| (complete)"
         if record.kind == "error":
             error = record.value
-            shown = f"any {error.__name__}" if isinstance(error, type) else repr(error)
+            shown = f"any {error.__name__}" if isinstance(error, type) else _repr(error)
             return f"# = {_clip(shown)}"
-        return f"{self.label(record.value)} = {_clip(repr(record.value))}"
+        return f"{self.label(record.value)} = {_clip(_repr(record.value))}"
 
     @property
     def legend(self) -> dict[str, Any]:
         """Every label handed out so far, with its value."""
         return dict(self._legend)
+
+
+def _repr(value: object) -> str:
+    try:
+        return repr(value)
+    except Exception:  # an odd __repr__ must not break a failure report
+        return f"<{type(value).__name__} whose repr raised>"
 
 
 def _clip(text: str, limit: int = 60) -> str:
@@ -187,6 +195,10 @@ def _cell(tokens: list[str]) -> str:
 def align(lanes: Sequence[Lane], labels: Labeler) -> tuple[list[str], dict[int, int]]:
     """Draw lanes one per row so that one frame is one column in all of them.
 
+    Each row also reads back as a diagram of its lane: as in the grammar, a
+    group such as ``(ab)`` spans one frame per character, so the frames it
+    covers are drawn blank in its row (spaces take no time) instead of ``-``.
+
     Returns:
         The rows (trailing spaces stripped) and the column of each frame
         that has a mark in some lane.
@@ -197,6 +209,8 @@ def align(lanes: Sequence[Lane], labels: Labeler) -> tuple[list[str], dict[int, 
     lo = min((lane.start for lane in lanes), default=0)
     hi = max(lasts, default=0)
     rows = [""] * len(lanes)
+    # Frames a lane's last group still covers: drawn blank, not as '-'.
+    covered = [0] * len(lanes)
     columns: dict[int, int] = {}
 
     busy = sorted({f for m in marks for f in m})
@@ -204,11 +218,17 @@ def align(lanes: Sequence[Lane], labels: Labeler) -> tuple[list[str], dict[int, 
     while frame < hi:
         following = bisect.bisect_left(busy, frame)
         quiet_until = busy[following] if following < len(busy) else hi
-        if quiet_until - frame >= QUIET_RUN:
-            gap = f" {quiet_until - frame}ms "
+        span = quiet_until - frame
+        if span >= QUIET_RUN:
+            gaps = []
             for i, lane in enumerate(lanes):
                 shown = _showing(lane.start, lasts[i], stops[i], frame)
-                rows[i] += gap if shown else " " * len(gap)
+                passed = span - min(covered[i], span)
+                covered[i] -= span - passed
+                gaps.append(f" {passed}ms " if shown and passed else "")
+            width = max(len(g) for g in gaps)
+            for i, gap in enumerate(gaps):
+                rows[i] += gap.ljust(width)
             frame = quiet_until
             continue
 
@@ -217,6 +237,10 @@ def align(lanes: Sequence[Lane], labels: Labeler) -> tuple[list[str], dict[int, 
             tokens = marks[i].get(frame, [])
             if tokens:
                 cells.append(_cell(tokens))
+                covered[i] = len(cells[-1]) - 1
+            elif covered[i]:
+                cells.append("")
+                covered[i] -= 1
             elif _showing(lane.start, lasts[i], stops[i], frame):
                 cells.append("-")
             else:
