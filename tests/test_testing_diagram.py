@@ -222,3 +222,18 @@ def test_a_hot_diagram_is_drawn_with_its_past() -> None:
     assert str(diagram) == "hot  a---b|"
     lanes = _lanes(diagram.to_svg())
     assert [g.get("data-frame") for g in _marks(lanes["hot"], "next")] == ["-2", "2"]
+
+
+def test_quotes_and_control_characters_in_labels_keep_the_svg_well_formed() -> None:
+    class Colored:
+        def __repr__(self) -> str:
+            return "\x1b[31m<red & 'quoted' \"value\">\x1b[0m"
+
+    diagram = Diagram(
+        (Lane("in\x00<\"'>", (Record(0, "next", Colored()),)),),
+        title="t\x07 < u",
+    )
+    root = ET.fromstring(diagram.to_svg())
+    titles = [t.text for t in root.iter(f"{SVG}title")]
+    assert titles == ["a = \ufffd[31m<red & 'quoted' \"value\">\ufffd[0m"]
+    assert list(_lanes(diagram.to_svg())) == ["in\ufffd<\"'>"]

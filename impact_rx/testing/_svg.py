@@ -9,6 +9,7 @@ real frame numbers (a label that would overlap its neighbour is left out).
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from typing import TYPE_CHECKING
@@ -31,6 +32,19 @@ _MARBLE = 22
 _MAX_GAP_UNITS = 3
 _INK = "#333"
 _CHAR = 7.5  # the width of one monospace character at font-size 12
+
+
+# Characters XML 1.0 cannot hold even escaped, e.g. the ESC of a colored repr.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(root: ET.Element) -> None:
+    """Replace characters XML cannot hold with U+FFFD in texts and attributes."""
+    for element in root.iter():
+        if element.text:
+            element.text = _NOT_XML.sub("\ufffd", element.text)
+        for key, value in element.attrib.items():
+            element.set(key, _NOT_XML.sub("\ufffd", value))
 
 
 def _frames_of(lane: Lane) -> set[int]:
@@ -69,7 +83,12 @@ def _sub(parent: ET.Element, tag: str, **attributes: object) -> ET.Element:
 
 
 def render_svg(diagram: Diagram) -> str:
-    """Draw ``diagram`` as a standalone SVG document (labels XML-escaped)."""
+    """Draw ``diagram`` as a standalone SVG document.
+
+    Labels are XML-escaped, and characters XML cannot hold at all (control
+    characters from a colored ``repr``) become U+FFFD, so the document is
+    always well-formed.
+    """
     labels = diagram.labels()
     lanes = diagram.lanes
     widths: dict[int, int] = {}
@@ -132,6 +151,7 @@ def render_svg(diagram: Diagram) -> str:
     label = _sub(axis, "text", class_="axis-label", x=8, y=axis_y + 18)
     label.text = "frame (ms)"
 
+    _xml_safe(svg)
     return ET.tostring(svg, encoding="unicode")
 
 
