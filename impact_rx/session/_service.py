@@ -218,6 +218,9 @@ class SessionService(Disposable):
         sign-in is pending, another call joins it and returns the same
         Suspense, whatever its credentials. A sign-out while it is pending
         wins: its Suspense is cancelled and its late answer dropped.
+        Anything but :class:`Credentials` fails the same way, without asking
+        the server: ``SessionError`` and a Suspense rejected with
+        ``TypeError``.
 
         Signing in while somebody is signed in starts the new session at
         once: the previous tokens are no longer refreshed, and ``user``
@@ -235,7 +238,7 @@ class SessionService(Disposable):
         self._sign_in = call
         self.state = SigningIn()
         call.start(
-            lambda: self._api.sign_in(credentials),
+            lambda: self._api.sign_in(_checked(credentials)),
             what="AuthApi.sign_in()",
             on_value=lambda answer: self._signed_in(generation, call, answer),
             on_error=lambda error: self._sign_in_failed(generation, call, error),
@@ -565,6 +568,17 @@ def readable(error: BaseException) -> str:
     if isinstance(error, AuthError):
         return f"The server did not accept the request ({type(error).__name__})."
     return f"The request failed ({type(error).__name__})."
+
+
+def _checked(credentials: object) -> Credentials:
+    """``credentials``, or a ``TypeError`` that never shows what was passed."""
+    if isinstance(credentials, Credentials):
+        return credentials
+    raise TypeError(
+        "SessionService.sign_in() needs Credentials(username, password),"
+        f" got {type(credentials).__name__}."
+        " Wrap them: sign_in(Credentials(username, password))."
+    )
 
 
 def _refresh_token(generation: _Generation) -> Secret[str] | None:
