@@ -126,6 +126,40 @@ after the checks:
 The interval keeps running after frame 120,000, but the flush stops at the
 end of the expected diagram, so the test ends.
 
+A session's sign-in race in three diagrams: the server answers a sign-in
+after 50 ms (``50ms (u|)``), the user signs in at once and out at frame 20
+(``s 19ms o``), and the session's state must go from anonymous
+(``Authenticated`` with no user) to signing in, then to signed out at frame
+20, with nothing when the stale answer arrives at frame 50:
+
+>>> from impact_rx import signal_of
+>>> from impact_rx.session import USER, AuthApi, Credentials, SessionService, User
+>>> from impact_rx.session import Authenticated, SignedOut, SigningIn
+>>> class SlowServer:
+...     def __init__(self, m):
+...         self.m = m
+...     def authenticate(self):
+...         return None
+...     def sign_in(self, credentials):
+...         return self.m.cold("50ms (u|)", {"u": User("1", "Ada")})
+...     def sign_out(self):
+...         return None
+>>> def act(session, event):
+...     if event == "s":
+...         session.sign_in(Credentials("ada", "pw"))
+...     else:
+...         session.sign_out()
+>>> with marbles() as m:
+...     app = m.provider([SessionService], {USER: None, AuthApi: SlowServer(m)})
+...     session = app.get(SessionService)
+...     _ = m.hot("s 19ms o").subscribe(lambda event: act(session, event))
+...     m.expect(signal_of(session, "state")).to_be(
+...         "(ab) 16ms c",
+...         {"a": Authenticated(), "b": SigningIn(), "c": SignedOut()},
+...     )
+>>> session.user is None
+True
+
 Exploring
 ---------
 

@@ -3,8 +3,9 @@
 Text rendering keeps two rules: the same frame is the same column in every
 lane, so two diagrams printed one above the other show at a glance where
 they part; and every row reads back as a diagram of its lane, so an actual
-row can be pasted into a test (the frames a group spans are left blank). A run of quiet frames longer than ``QUIET_RUN`` in every lane is
-written as a time progression such as `` 250ms ``.
+row can be pasted into a test (the frames a group spans are left blank).
+A run of quiet frames longer than ``QUIET_RUN`` in every lane is written as
+a time progression such as `` 250ms ``.
 
 >>> from impact_rx.testing import Record
 >>> to_marbles([Record(2, "next", "a"), Record(3, "next", 10), Record(40, "complete")])
