@@ -108,6 +108,14 @@ def _check_callable(function: object, factory: str, role: str) -> None:
         )
 
 
+def _disposed_fetch() -> reactivex.Observable[Any]:
+    return reactivex.throw(DisposedError("The query was disposed."))
+
+
+def _disposed_run(arg: object) -> reactivex.Observable[Any]:
+    return reactivex.throw(DisposedError("The mutation was disposed."))
+
+
 def _on_settled(suspense: Suspense[T], callback: Callable[[State[T]], object]) -> None:
     """Call ``callback`` once with the settled state (maybe at once)."""
 
@@ -254,6 +262,7 @@ class Query(Generic[T]):
             again, self._again = self._again, None
             unown, self._unown = self._unown, None
 
+        self._fetch = _disposed_fetch  # what the fetch captured can go
         for suspense in (inflight, again):
             if suspense is not None:
                 suspense.dispose()
@@ -450,6 +459,7 @@ class Mutation(Generic[A, T]):
             running, self._running = self._running, set()
             unown, self._unown = self._unown, None
 
+        self._run = _disposed_run  # what the run captured can go
         for suspense in running:
             suspense.dispose()
         for signal in (self._status, self._data, self._suspense):

@@ -642,3 +642,27 @@ def test_a_follow_up_refetch_is_seen_by_its_subscribers_after_the_query_updated(
     fetches.answer("b")
 
     assert seen == [(Pending(), None, "fetching"), (Fulfilled("b"), "b", "idle")]
+
+
+class Api:
+    def fetch(self) -> reactivex.Observable[str]:
+        return reactivex.never()
+
+    def run(self, arg: str) -> reactivex.Observable[str]:
+        return reactivex.never()
+
+
+def test_a_disposed_query_or_mutation_keeps_no_reference_to_its_function() -> None:
+    api = Api()
+    gone = weakref.ref(api)
+    q = query(api.fetch)
+    m = mutation(api.run)
+    m.mutate("a")
+
+    q.dispose()
+    m.dispose()
+    del api
+    gc.collect()
+
+    assert gone() is None
+    assert (q.is_disposed, m.is_disposed) == (True, True)
