@@ -421,3 +421,99 @@ def test_the_server_and_the_demo_package_import_without_httpx() -> None:
     )
 
     assert (done.returncode, done.stderr) == (0, "")
+
+
+@pytest.mark.parametrize(
+    ("path", "content", "field"),
+    [
+        ("/api/session", rb'{"username": "ada", "password": "pw\ud800"}', "password"),
+        ("/api/session", rb'{"username": "\udfff", "password": "pw"}', "username"),
+        ("/api/session/refresh", rb'{"refresh_token": "\ud800"}', "refresh_token"),
+    ],
+)
+def test_text_that_is_not_valid_unicode_gets_400_and_no_error_log(
+    http: httpx.Client,
+    caplog: pytest.LogCaptureFixture,
+    path: str,
+    content: bytes,
+    field: str,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="impact_rx.demo.server")
+
+    answer = http.post(path, content=content)
+
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "error": "malformed_request",
+        "reason": f"The JSON field {field!r} is not valid Unicode text.",
+    }
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+@pytest.mark.parametrize(
+    "username",
+    ["ada' OR '1'='1", "ada'; DROP TABLE users; --", '" OR 1=1 --', "ada\x00"],
+)
+def test_sql_in_a_username_is_only_a_wrong_username(
+    server: AuthServer, http: httpx.Client, username: str
+) -> None:
+    answer = http.post(
+        "/api/session", json={"username": username, "password": PASSWORD}
+    )
+
+    assert answer.status_code == 401
+    assert answer.json()["error"] == "invalid_credentials"
+    assert sign_in(http)["user"]["name"] == "Ada Lovelace"  # the table is intact
+
+
+def test_concurrent_sign_ins_each_get_their_own_session(server: AuthServer) -> None:
+    answers: list[httpx.Response] = []
+    lock = threading.Lock()
+
+    def sign_in_once() -> None:
+        with httpx.Client(base_url=server.url, timeout=10) as client:
+            answer = client.post(
+                "/api/session", json={"username": "ada", "password": PASSWORD}
+            )
+        with lock:
+            answers.append(answer)
+
+    threads = [threading.Thread(target=sign_in_once) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert [a.status_code for a in answers] == [200] * 8
+    assert len({a.json()["access_token"] for a in answers}) == 8
+    assert len({a.json()["refresh_token"] for a in answers}) == 8
+
+
+def test_a_body_of_another_content_type_is_still_read_as_json_or_refused(
+    http: httpx.Client,
+) -> None:
+    form = http.post("/api/session", data={"username": "ada", "password": PASSWORD})
+    text = http.post(
+        "/api/session",
+        content=b'{"username": "ada", "password": "' + PASSWORD.encode() + b'"}',
+        headers={"Content-Type": "text/plain"},
+    )
+
+    assert form.status_code == 400
+    assert form.json()["reason"] == "The request body is not valid JSON."
+    assert text.status_code == 200
+
+
+def test_a_body_over_the_limit_is_refused_without_reading_it(
+    http: httpx.Client,
+) -> None:
+    answer = http.post("/api/session", content=b"{" + b" " * (64 * 1024 + 1) + b"}")
+
+    assert answer.status_code == 400
+    assert "Content-Length must be between 0 and 65536 bytes" in answer.json()["reason"]
+
+
+def test_the_server_listens_on_127_0_0_1_only(server: AuthServer) -> None:
+    assert server.url.startswith("http://127.0.0.1:")
+    assert server._httpd is not None
+    assert server._httpd.server_address[0] == "127.0.0.1"

@@ -520,6 +520,14 @@ def _text_field(body: dict[str, Any], key: str) -> str:
             "malformed_request",
             f"The JSON body needs a string field {key!r}.",
         )
+    try:
+        value.encode()
+    except UnicodeEncodeError:  # a lone surrogate, as JSON's "\\ud800" allows
+        raise _Refusal(
+            400,
+            "malformed_request",
+            f"The JSON field {key!r} is not valid Unicode text.",
+        ) from None
     return value
 
 
