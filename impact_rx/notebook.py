@@ -227,8 +227,9 @@ def _safe_list(obj: Any, attribute: str) -> list[Any]:
 def _service_line(service: object) -> str:
     line = f"<b>{escape(type(service).__name__)}</b> {_muted(f'#{id(service):x}')}"
     kinds = _signal_types()
+    # Redacted when either the attribute or the signal's own name looks secret.
     fields = [
-        f"{escape(attr)} = {_value_cell(_name_of(held, attr), _peek(held))}"
+        f"{escape(attr)} = {_value_cell(f'{attr} {_name_of(held, attr)}', _peek(held))}"
         for attr, held in getattr(service, "__dict__", {}).items()
         if isinstance(held, kinds)
     ]
@@ -319,7 +320,8 @@ class LiveView(Disposable):
         state = "disposed" if self.is_disposed else self._status or "live"
         return (
             f"<LiveView of {type(self._source).__name__}:"
-            f" {short_repr(self.value)}, {_plural(self.updates, 'update')}, {state}>"
+            f" {value_text(_name_of(self._source, ''), self.value)},"
+            f" {_plural(self.updates, 'update')}, {state}>"
         )
 
 

@@ -317,3 +317,31 @@ def test_showing_a_query_inside_an_effect_does_not_track_it() -> None:
     assert runs == [1]
     stop.dispose()
     numbers.dispose()
+
+
+def test_a_live_view_of_a_signal_named_like_a_secret_hides_its_value_in_its_repr(
+    shown: list[Any],
+) -> None:
+    token: Signal[str] = Signal("tok-123", name="access_token")
+    with live(token, widget=False) as view:
+        token.value = "tok-456"
+
+        assert "tok-" not in repr(view)
+        assert "<redacted>" in repr(view)
+        assert not [html for html in shown if "tok-" in str(html)]
+
+
+@service
+class _Client(Disposable):
+    def __init__(self) -> None:
+        super().__init__()
+        self.api_token: Signal[str] = Signal("tok-789", name="client")
+
+
+def test_a_service_signal_held_under_a_secret_looking_attribute_is_hidden() -> None:
+    with ServiceProvider([_Client]) as app:
+        app.get(_Client)
+        html = html_repr(app)
+
+    assert "tok-789" not in html
+    assert "api_token = <code>&lt;redacted&gt;</code>" in html
