@@ -108,6 +108,20 @@ def test_to_marbles_reads_back_to_the_same_records(records: list[Record]) -> Non
     assert list(parse(to_marbles(records)).events) == records
 
 
+@settings(deadline=None)
+@given(timelines(), timelines())
+def test_every_row_of_a_printed_diagram_reads_back_to_its_lane(
+    one: list[Record], two: list[Record]
+) -> None:
+    diagram = Diagram((Lane("one", tuple(one)), Lane("two", tuple(two))))
+    legend = diagram.labels().legend
+    rows = str(diagram).splitlines()
+
+    for lane, row in zip(diagram.lanes, rows, strict=True):
+        drawn = row[len("one  ") :]
+        assert list(parse(drawn, values=legend).events) == list(lane.records)
+
+
 def _lanes(svg: str) -> dict[str, ET.Element]:
     root = ET.fromstring(svg)
     assert root.tag == f"{SVG}svg"
