@@ -390,7 +390,7 @@ class Suspense(reactivex.Observable[State[T]]):
         future.add_done_callback(self._settle_from)  # at once when already done
 
     def _follow_asyncio(self, future: asyncio.Future[T]) -> None:
-        self._cancel_work = future.cancel
+        self._cancel_work = lambda: _cancel_on_its_loop(future)
         if future.done():
             self._settle_from(future)
         else:
@@ -670,6 +670,26 @@ def _unwrap(suspense: Suspense[T], state: State[T]) -> T:
     if isinstance(state, Rejected):
         raise state.reason
     raise SuspendedError(suspense)
+
+
+def _cancel_on_its_loop(future: asyncio.Future[Any]) -> None:
+    """Cancel ``future`` from any thread: asyncio futures are not thread-safe.
+
+    While the loop runs in another thread, the cancellation is handed to it
+    (which also wakes it); a closed loop runs nothing more, so there is
+    nothing to cancel.
+    """
+    loop = future.get_loop()
+    if loop.is_closed():
+        return
+    try:
+        running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop or not loop.is_running():
+        future.cancel()
+    else:
+        loop.call_soon_threadsafe(future.cancel)
 
 
 def _set_state(waiter: asyncio.Future[State[T]], state: State[T]) -> None:

@@ -670,3 +670,55 @@ async def test_from_a_coroutine_function_says_to_call_it() -> None:
         TypeError, match=r"got the coroutine function fetch_user.*fetch_user\(\)"
     ):
         Suspense.from_(fetch_user)  # type: ignore[call-overload]
+
+
+# -- review: a task on a loop in another thread --------------------------------
+
+
+def _loop_in_a_thread() -> tuple[asyncio.AbstractEventLoop, threading.Thread]:
+    loop = asyncio.new_event_loop()
+    loop.set_debug(True)  # refuses non-thread-safe calls from other threads
+    thread = threading.Thread(target=loop.run_forever)
+    thread.start()
+    return loop, thread
+
+
+def _stop(loop: asyncio.AbstractEventLoop, thread: threading.Thread) -> None:
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join()
+    loop.close()
+
+
+@pytest.mark.parametrize("end", ["cancel", "dispose"])
+def test_ending_a_suspense_from_another_thread_cancels_its_task_on_its_loop(
+    end: str,
+) -> None:
+    loop, thread = _loop_in_a_thread()
+    try:
+
+        async def forever() -> str:
+            await asyncio.Event().wait()
+            return "never"
+
+        async def start() -> tuple[Suspense[str], asyncio.Task[str]]:
+            task = asyncio.create_task(forever())
+            return Suspense.from_(task), task
+
+        suspense, task = asyncio.run_coroutine_threadsafe(start(), loop).result(5)
+        seen: list[Any] = []
+        suspense.subscribe(seen.append)
+
+        if end == "cancel":
+            assert suspense.cancel() is True
+        else:
+            suspense.dispose()
+
+        async def outcome() -> bool:
+            await asyncio.wait([task])
+            return task.cancelled()
+
+        assert asyncio.run_coroutine_threadsafe(outcome(), loop).result(5) is True
+        expected = [Pending(), Rejected(asyncio.CancelledError())]
+        assert seen == (expected if end == "cancel" else expected[:1])
+    finally:
+        _stop(loop, thread)
