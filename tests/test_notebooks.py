@@ -67,12 +67,13 @@ def _execute(name: str) -> Any:
 
 
 def _outputs(notebook: Any) -> list[str]:
+    """Every cell output, and the saved widget state a ``live()`` view lives in."""
     return [
         json.dumps(output)
         for cell in notebook.cells
         if cell.cell_type == "code"
         for output in cell.get("outputs", [])
-    ]
+    ] + [json.dumps(notebook.metadata.get("widgets", {}))]
 
 
 def _tokens_issued(notebook: Any) -> int:
@@ -105,3 +106,9 @@ def test_the_notebook_is_stored_without_outputs(name: str) -> None:
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert code
     assert all(not cell.outputs and cell.execution_count is None for cell in code)
+
+
+def test_the_scan_covers_the_live_view_the_session_notebook_leaves_behind() -> None:
+    widgets = _outputs(_execute("04_session"))[-1]
+
+    assert "SessionService.state" in widgets
