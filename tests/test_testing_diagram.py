@@ -233,9 +233,10 @@ def test_a_hot_diagram_is_drawn_with_its_past() -> None:
         source = m.hot("a-^-b|")
         m.expect(source).to_be("--b|")
     diagram = Diagram.from_records(source.records, name="hot")
-    assert str(diagram) == "hot  a---b|"
+    assert str(diagram) == "hot  a-^-b|" == f"hot  {to_marbles(source.records)}"
     lanes = _lanes(diagram.to_svg())
     assert [g.get("data-frame") for g in _marks(lanes["hot"], "next")] == ["-2", "2"]
+    assert [w.get("data-from") for w in _marks(lanes["hot"], "subscription")] == ["0"]
 
 
 def test_quotes_and_control_characters_in_labels_keep_the_svg_well_formed() -> None:

@@ -353,11 +353,14 @@ class Diagram:
     ) -> Diagram:
         """A one-lane diagram of what an observable did.
 
-        Records before frame 0 (a hot diagram's past) are drawn too.
+        Records before frame 0 (a hot diagram's past) are drawn too, with
+        ``^`` at frame 0 as in the diagram (and in :func:`to_marbles`).
         """
         kept = tuple(records)
         start = min([0, *(r.frame for r in kept)])
-        return cls((Lane(name, kept, start=start),), dict(values or {}), title)
+        subscribed = 0 if start < 0 else None
+        lane = Lane(name, kept, subscribed, start=start)
+        return cls((lane,), dict(values or {}), title)
 
     def labels(self) -> Labeler:
         """A fresh labeler for this diagram's values and records."""
