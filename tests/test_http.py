@@ -405,3 +405,52 @@ def test_one_api_serves_one_event_loop_after_another(server: AuthServer) -> None
     asyncio.run(api.aclose())
 
     assert current == signed_in.user
+
+
+@pytest.mark.parametrize("expires_in", [b"NaN", b"Infinity", b"-Infinity", b"-5"])
+async def test_a_lifetime_that_is_not_finite_seconds_is_a_protocol_error(
+    server: AuthServer, api: HttpAuthApi, expires_in: bytes
+) -> None:
+    server.fail_next(
+        200,
+        body=b'{"user": {"id": "1", "name": "Ada"}, "access_token": "t",'
+        b' "expires_in": ' + expires_in + b"}",
+    )
+
+    with pytest.raises(
+        AuthProtocolError,
+        match=r"^POST /api/session answered without 'expires_in' as a number of"
+        r" seconds\.",
+    ):
+        await api.sign_in(ADA)
+    assert api.store.load() is None
+
+
+@pytest.mark.parametrize("token", ["tökén-0f9e8d", "line\r\nbreak-0f9e8d"])
+async def test_an_access_token_that_cannot_be_a_header_is_refused_without_showing_it(
+    server: AuthServer, api: HttpAuthApi, token: str
+) -> None:
+    server.fail_next(
+        200,
+        body={"user": {"id": "1", "name": "Ada"}, "access_token": token},
+    )
+
+    with pytest.raises(AuthProtocolError, match="an 'access_token' string") as error:
+        await api.sign_in(ADA)
+    assert "0f9e8d" not in repr(error.value) + str(error.value)
+    assert api.store.load() is None
+
+
+async def test_a_stored_access_token_that_cannot_be_a_header_is_a_protocol_error(
+    server: AuthServer,
+) -> None:
+    store = MemoryTokenStore(Tokens(Secret("tökén-0f9e8d"), None, 60))
+    async with HttpAuthApi(server.url, store=store) as api:
+        with pytest.raises(
+            AuthProtocolError, match="The stored access token cannot be sent"
+        ) as error:
+            await api.authenticate()
+
+    assert "0f9e8d" not in repr(error.value) + str(error.value)
+    assert error.value.__cause__ is None and error.value.__context__ is None
+    assert server.requests == ()

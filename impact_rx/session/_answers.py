@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar, final
 
@@ -23,8 +24,9 @@ from reactivex.scheduler import ImmediateScheduler
 from reactivex.subject import AsyncSubject
 
 from .._suspense import Fulfilled, Pending, Rejected, State, Suspense
+from ._api import AuthProtocolError, Tokens
 
-__all__ = ["Call", "answer_of"]
+__all__ = ["Call", "answer_of", "checked_tokens"]
 
 T = TypeVar("T")
 
@@ -43,6 +45,28 @@ def answer_of(answer: object, *, what: str) -> reactivex.Observable[Any]:
     if inspect.isawaitable(answer):
         return _from_awaitable(answer, what)
     return reactivex.return_value(answer, scheduler=ImmediateScheduler.singleton())
+
+
+def checked_tokens(tokens: Tokens, *, what: str) -> Tokens:
+    """``tokens``, unless their lifetime is not a number of seconds.
+
+    Raises:
+        AuthProtocolError: ``expires_in`` is neither ``None`` nor a number
+            (``NaN`` and ``True`` are not).
+    """
+    expires_in: object = tokens.expires_in
+    if expires_in is None:
+        return tokens
+    if (
+        isinstance(expires_in, bool)
+        or not isinstance(expires_in, int | float)
+        or math.isnan(expires_in)
+    ):
+        raise AuthProtocolError(
+            f"{what} answered tokens whose expires_in is not a number of seconds."
+            " Answer a number, or None for tokens that do not expire."
+        )
+    return tokens
 
 
 def _from_suspense(suspense: Suspense[Any]) -> reactivex.Observable[Any]:

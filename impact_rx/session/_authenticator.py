@@ -29,7 +29,7 @@ from .._disposable import Disposable
 from .._errors import DisposedError
 from .._services import service
 from .._suspense import Suspense
-from ._answers import Call
+from ._answers import Call, checked_tokens
 from ._api import (
     AuthApi,
     AuthProtocolError,
@@ -149,6 +149,11 @@ class AuthenticatorService(Disposable):
             )
             return
         if isinstance(answer, AuthSession):
+            try:
+                checked_tokens(answer.tokens, what="AuthApi.authenticate()")
+            except AuthProtocolError as error:
+                restore.reject(error)
+                return
             self._user = answer.user
             _hand_over(self._api, answer.user, answer.tokens)
             restore.resolve(answer.user)

@@ -68,7 +68,7 @@ from .._graph import batch
 from .._services import Value, service
 from .._signal import signal
 from .._suspense import Suspense
-from ._answers import Call
+from ._answers import Call, checked_tokens
 from ._api import (
     AuthApi,
     AuthError,
@@ -91,6 +91,10 @@ USER: Final = "USER"
 """The value token of the signed-in user: ``Annotated[User | None, Value(USER)]``."""
 
 log = logging.getLogger("impact_rx.session")
+
+_NEVER: Final = 1e9
+"""Seconds (about 31 years) beyond which tokens count as never expiring: a
+date that far out may not even be representable."""
 
 
 @final
@@ -490,16 +494,15 @@ class SessionService(Disposable):
         """Hold ``tokens`` and schedule their refresh when they expire."""
         generation.tokens = tokens
         generation.stop_timer()
-        if tokens.expires_in is None:
+        if tokens.expires_in is None or tokens.expires_in > _NEVER:
             generation.expires_at = None
             return
 
-        generation.expires_at = self._scheduler.now + timedelta(
-            seconds=tokens.expires_in
-        )
+        lifetime = max(float(tokens.expires_in), 0.0)  # negative: expired already
+        generation.expires_at = self._scheduler.now + timedelta(seconds=lifetime)
         if self._can_refresh(generation):
             generation.timer = self._scheduler.schedule_relative(
-                self._policy.refresh_delay(tokens.expires_in),
+                self._policy.refresh_delay(lifetime),
                 lambda _scheduler, _state: self._refresh_due(generation),
             )
 
@@ -594,7 +597,7 @@ def _identity(user: object) -> object:
 
 def _session_parts(answer: object) -> tuple[User | None, Tokens | None]:
     if isinstance(answer, AuthSession):
-        return answer.user, answer.tokens
+        return answer.user, checked_tokens(answer.tokens, what="AuthApi.sign_in()")
     if answer is None or isinstance(answer, Tokens):
         raise AuthProtocolError(
             "AuthApi.sign_in() answered without a user."
@@ -605,10 +608,20 @@ def _session_parts(answer: object) -> tuple[User | None, Tokens | None]:
 
 def _refresh_parts(answer: object) -> tuple[User | None, Tokens]:
     if isinstance(answer, Tokens):
-        return None, answer
-    if isinstance(answer, AuthSession):
-        return answer.user, answer.tokens
-    raise AuthProtocolError(
-        "AuthApi.refresh() answered neither Tokens nor an AuthSession."
-        " Answer the new tokens."
-    )
+        user, tokens = None, answer
+    elif isinstance(answer, AuthSession):
+        user, tokens = answer.user, answer.tokens
+    else:
+        raise AuthProtocolError(
+            "AuthApi.refresh() answered neither Tokens nor an AuthSession."
+            " Answer the new tokens."
+        )
+
+    checked_tokens(tokens, what="AuthApi.refresh()")
+    if tokens.expires_in is not None and tokens.expires_in <= 0:
+        # Keeping them would refresh again at once, and again: a loop.
+        raise AuthProtocolError(
+            "AuthApi.refresh() answered tokens that have already expired."
+            " Check the server's clock and its token lifetime."
+        )
+    return user, tokens

@@ -15,7 +15,9 @@ every error body is ``{"error": code, "reason": text}``.
 
 A *session* answer is ``{"user": {"id", "name"}, "access_token",
 "refresh_token", "token_type": "Bearer", "expires_in": seconds}``; ``GET``
-answers ``{"user": {...}, "expires_in": seconds_left}``. Refresh tokens
+answers ``{"user": {...}, "expires_in": seconds_left}``. An access token is
+visible ASCII (it travels in a header); ``expires_in`` is a finite number
+of seconds, at least 0. Refresh tokens
 rotate: each works once, and a spent one that comes back is refused and
 revokes its whole session.
 
@@ -55,6 +57,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import math
+import re
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any, Final, Protocol, final, runtime_checkable
@@ -79,6 +83,7 @@ REFRESH_PATH: Final = "/api/session/refresh"
 
 _REASON_LIMIT = 200
 _RETRYABLE = frozenset({408, 429})
+_HEADER_SAFE = re.compile(r"[!-~]+")  # visible ASCII: a token an HTTP header can carry
 
 
 @runtime_checkable
@@ -355,6 +360,12 @@ class HttpAuthApi:
         token: Secret[str] | None = None,
     ) -> Any:
         """Send one request; the decoded JSON answer, or ``None`` for 204."""
+        if token is not None and not _HEADER_SAFE.fullmatch(token.reveal()):
+            raise AuthProtocolError(
+                f"The stored access token cannot be sent in an HTTP header for"
+                f" {method} {path}: it is not visible ASCII."
+                " Sign out and sign in again to replace it."
+            )
         headers = {} if token is None else {"Authorization": f"Bearer {token.reveal()}"}
         try:
             response = await self._client.request(
@@ -455,7 +466,12 @@ def _expiry(answer: dict[str, Any], method: str, path: str) -> float | None:
     expires_in = answer.get("expires_in")
     if expires_in is None:
         return None
-    if isinstance(expires_in, bool) or not isinstance(expires_in, int | float):
+    if (
+        isinstance(expires_in, bool)
+        or not isinstance(expires_in, int | float)
+        or not math.isfinite(expires_in)  # JSON as Python reads it has NaN
+        or expires_in < 0
+    ):
         raise _shape_error(method, path, "'expires_in' as a number of seconds")
     return float(expires_in)
 
@@ -465,7 +481,7 @@ def _session(answer: Any, method: str, path: str) -> AuthSession:
     user = _user(answer, method, path)
 
     access, refresh = answer.get("access_token"), answer.get("refresh_token")
-    if not isinstance(access, str) or not access:
+    if not isinstance(access, str) or not _HEADER_SAFE.fullmatch(access):
         raise _shape_error(method, path, "an 'access_token' string")
     if refresh is not None and not isinstance(refresh, str):
         raise _shape_error(method, path, "a 'refresh_token' string")
