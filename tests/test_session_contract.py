@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 import logging
+from asyncio import CancelledError
 from typing import Any
 
 import pytest
 import reactivex
+from reactivex import operators as ops
 
-from impact_rx import signal_of
+from impact_rx import DisposedError, signal_of
 from impact_rx.session import (
     USER,
     AuthApi,
     Authenticated,
     AuthProtocolError,
+    AuthRejectedError,
     AuthSession,
+    AuthUnavailableError,
     Credentials,
     RefreshPolicy,
     Secret,
     SessionError,
     SessionEvent,
     SessionService,
+    SignedOut,
+    SigningIn,
     Tokens,
     User,
     session_provider,
@@ -166,3 +172,170 @@ def test_a_refresh_answering_expired_tokens_retries_with_backoff_instead_of_loop
     assert session.state == Authenticated()
     assert [e.type for e in events] == ["SIGNED_IN"]
     assert "answered tokens that have already expired" in caplog.text
+
+
+# ---------------------------------------------------------------- races
+
+
+GRACE = User("2", "Grace")
+TOKENS = Tokens(Secret("access-1"), Secret("refresh-1"), 3600)
+
+
+def at(m: Any, diagram: str, action: Any) -> None:
+    """Run ``action`` at each value of the hot ``diagram``."""
+    m.hot(diagram).subscribe(lambda _: action())
+
+
+def test_a_sign_in_failing_after_a_sign_out_leaves_no_error_and_no_event() -> None:
+    with marbles() as m:
+        api = FakeApi(sign_in=m.cold("50ms #", error=AuthRejectedError("Nope.")))
+        session = open_session(m, api)
+        attempt: list[Any] = []
+
+        at(m, "s", lambda: attempt.append(session.sign_in(Credentials("ada", "pw"))))
+        at(m, "20ms o", lambda: session.sign_out())
+        m.expect(signal_of(session, "state")).to_be(
+            "(ab) 16ms c", {"a": Authenticated(), "b": SigningIn(), "c": SignedOut()}
+        )
+        m.expect(session.events).to_be(
+            "20ms o", {"o": SessionEvent("SIGNED_OUT", reason="user")}
+        )
+        m.advance("100ms")
+
+    assert isinstance(attempt[0].reason, CancelledError)
+
+
+def test_signing_out_twice_during_a_sign_in_ends_it_once() -> None:
+    with marbles() as m:
+        api = FakeApi(sign_in=m.cold("50ms (a|)", {"a": ADA}))
+        session = open_session(m, api)
+
+        at(m, "s", lambda: session.sign_in(Credentials("ada", "pw")))
+        at(m, "10ms o 4ms o", lambda: session.sign_out())
+        m.expect(session.events).to_be(
+            "10ms o", {"o": SessionEvent("SIGNED_OUT", reason="user")}
+        )
+        m.advance("100ms")
+
+    assert (session.state, session.user) == (SignedOut(), None)
+    assert api.requests == ["sign_in", "sign_out", "sign_out"]
+
+
+def test_a_late_refresh_while_the_next_user_still_signs_in_changes_nothing() -> None:
+    with marbles() as m:
+        renewed = Tokens(Secret("access-2"), Secret("refresh-2"), 3600)
+        api = FakeApi(
+            sign_in=lambda credentials: {
+                "ada": m.cold("(a|)", {"a": AuthSession(ADA, TOKENS)}),
+                "grace": m.cold("40ms (a|)", {"a": AuthSession(GRACE, TOKENS)}),
+            }[credentials.username],
+            refresh=m.cold("40ms (a|)", {"a": renewed}),
+        )
+        session = open_session(m, api)
+
+        at(m, "i", lambda: session.sign_in(Credentials("ada", "pw")))
+        at(m, "10ms r", lambda: session.refresh())
+        at(m, "20ms o", lambda: session.sign_out())
+        at(m, "30ms g", lambda: session.sign_in(Credentials("grace", "pw")))
+        m.expect(signal_of(session, "state")).to_be(
+            "(asa) 15ms o 9ms s 39ms a",
+            {"a": Authenticated(), "s": SigningIn(), "o": SignedOut()},
+        )
+        m.expect(session.events).to_be(
+            "a 19ms o 49ms g",
+            {
+                "a": SessionEvent("SIGNED_IN", user=ADA),
+                "o": SessionEvent("SIGNED_OUT", user=ADA, reason="user"),
+                "g": SessionEvent("SIGNED_IN", user=GRACE),
+            },
+        )
+        m.advance("100ms")
+        assert session.access_token().value == Secret("access-1")  # not renewed
+
+    assert (session.state, session.user) == (Authenticated(), GRACE)
+
+
+def test_disposing_mid_flight_emits_nothing_more_and_twice_is_harmless() -> None:
+    with marbles() as m:
+        api = FakeApi(
+            sign_in=m.cold("50ms (a|)", {"a": AuthSession(ADA, TOKENS)}),
+        )
+        provider = m.provider([SessionService], {USER: None, AuthApi: api})
+        session = provider.get(SessionService)
+        heard: list[object] = []
+        signal_of(session, "state").subscribe(heard.append)
+        session.events.subscribe(heard.append)
+
+        attempt = session.sign_in(Credentials("ada", "pw"))
+        m.advance("20ms")
+        provider.dispose()
+        provider.dispose()
+        session.dispose()
+        m.advance("100ms")
+
+    assert heard == [Authenticated(), SigningIn()]
+    assert isinstance(attempt.reason, CancelledError)  # awaiting it never hangs
+    with pytest.raises(DisposedError, match=r"sign_in\(\) was called after"):
+        session.sign_in(Credentials("ada", "pw"))
+
+
+def test_disposing_during_a_refresh_backoff_sends_no_more_refreshes() -> None:
+    with marbles() as m:
+        short = Tokens(Secret("access-1"), Secret("refresh-1"), 2)
+        down = AuthUnavailableError("down")
+        api = FakeApi(
+            sign_in=reactivex.of(AuthSession(ADA, short)),
+            refresh=lambda _token: reactivex.throw(down),
+        )
+        provider = m.provider([SessionService], {USER: None, AuthApi: api})
+        session = provider.get(SessionService)
+        session.sign_in(Credentials("ada", "pw"))
+        m.advance("1500ms")  # the refresh at 1 s failed; a retry waits
+        provider.dispose()
+        m.advance("10m")
+
+    assert api.requests.count("refresh") == 1
+
+
+def test_churning_observers_during_a_pending_sign_in_leaves_one_signed_in() -> None:
+    with marbles() as m:
+        api = FakeApi(sign_in=m.cold("10ms (a|)", {"a": ADA}))
+        session = open_session(m, api)
+        gone: list[SessionEvent] = []
+        live: list[SessionEvent] = []
+
+        session.sign_in(Credentials("ada", "pw"))
+        for _ in range(5):
+            session.events.subscribe(gone.append).dispose()
+            m.advance("1ms")
+        session.events.subscribe(live.append)
+        for _ in range(3):
+            session.events.subscribe(gone.append).dispose()
+        m.advance("20ms")
+
+    assert gone == []
+    assert live == [SessionEvent("SIGNED_IN", user=ADA)]
+
+
+def test_an_expired_restore_of_30_frames_is_pending_then_refreshed_once() -> None:
+    with marbles() as m:
+        expired = Tokens(Secret("access-1"), Secret("refresh-1"), 0)
+        fresh = Tokens(Secret("access-2"), Secret("refresh-2"), 3600)
+        api = FakeApi(
+            authenticate=m.cold("30ms (a|)", {"a": AuthSession(ADA, expired)}),
+            refresh=m.cold("5ms (a|)", {"a": fresh}),
+        )
+        opening = session_provider(api, scheduler=m.scheduler)
+        m.expect(opening.pipe(ops.map(lambda s: s.status))).to_be(
+            "p 29ms (f|)", {"p": "pending", "f": "fulfilled"}
+        )
+        m.advance("30ms")
+        session = opening.use().get(SessionService)
+        m.expect(signal_of(session, "state")).to_be("a", {"a": Authenticated()})
+        m.expect(session.events).to_be(
+            "5ms r", {"r": SessionEvent("TOKEN_REFRESHED", user=ADA)}
+        )
+        m.advance("1s")
+
+    assert api.requests == ["authenticate", "refresh"]
+    assert session.access_token().value == Secret("access-2")
