@@ -57,14 +57,14 @@ effects.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
 from typing import Any, Generic, Literal, TypeAlias, TypeVar, cast, final
 
 import reactivex
 from reactivex import abc
 
 from ._disposable import adopt, owning
-from ._errors import DisposedError
+from ._errors import DisposedError, DisposeError
 from ._graph import batch
 from ._signal import Signal
 from ._suspense import Fulfilled, Pending, Rejected, Source, State, Suspense
@@ -106,6 +106,17 @@ def _check_callable(function: object, factory: str, role: str) -> None:
             f"{factory}() takes a callable {role}, got {type(function).__name__}."
             f" Pass a function that returns the work, e.g. {factory}(lambda: ...)."
         )
+
+
+def _dispose_each(suspenses: Iterable[Suspense[Any]]) -> list[Exception]:
+    """Dispose every suspense, collecting what stopping their work raised."""
+    errors: list[Exception] = []
+    for suspense in suspenses:
+        try:
+            suspense.dispose()
+        except Exception as exc:
+            errors.append(exc)
+    return errors
 
 
 def _disposed_fetch() -> reactivex.Observable[Any]:
@@ -253,7 +264,11 @@ class Query(Generic[T]):
         return self._refetch(None)
 
     def dispose(self) -> None:
-        """Cancel fetches in flight and complete the signals. Idempotent."""
+        """Cancel fetches in flight and complete the signals. Idempotent.
+
+        Raises:
+            DisposeError: stopping a fetch raised; the rest still ran.
+        """
         with self._lock:
             if self._disposed:
                 return
@@ -263,13 +278,13 @@ class Query(Generic[T]):
             unown, self._unown = self._unown, None
 
         self._fetch = _disposed_fetch  # what the fetch captured can go
-        for suspense in (inflight, again):
-            if suspense is not None:
-                suspense.dispose()
+        errors = _dispose_each(s for s in (inflight, again) if s is not None)
         for signal in (self._state, self._current, self._error):
             signal.on_completed()
         if unown is not None:
             unown()
+        if errors:
+            raise DisposeError(self, errors)
 
     # -- internals --------------------------------------------------------
 
@@ -451,7 +466,11 @@ class Mutation(Generic[A, T]):
             self._clear()
 
     def dispose(self) -> None:
-        """Cancel every pending run silently and complete the signals."""
+        """Cancel every pending run silently and complete the signals.
+
+        Raises:
+            DisposeError: stopping a run raised; the rest still ran.
+        """
         with self._lock:
             if self._disposed:
                 return
@@ -460,12 +479,13 @@ class Mutation(Generic[A, T]):
             unown, self._unown = self._unown, None
 
         self._run = _disposed_run  # what the run captured can go
-        for suspense in running:
-            suspense.dispose()
+        errors = _dispose_each(running)
         for signal in (self._status, self._data, self._suspense):
             signal.on_completed()
         if unown is not None:
             unown()
+        if errors:
+            raise DisposeError(self, errors)
 
     def _landed(self, suspense: Suspense[T], state: State[T]) -> None:
         with batch(), self._lock:

@@ -522,6 +522,11 @@ class Suspense(reactivex.Observable[State[T]]):
         Returns:
             ``True`` when this call settled the suspense, ``False`` when it
             had settled already.
+
+        Raises:
+            Exception: stopping the work raised (an Observable source's
+                disposal, say); the suspense was still rejected and every
+                subscriber and awaiter told first.
         """
         return self._settle(Rejected(asyncio.CancelledError()), cancel=True)
 
@@ -532,6 +537,9 @@ class Suspense(reactivex.Observable[State[T]]):
         and awaiting a suspense disposed while pending raises
         ``CancelledError``. Idempotent. The owner of a suspense created in a
         service's constructor calls this when it is disposed.
+
+        Raises:
+            Exception: stopping the work raised; awaiters were still woken.
         """
         with self._lock:
             if self._disposed:
@@ -548,12 +556,13 @@ class Suspense(reactivex.Observable[State[T]]):
             cancel_work, self._cancel_work = self._cancel_work, None
             unown, self._unown = self._unown, None
 
-        if pending and cancel_work is not None:
-            cancel_work()
+        stop_error = _stop(cancel_work) if pending else None
         for wake in waiters:
             wake(state)
         if unown is not None:
             unown()
+        if stop_error is not None:
+            raise stop_error
 
     def _mirror(self, state: State[T]) -> None:
         """Settle as ``state``, the outcome of other work (query follow-ups)."""
@@ -576,8 +585,8 @@ class Suspense(reactivex.Observable[State[T]]):
                 else:
                     sink.deferred = True  # its subscribing thread delivers
 
-        if cancel and cancel_work is not None:
-            cancel_work()
+        # Stopping the work may raise; everyone is still told, then it raises.
+        stop_error = _stop(cancel_work) if cancel else None
         if unown is not None:
             unown()  # settled: the owner has nothing left to cancel
 
@@ -598,7 +607,11 @@ class Suspense(reactivex.Observable[State[T]]):
         for wake in waiters:
             wake(state)
         if errors:
-            raise SubscriberError(self, errors)
+            failure = SubscriberError(self, errors)
+            failure.__context__ = stop_error
+            raise failure
+        if stop_error is not None:
+            raise stop_error
         return True
 
     # -- Observable -------------------------------------------------------
@@ -670,6 +683,17 @@ def _unwrap(suspense: Suspense[T], state: State[T]) -> T:
     if isinstance(state, Rejected):
         raise state.reason
     raise SuspendedError(suspense)
+
+
+def _stop(cancel_work: Callable[[], object] | None) -> Exception | None:
+    """Cancel the work, returning what that raised instead of raising it."""
+    if cancel_work is None:
+        return None
+    try:
+        cancel_work()
+    except Exception as exc:
+        return exc
+    return None
 
 
 def _cancel_on_its_loop(future: asyncio.Future[Any]) -> None:

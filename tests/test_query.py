@@ -13,12 +13,14 @@ from typing import Any
 import pytest
 import reactivex
 from reactivex import operators as ops
+from reactivex.disposable import Disposable as RxDisposable
 from reactivex.subject import Subject
 from reactivex.testing import TestScheduler
 
 from impact_rx import (
     Disposable,
     DisposedError,
+    DisposeError,
     Fulfilled,
     Mutation,
     Pending,
@@ -666,3 +668,18 @@ def test_a_disposed_query_or_mutation_keeps_no_reference_to_its_function() -> No
 
     assert gone() is None
     assert (q.is_disposed, m.is_disposed) == (True, True)
+
+
+def test_a_query_whose_fetch_cannot_be_stopped_still_disposes_fully() -> None:
+    def stop() -> None:
+        raise RuntimeError("cannot stop")
+
+    q = query(lambda: reactivex.create(lambda o, s: RxDisposable(stop)))
+    states: list[Any] = []
+    q.states.subscribe(states.append, on_completed=lambda: states.append("done"))
+
+    with pytest.raises(DisposeError, match=r"1 dispose callback\(s\) of .* raised"):
+        q.dispose()
+
+    assert q.is_disposed
+    assert states == ["fetching", "done"]

@@ -15,6 +15,7 @@ import pytest
 import reactivex
 from hypothesis import given
 from hypothesis import strategies as st
+from reactivex.disposable import Disposable as RxDisposable
 from reactivex.subject import Subject
 from reactivex.testing import ReactiveTest, TestScheduler
 
@@ -722,3 +723,43 @@ def test_ending_a_suspense_from_another_thread_cancels_its_task_on_its_loop(
         assert seen == (expected if end == "cancel" else expected[:1])
     finally:
         _stop(loop, thread)
+
+
+class WorkError(Exception):
+    pass
+
+
+def _unstoppable() -> reactivex.Observable[str]:
+    def stop() -> None:
+        raise WorkError("cannot stop")
+
+    return reactivex.create(lambda observer, scheduler: RxDisposable(stop))
+
+
+def test_a_cancel_whose_work_raises_still_rejects_for_every_subscriber() -> None:
+    suspense = Suspense.from_(_unstoppable())
+    seen: list[Any] = []
+    suspense.subscribe(seen.append, on_completed=lambda: seen.append("done"))
+
+    with pytest.raises(WorkError, match=r"cannot stop"):
+        suspense.cancel()
+
+    assert seen == [Pending(), Rejected(asyncio.CancelledError()), "done"]
+    assert suspense.status == "rejected"
+
+
+async def test_a_dispose_whose_work_raises_still_wakes_its_awaiters() -> None:
+    suspense = Suspense.from_(_unstoppable())
+    waiting = asyncio.ensure_future(_await(suspense))
+    await asyncio.sleep(0)
+
+    with pytest.raises(WorkError, match=r"cannot stop"):
+        suspense.dispose()
+
+    with pytest.raises(asyncio.CancelledError, match=r"^$"):
+        await waiting
+    assert suspense.is_disposed
+
+
+async def _await(suspense: Suspense[str]) -> str:
+    return await suspense
