@@ -395,3 +395,55 @@ def test_a_provider_disposed_by_a_constructor_disposes_the_new_instance_too() ->
     assert order == ["DisposesItsProvider"]
     assert app.instances() == ()
     assert app.statistics().instances == 0
+
+
+made: list[Disposable] = []
+
+
+@service
+class Made(Disposable):
+    def __init__(self) -> None:
+        made.append(self)
+
+
+@service
+class NeedsMade(Disposable):
+    def __init__(self, dep: Made) -> None:
+        made.append(self)
+
+
+def test_threads_resolving_while_the_root_is_disposed_leave_nothing_undisposed() -> (
+    None
+):
+    for _ in range(30):
+        made.clear()
+
+        assert _race_resolving_and_disposing() == []
+        assert [m for m in made if not m.is_disposed] == []
+
+
+def _race_resolving_and_disposing() -> list[BaseException]:
+    root = ServiceProvider([Made], name="root")
+    start = threading.Barrier(5)
+    failures: list[BaseException] = []
+
+    def resolve() -> None:
+        start.wait()
+        try:
+            ServiceProvider([NeedsMade], parent=root, name="child").get(NeedsMade)
+        except DisposedError:
+            pass
+        except BaseException as exc:  # pragma: no cover - the failure
+            failures.append(exc)
+
+    def dispose() -> None:
+        start.wait()
+        root.dispose()
+
+    threads = [threading.Thread(target=resolve) for _ in range(4)]
+    threads.append(threading.Thread(target=dispose))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return failures

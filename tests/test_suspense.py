@@ -763,3 +763,36 @@ async def test_a_dispose_whose_work_raises_still_wakes_its_awaiters() -> None:
 
 async def _await(suspense: Suspense[str]) -> str:
     return await suspense
+
+
+def test_settle_cancel_and_dispose_racing_on_threads_end_in_one_state() -> None:
+    for _ in range(50):
+        _race_settle_cancel_and_dispose()
+
+
+def _race_settle_cancel_and_dispose() -> None:
+    subject: Subject[int] = Subject()
+    suspense = Suspense.from_(subject)
+    seen: list[list[Any]] = [[] for _ in range(3)]
+    start = threading.Barrier(6)
+
+    def watch(log: list[Any]) -> None:
+        start.wait()
+        suspense.subscribe(log.append)
+
+    def end(action: Any) -> None:
+        start.wait()
+        action()
+
+    actions = (lambda: subject.on_next(1), suspense.cancel, suspense.dispose)
+    threads = [threading.Thread(target=watch, args=(log,)) for log in seen]
+    threads += [threading.Thread(target=end, args=(a,)) for a in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    final = suspense.state
+    assert final in (Fulfilled(1), Rejected(asyncio.CancelledError()))
+    for log in seen:
+        assert log in ([], [Pending()], [final], [Pending(), final])
