@@ -289,10 +289,18 @@ class Query(Generic[T]):
     # -- internals --------------------------------------------------------
 
     def _refetch(self, follower: Suspense[T] | None) -> Suspense[T]:
+        # Disposed meanwhile (by a subscriber of the "refetching" state, or
+        # another thread): start nothing, and end the follow-up's awaiters.
+        if self._disposed:
+            with owning(None):
+                ended = follower if follower is not None else Suspense[T]()
+            ended.dispose()
+            return ended
+
         suspense = _start(self._fetch, self._scheduler)
         with self._lock:
             if self._disposed:
-                suspense.dispose()
+                _dispose_each([suspense] if follower is None else [suspense, follower])
                 return suspense
             self._inflight = suspense
         # The query takes the result first, so whoever follows the follow-up

@@ -683,3 +683,17 @@ def test_a_query_whose_fetch_cannot_be_stopped_still_disposes_fully() -> None:
 
     assert q.is_disposed
     assert states == ["fetching", "done"]
+
+
+def test_a_query_disposed_as_its_follow_up_starts_does_not_leave_it_pending() -> None:
+    fetches = Fetches()
+    q = query(fetches)
+    follow_up = q.invalidate()  # during the first fetch
+    q.states.subscribe(lambda state: q.dispose() if state == "refetching" else None)
+
+    fetches.answer("a")
+
+    assert q.is_disposed
+    assert follow_up.is_disposed
+    assert follow_up.state == Rejected(asyncio.CancelledError())
+    assert len(fetches.subjects) == 1  # the follow-up fetch never started
