@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import logging
+import sys
+import threading
 from asyncio import CancelledError
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import reactivex
 from reactivex import operators as ops
+from reactivex.scheduler import ImmediateScheduler
 
-from impact_rx import DisposedError, signal_of
+from impact_rx import DisposedError, ServiceProvider, Signal, signal_of
 from impact_rx.session import (
     USER,
     AuthApi,
@@ -339,3 +343,119 @@ def test_an_expired_restore_of_30_frames_is_pending_then_refreshed_once() -> Non
 
     assert api.requests == ["authenticate", "refresh"]
     assert session.access_token().value == Secret("access-2")
+
+
+# ---------------------------------------------------------------- threads
+
+
+@pytest.fixture
+def switch_often() -> Iterator[None]:
+    """Make the interpreter switch threads as often as it can: races show."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
+
+
+def run_together(*actions: Callable[[], object]) -> None:
+    """Start ``actions`` on their own threads at once; fail if one hangs."""
+    start = threading.Barrier(len(actions))
+    failures: list[BaseException] = []
+
+    def run(action: Callable[[], object]) -> None:
+        start.wait()
+        try:
+            action()
+        except BaseException as error:  # reported below, on the test's thread
+            failures.append(error)
+
+    threads = [threading.Thread(target=run, args=(a,), daemon=True) for a in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert not any(thread.is_alive() for thread in threads), "deadlocked"
+    assert failures == []
+
+
+def immediate_session(api: Any) -> tuple[ServiceProvider, SessionService]:
+    provider = ServiceProvider(
+        [SessionService],
+        {USER: None, AuthApi: api},
+        scheduler=ImmediateScheduler.singleton(),
+    )
+    return provider, provider.get(SessionService)
+
+
+@pytest.mark.usefixtures("switch_often")
+def test_sign_in_and_sign_out_from_two_threads_never_leave_a_stale_signing_in() -> None:
+    for _ in range(200):
+        race_sign_in_against_sign_out()
+
+
+def race_sign_in_against_sign_out() -> None:
+    api = FakeApi(sign_in=lambda c: reactivex.of(User(c.username, c.username)))
+    provider, session = immediate_session(api)
+    events: list[SessionEvent] = []
+    session.events.subscribe(events.append)
+
+    run_together(
+        lambda: session.sign_in(Credentials("ada", "pw")),
+        lambda: session.sign_out(),
+    )
+
+    assert (session.state, session.user) in (
+        (Authenticated(), User("ada", "ada")),
+        (SignedOut(), None),
+    )
+    assert (events[-1].type == "SIGNED_IN") == (session.user is not None)
+    provider.dispose()
+
+
+@pytest.mark.usefixtures("switch_often")
+def test_two_threads_signing_in_at_once_share_one_request() -> None:
+    for _ in range(200):
+        race_two_sign_ins()
+
+
+def race_two_sign_ins() -> None:
+    api = FakeApi(sign_in=lambda _credentials: reactivex.never())
+    provider, session = immediate_session(api)
+    attempts: list[Any] = []
+
+    run_together(
+        lambda: attempts.append(session.sign_in(Credentials("ada", "pw"))),
+        lambda: attempts.append(session.sign_in(Credentials("bob", "pw"))),
+    )
+
+    assert api.requests == ["sign_in"]
+    assert attempts[0] is attempts[1]
+    provider.dispose()
+
+
+def test_a_subscriber_signing_out_while_another_thread_signs_in_never_deadlocks() -> (
+    None
+):
+    for _ in range(50):
+        race_a_subscriber_against_sign_ins()
+
+
+def race_a_subscriber_against_sign_ins() -> None:
+    api = FakeApi(sign_in=lambda c: reactivex.of(User(c.username, c.username)))
+    provider, session = immediate_session(api)
+    busy = Signal(0)
+    busy.subscribe(lambda n: session.sign_out() if n else None)
+
+    def write_many() -> None:
+        for n in range(1, 20):
+            busy.value = n
+
+    def sign_in_many() -> None:
+        for _ in range(20):
+            session.sign_in(Credentials("ada", "pw"))
+
+    run_together(write_many, sign_in_many)
+    assert session.state in (Authenticated(), SignedOut())
+    provider.dispose()

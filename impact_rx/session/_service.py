@@ -48,19 +48,29 @@ status and user identity. A change of the same user's details
 (``update_user``, or a refresh that answers them) changes ``user`` and emits
 ``USER_UPDATED`` without touching ``state``.
 
-Use a session from one thread: the asyncio loop's (the provider's default
-scheduler runs timers there) or the test's.
+A session may be called from several threads: each operation, and each
+answer, runs under the session's lock, so two threads that sign in at once
+share one request, and a sign-out racing a sign-in leaves one consistent
+ending. Holding that lock never waits for another thread's delivery of
+signal changes (a thread that is delivering has its writes queued behind
+it), so a subscriber may call the session while another thread does. Timers
+run on the provider's scheduler; the asyncio loop's is not thread-safe, so
+give a provider used from several threads a scheduler that is.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from random import Random
-from typing import Annotated, Final, final
+from typing import Annotated, Concatenate, Final, ParamSpec, TypeVar, final
 
 from reactivex.abc import DisposableBase, SchedulerBase
 
+from .. import _graph
 from .._disposable import Disposable, owning
 from .._emitter import Emitter
 from .._errors import DisposedError
@@ -92,9 +102,25 @@ USER: Final = "USER"
 
 log = logging.getLogger("impact_rx.session")
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 _NEVER: Final = 1e9
 """Seconds (about 31 years) beyond which tokens count as never expiring: a
 date that far out may not even be representable."""
+
+
+def _locked(
+    method: Callable[Concatenate[SessionService, P], R],
+) -> Callable[Concatenate[SessionService, P], R]:
+    """Run ``method`` under the session's lock (re-entrant: answers may nest)."""
+
+    def run(self: SessionService, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    functools.update_wrapper(run, method)
+    return run
 
 
 @final
@@ -172,6 +198,7 @@ class SessionService(Disposable):
         policy: RefreshPolicy | None = None,
         random: Random | None = None,
     ) -> None:
+        self._lock = threading.RLock()
         self._api = api
         self._scheduler = scheduler
         self._policy = policy if policy is not None else RefreshPolicy()
@@ -184,6 +211,9 @@ class SessionService(Disposable):
             self.events = Emitter[SessionEvent](name="SessionService.events")
             self.user = user
             self.state = Authenticated()
+        # What the session last published: the signals may lag behind it while
+        # another thread delivers, and the session decides by what it did.
+        self._published: tuple[SessionState, User | None] = (Authenticated(), user)
         self.on_dispose(self._close)
 
         tokens = take_restored_tokens(api, user)
@@ -213,6 +243,7 @@ class SessionService(Disposable):
 
     # ------------------------------------------------------------ sign in and out
 
+    @_locked
     def sign_in(self, credentials: Credentials) -> Suspense[User | None]:
         """Sign in; the Suspense fulfils with the user or rejects with the error.
 
@@ -240,7 +271,7 @@ class SessionService(Disposable):
         generation = self._next_generation()
         call: Call[User | None] = Call()
         self._sign_in = call
-        self.state = SigningIn()
+        self._publish(SigningIn(), self._peek_user())
         call.start(
             lambda: self._api.sign_in(_checked(credentials)),
             what="AuthApi.sign_in()",
@@ -249,6 +280,7 @@ class SessionService(Disposable):
         )
         return call.suspense
 
+    @_locked
     def sign_out(self, *, reason: SignOutReason = "user") -> Suspense[None]:
         """Sign out now, and tell the server; the Suspense is the server's answer.
 
@@ -277,6 +309,7 @@ class SessionService(Disposable):
         )
         return call.suspense
 
+    @_locked
     def update_user(self, user: User) -> None:
         """Replace the user's details (same ``id``); emits ``USER_UPDATED``.
 
@@ -293,11 +326,12 @@ class SessionService(Disposable):
                 " Sign in as that user instead."
             )
         if current != user:
-            self.user = user
+            self._publish(self._peek_state(), user)
             self._emit(SessionEvent("USER_UPDATED", user=user))
 
     # ------------------------------------------------------------ tokens
 
+    @_locked
     def access_token(self) -> Suspense[Secret[str] | None]:
         """A Suspense of a fresh access token; ``None`` without a session.
 
@@ -324,6 +358,7 @@ class SessionService(Disposable):
             return self.refresh()
         return Suspense.resolve(tokens.access_token)
 
+    @_locked
     def refresh(self) -> Suspense[Secret[str] | None]:
         """Renew the tokens now; every caller until it answers shares one request.
 
@@ -368,6 +403,7 @@ class SessionService(Disposable):
 
     # ------------------------------------------------------------ answers
 
+    @_locked
     def _signed_in(
         self, generation: _Generation, call: Call[User | None], answer: object
     ) -> None:
@@ -382,13 +418,12 @@ class SessionService(Disposable):
         self._sign_in = None
         if tokens is not None:
             self._keep(generation, tokens)
-        with batch():
-            self.user = user
-            self.state = Authenticated()
+        self._publish(Authenticated(), user)
         if self._current(generation):  # a state subscriber may have signed out
             self._emit(SessionEvent("SIGNED_IN", user=user))
         call.resolve(user)
 
+    @_locked
     def _sign_in_failed(
         self, generation: _Generation, call: Call[User | None], error: Exception
     ) -> None:
@@ -397,10 +432,11 @@ class SessionService(Disposable):
 
         self._sign_in = None
         message = readable(error)
-        self.state = SessionError(message)
+        self._publish(SessionError(message), self._peek_user())
         self._emit(SessionEvent("SIGN_IN_FAILED", error=message))
         call.reject(error)
 
+    @_locked
     def _refreshed(
         self, generation: _Generation, call: Call[Secret[str] | None], answer: object
     ) -> None:
@@ -432,10 +468,11 @@ class SessionService(Disposable):
         self._keep(generation, tokens)
         self._emit(SessionEvent("TOKEN_REFRESHED", user=user))
         if renewed is not None and renewed != user:
-            self.user = renewed
+            self._publish(self._peek_state(), renewed)
             self._emit(SessionEvent("USER_UPDATED", user=renewed))
         call.resolve(tokens.access_token)
 
+    @_locked
     def _refresh_failed(
         self,
         generation: _Generation,
@@ -466,11 +503,13 @@ class SessionService(Disposable):
         )
         call.reject(error)
 
+    @_locked
     def _refresh_due(self, generation: _Generation) -> None:
         generation.timer = None
         if self._current(generation):
             self.refresh()
 
+    @_locked
     def _told_server(self, call: Call[None], error: Exception | None) -> None:
         self._sign_outs.discard(call)
         if error is None:
@@ -521,9 +560,7 @@ class SessionService(Disposable):
         self._next_generation()
         sign_in, self._sign_in = self._sign_in, None
 
-        with batch():
-            self.user = None
-            self.state = SignedOut()
+        self._publish(SignedOut(), None)
         if not was_signed_out:
             self._emit(SessionEvent("SIGNED_OUT", user=previous_user, reason=reason))
         if sign_in is not None:
@@ -536,10 +573,35 @@ class SessionService(Disposable):
     # ------------------------------------------------------------ lifetime
 
     def _peek_state(self) -> SessionState:
-        return SessionService.state.of(self).peek()
+        return self._published[0]
 
     def _peek_user(self) -> User | None:
-        return SessionService.user.of(self).peek()
+        return self._published[1]
+
+    def _publish(self, state: SessionState, user: User | None) -> None:
+        """Set ``user`` and ``state`` together, never waiting for another thread.
+
+        When another thread is delivering signal changes, the writes are
+        queued behind it whole (one batch, in order with this session's
+        other writes and events) instead of waiting for it: this thread
+        holds the session's lock, and that thread's subscribers may need it.
+        """
+        self._published = (state, user)
+
+        def write(_: object = None) -> None:
+            with batch():
+                self.user = user
+                self.state = state
+
+        took = _graph.acquire(wait=False)
+        if took < 0:
+            _graph.enqueue(write, None)
+            return
+        try:
+            write()
+        finally:
+            if took:
+                _graph.release()
 
     def _emit(self, event: SessionEvent) -> None:
         if not self.is_disposed:
@@ -553,6 +615,7 @@ class SessionService(Disposable):
                 " still open."
             )
 
+    @_locked
     def _close(self) -> None:
         self._generation.close(silently=True)
         sign_in, self._sign_in = self._sign_in, None
