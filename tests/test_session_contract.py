@@ -19,6 +19,7 @@ from impact_rx.session import (
     USER,
     AuthApi,
     Authenticated,
+    AuthenticatorService,
     AuthProtocolError,
     AuthRejectedError,
     AuthSession,
@@ -459,3 +460,24 @@ def race_a_subscriber_against_sign_ins() -> None:
     run_together(write_many, sign_in_many)
     assert session.state in (Authenticated(), SignedOut())
     provider.dispose()
+
+
+@pytest.mark.usefixtures("switch_often")
+def test_two_threads_authenticating_at_once_share_one_restore() -> None:
+    for _ in range(200):
+        race_two_restores()
+
+
+def race_two_restores() -> None:
+    api = FakeApi(authenticate=lambda: reactivex.never())
+    authenticator = AuthenticatorService(api)
+    restores: list[Any] = []
+
+    run_together(
+        lambda: restores.append(authenticator.authenticate()),
+        lambda: restores.append(authenticator.authenticate()),
+    )
+
+    assert api.requests == ["authenticate"]
+    assert restores[0] is restores[1]
+    authenticator.dispose()

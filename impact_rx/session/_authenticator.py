@@ -87,6 +87,7 @@ class AuthenticatorService(Disposable):
     """
 
     def __init__(self, api: AuthApi) -> None:
+        self._lock = threading.RLock()  # several threads may ask at once
         self._api = api
         self._restore: Call[User | None] | None = None
         self._user: object = None
@@ -103,22 +104,23 @@ class AuthenticatorService(Disposable):
         Raises:
             DisposedError: The authenticator was disposed.
         """
-        if self.is_disposed:
-            raise DisposedError(
-                "AuthenticatorService.authenticate() was called after the"
-                " authenticator was disposed. Open a new provider to authenticate"
-                " again."
-            )
-        if self._restore is None:
-            restore: Call[User | None] = Call()
-            self._restore = restore
-            restore.start(
-                self._api.authenticate,
-                what="AuthApi.authenticate()",
-                on_value=lambda answer: self._restored(restore, answer),
-                on_error=lambda error: self._failed(restore, error),
-            )
-        return self._restore.suspense
+        with self._lock:
+            if self.is_disposed:
+                raise DisposedError(
+                    "AuthenticatorService.authenticate() was called after the"
+                    " authenticator was disposed."
+                    " Open a new provider to authenticate again."
+                )
+            if self._restore is None:
+                restore: Call[User | None] = Call()
+                self._restore = restore
+                restore.start(
+                    self._api.authenticate,
+                    what="AuthApi.authenticate()",
+                    on_value=lambda answer: self._restored(restore, answer),
+                    on_error=lambda error: self._failed(restore, error),
+                )
+            return self._restore.suspense
 
     def reauthenticate(self) -> Suspense[User | None]:
         """Ask the server again: a new Suspense, and the previous one cancelled.
@@ -126,51 +128,55 @@ class AuthenticatorService(Disposable):
         Raises:
             DisposedError: The authenticator was disposed.
         """
-        previous, self._restore = self._restore, None
-        if previous is not None:
-            previous.cancel()
-        _withdraw(self._api, self._user)
-        return self.authenticate()
+        with self._lock:
+            previous, self._restore = self._restore, None
+            if previous is not None:
+                previous.cancel()
+            _withdraw(self._api, self._user)
+            return self.authenticate()
 
     def __repr__(self) -> str:
         status = "idle" if self._restore is None else self._restore.suspense.status
         return f"<AuthenticatorService {status}>"
 
     def _restored(self, restore: Call[User | None], answer: object) -> None:
-        if restore is not self._restore or self.is_disposed:
-            return
-
-        if isinstance(answer, Tokens):
-            restore.reject(
-                AuthProtocolError(
-                    "AuthApi.authenticate() answered tokens without a user."
-                    " Answer an AuthSession, a user object, or None."
-                )
-            )
-            return
-        if isinstance(answer, AuthSession):
-            try:
-                checked_tokens(answer.tokens, what="AuthApi.authenticate()")
-            except AuthProtocolError as error:
-                restore.reject(error)
+        with self._lock:
+            if restore is not self._restore or self.is_disposed:
                 return
-            self._user = answer.user
-            _hand_over(self._api, answer.user, answer.tokens)
-            restore.resolve(answer.user)
-            return
-        self._user = answer
-        restore.resolve(cast(User, answer))  # a bare user object
+
+            if isinstance(answer, Tokens):
+                restore.reject(
+                    AuthProtocolError(
+                        "AuthApi.authenticate() answered tokens without a user."
+                        " Answer an AuthSession, a user object, or None."
+                    )
+                )
+                return
+            if isinstance(answer, AuthSession):
+                try:
+                    checked_tokens(answer.tokens, what="AuthApi.authenticate()")
+                except AuthProtocolError as error:
+                    restore.reject(error)
+                    return
+                self._user = answer.user
+                _hand_over(self._api, answer.user, answer.tokens)
+                restore.resolve(answer.user)
+                return
+            self._user = answer
+            restore.resolve(cast(User, answer))  # a bare user object
 
     def _failed(self, restore: Call[User | None], error: Exception) -> None:
-        if restore is not self._restore or self.is_disposed:
-            return
-        if isinstance(error, AuthRejectedError):
-            restore.resolve(None)  # the stored session is over: anonymous
-        else:
-            restore.reject(error)
+        with self._lock:
+            if restore is not self._restore or self.is_disposed:
+                return
+            if isinstance(error, AuthRejectedError):
+                restore.resolve(None)  # the stored session is over: anonymous
+            else:
+                restore.reject(error)
 
     def _close(self) -> None:
-        restore, self._restore = self._restore, None
-        if restore is not None:
-            restore.drop()
-        _withdraw(self._api, self._user)
+        with self._lock:
+            restore, self._restore = self._restore, None
+            if restore is not None:
+                restore.drop()
+            _withdraw(self._api, self._user)
