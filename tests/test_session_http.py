@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import pickle
 import socket
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from impact_rx import ServiceProvider, signal_of
+from impact_rx.debug import trace
 from impact_rx.demo.server import AuthServer
+from impact_rx.notebook import html_repr
 from impact_rx.session import (
     Authenticated,
+    AuthenticatorService,
     AuthProtocolError,
     AuthRejectedError,
     AuthUnavailableError,
@@ -222,3 +226,79 @@ async def test_an_expired_stored_token_restores_with_one_token_refreshed() -> No
         ("GET", "/api/session", 401),
         ("POST", "/api/session/refresh", 200),
     ]
+
+
+async def test_no_secret_shows_anywhere_in_a_full_flow_over_http(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    clock = FakeClock()
+    secrets = [PASSWORD, "wrong-password-5d4c"]
+    shown: list[str] = []
+
+    def show(*objects: object) -> None:
+        for obj in objects:
+            shown.extend([repr(obj), str(obj), html_repr(obj)])
+            try:
+                shown.append(repr(pickle.dumps(obj)))
+            except Exception as error:
+                shown.extend([repr(error), str(error)])
+
+    def keep(tokens: Tokens | None) -> None:
+        if tokens is not None:
+            secrets.append(tokens.access_token.reveal())
+            if tokens.refresh_token is not None:
+                secrets.append(tokens.refresh_token.reveal())
+
+    with AuthServer(
+        access_token_lifetime=60, refresh_token_lifetime=600, clock=clock, scrypt_n=2**8
+    ) as server:
+        server.add_user("ada", PASSWORD, name="Ada Lovelace")
+        with trace():
+            async with HttpAuthApi(server.url, timeout=5) as api:
+                opening = session_provider(api)
+                show(opening)
+                provider = await opening
+                session = provider.get(SessionService)
+                session.events.subscribe(lambda e: shown.append(repr(e)))
+                signal_of(session, "state").subscribe(lambda s: shown.append(repr(s)))
+                with pytest.raises(AuthRejectedError, match="401") as wrong:
+                    await session.sign_in(Credentials("ada", secrets[1]))
+                attempt = session.sign_in(Credentials("ada", PASSWORD))
+                await attempt
+                keep(api.store.load())
+                clock.now += 61
+                renewal = session.refresh()
+                await renewal
+                keep(api.store.load())
+                server.fail_next(503)
+                with pytest.raises(AuthUnavailableError, match="503") as down:
+                    await session.refresh()
+                show(
+                    wrong.value,
+                    down.value,
+                    attempt,
+                    renewal,
+                    session.access_token(),
+                    session,
+                    provider,
+                    api,
+                    api.store,
+                    signal_of(session, "state"),
+                    signal_of(session, "user"),
+                    session.events,
+                    provider.get(AuthenticatorService),
+                    provider.get(AuthenticatorService).authenticate(),
+                    Credentials("ada", PASSWORD),
+                    api.store.load(),
+                )
+                await session.sign_out()
+                await provider.aclose()
+
+    shown += [r.getMessage() for r in caplog.records]
+    shown += [str(getattr(r, "traced_write", "")) for r in caplog.records]
+    assert len(secrets) == 6
+    assert any("TOKEN_REFRESHED" in text for text in shown)
+    assert any(r.name == "impact_rx.debug" for r in caplog.records)
+    for secret in secrets:
+        assert [text for text in shown if secret in text] == []
