@@ -7,6 +7,8 @@ import sys
 import threading
 from asyncio import CancelledError
 from collections.abc import Callable, Iterator
+from itertools import pairwise
+from random import Random
 from typing import Any
 
 import pytest
@@ -481,3 +483,41 @@ def race_two_restores() -> None:
     assert api.requests == ["authenticate"]
     assert restores[0] is restores[1]
     authenticator.dispose()
+
+
+# ---------------------------------------------------------------- backoff
+
+
+def test_retries_grow_to_the_cap_with_jitter_from_the_injected_random() -> None:
+    policy = RefreshPolicy(lead=30, first_retry=1, max_retry=8, jitter=0.5)
+    with marbles() as m:
+        down = AuthUnavailableError("down")
+        frames: list[int] = []
+
+        def refresh(_token: Secret[str]) -> Any:
+            frames.append(m.scheduler.frame)
+            return reactivex.throw(down)
+
+        api = FakeApi(
+            sign_in=reactivex.of(
+                AuthSession(ADA, Tokens(Secret("a"), Secret("r"), 60))
+            ),
+            refresh=refresh,
+        )
+        provider = m.provider(
+            [SessionService],
+            {USER: None, AuthApi: api, RefreshPolicy: policy, Random: Random(5)},
+        )
+        session = provider.get(SessionService)
+        session.sign_in(Credentials("ada", PASSWORD))
+        m.advance("2m")
+        assert session.state == Authenticated()  # never given up, never signed out
+
+    rng = Random(5)
+    expected = [policy.retry_delay(n, rng) * 1000 for n in range(len(frames) - 1)]
+    gaps = [b - a for a, b in pairwise(frames)]
+    assert frames[0] == 30_000
+    assert len(gaps) > 10
+    assert all(abs(gap - want) <= 1 for gap, want in zip(gaps, expected, strict=True))
+    assert all(4000 <= gap <= 8000 for gap in gaps[3:])  # capped, half of it jitter
+    assert len(set(gaps[3:])) > 1  # jittered, not in lockstep
