@@ -454,3 +454,76 @@ async def test_a_stored_access_token_that_cannot_be_a_header_is_a_protocol_error
     assert "0f9e8d" not in repr(error.value) + str(error.value)
     assert error.value.__cause__ is None and error.value.__context__ is None
     assert server.requests == ()
+
+
+async def test_a_refresh_answered_after_another_user_signed_in_never_replaces_them(
+    server: AuthServer, api: HttpAuthApi
+) -> None:
+    server.add_user("grace", PASSWORD, name="Grace Hopper")
+    ada = await api.sign_in(ADA)
+    assert ada.tokens.refresh_token is not None
+
+    arrived = server.stall_next()
+    late = asyncio.ensure_future(api.refresh(ada.tokens.refresh_token))
+    await asyncio.get_running_loop().run_in_executor(None, arrived.wait, 5)
+    grace = await api.sign_in(Credentials("grace", PASSWORD))
+    server.release()
+    with pytest.raises(AuthRejectedError, match="answered after its session ended"):
+        await late  # the server renewed Ada's session: it is ended, not stored
+
+    assert api.store.load() == grace.tokens
+    assert await api.current_user() == grace.user
+    assert [(r.method, r.status) for r in server.requests[-3:]] == [
+        ("POST", 200),
+        ("DELETE", 204),
+        ("GET", 200),
+    ]
+
+
+async def test_a_refresh_answered_after_sign_out_stores_nothing(
+    server: AuthServer, api: HttpAuthApi
+) -> None:
+    ada = await api.sign_in(ADA)
+    assert ada.tokens.refresh_token is not None
+
+    server.fail_next(200, body=a_session_answer(server))
+    arrived = server.stall_next()
+    late = asyncio.ensure_future(api.refresh(ada.tokens.refresh_token))
+    await asyncio.get_running_loop().run_in_executor(None, arrived.wait, 5)
+    await api.sign_out()
+    server.release()
+    with pytest.raises(AuthRejectedError, match="answered after its session ended"):
+        await late
+
+    assert api.store.load() is None
+    assert repr(api).endswith("signed out>")
+    assert server.requests[-1] == RequestRecord("DELETE", "/api/session", 401)
+
+
+async def test_a_sign_in_answered_after_sign_out_is_ended_and_never_stored(
+    server: AuthServer, api: HttpAuthApi
+) -> None:
+    arrived = server.stall_next()
+    late = asyncio.ensure_future(api.sign_in(ADA))
+    await asyncio.get_running_loop().run_in_executor(None, arrived.wait, 5)
+    await api.sign_out()
+    server.release()
+
+    with pytest.raises(AuthRejectedError, match="answered after sign_out"):
+        await late
+    assert api.store.load() is None
+    assert [(r.method, r.status) for r in server.requests] == [
+        ("POST", 200),
+        ("DELETE", 204),
+    ]
+
+
+def a_session_answer(server: AuthServer) -> dict[str, object]:
+    """A session answer of the contract, as a server that revokes nothing sends."""
+    return {
+        "user": {"id": "1", "name": "Ada Lovelace"},
+        "access_token": "access-late-0f9e8d",
+        "refresh_token": "refresh-late-0f9e8d",
+        "token_type": "Bearer",
+        "expires_in": 60,
+    }

@@ -55,6 +55,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import math
@@ -66,6 +67,7 @@ from typing import Any, Final, Protocol, final, runtime_checkable
 import httpx
 
 from ._api import (
+    AuthError,
     AuthProtocolError,
     AuthRejectedError,
     AuthSession,
@@ -169,6 +171,7 @@ class HttpAuthApi:
         self.store: TokenStore = MemoryTokenStore() if store is None else store
         # Keyed by a digest of the refresh token, never the token itself.
         self._exchanging: dict[bytes, asyncio.Future[AuthSession]] = {}
+        self._sign_outs = 0  # a sign-in answered after a sign-out is void
         self._exchanged: tuple[bytes, AuthSession] | None = None
         self._client = httpx.AsyncClient(
             base_url=self.base_url,
@@ -216,7 +219,9 @@ class HttpAuthApi:
         """Sign in and keep the tokens.
 
         Raises:
-            AuthRejectedError: Unknown user or wrong password.
+            AuthRejectedError: Unknown user or wrong password; or
+                :meth:`sign_out` was called while it was on its way (the new
+                session is ended on the server, never stored).
             AuthUnavailableError: The server could not be reached or failed.
             AuthProtocolError: The server answered outside the contract.
         """
@@ -224,9 +229,16 @@ class HttpAuthApi:
             "username": credentials.username,
             "password": credentials.password.reveal(),
         }
+        sign_outs = self._sign_outs
         answer = await self._call("POST", SESSION_PATH, body=body)
 
         session = _session(answer, "POST", SESSION_PATH)
+        if self._sign_outs != sign_outs:
+            await self._revoke(session.tokens)
+            raise AuthRejectedError(
+                "POST /api/session was answered after sign_out() was called,"
+                " so the new session was ended at once. Sign in again."
+            )
         self.store.save(session.tokens)
         return session
 
@@ -241,7 +253,9 @@ class HttpAuthApi:
 
         Raises:
             AuthRejectedError: The refresh token is unknown, expired or was
-                already used (which revokes the session).
+                already used (which revokes the session); or its session ended
+                here while the exchange was on its way (a sign-out or another
+                sign-in), so the renewed session is ended, never stored.
             AuthUnavailableError: The server could not be reached or failed.
             AuthProtocolError: The server answered outside the contract.
         """
@@ -259,6 +273,7 @@ class HttpAuthApi:
         """
         tokens = self.store.load()
         self.store.clear()
+        self._sign_outs += 1
         if tokens is None:
             return
 
@@ -348,8 +363,23 @@ class HttpAuthApi:
         answer = await self._call("POST", REFRESH_PATH, body=body)
 
         session = _session(answer, "POST", REFRESH_PATH)
+        stored = self.store.load()
+        if stored is None or stored.refresh_token != refresh_token:
+            # Signed out, or somebody else signed in, while this was on its
+            # way: storing it would bring the previous session back.
+            await self._revoke(session.tokens)
+            raise AuthRejectedError(
+                "POST /api/session/refresh was answered after its session ended"
+                " here (signed out, or replaced by another sign-in),"
+                " so the renewed session was ended too."
+            )
         self.store.save(session.tokens)
         return session
+
+    async def _revoke(self, tokens: Tokens) -> None:
+        """End a session nobody here holds any more; best effort."""
+        with contextlib.suppress(AuthError):  # failing, it expires on its own
+            await self._call("DELETE", SESSION_PATH, token=tokens.access_token)
 
     async def _call(
         self,
