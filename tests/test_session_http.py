@@ -302,3 +302,39 @@ async def test_no_secret_shows_anywhere_in_a_full_flow_over_http(
     assert any(r.name == "impact_rx.debug" for r in caplog.records)
     for secret in secrets:
         assert [text for text in shown if secret in text] == []
+
+
+RENEWED = {
+    "user": {"id": "1", "name": "Ada Lovelace"},
+    "access_token": "access-renewed-0f9e8d",
+    "refresh_token": "refresh-renewed-0f9e8d",
+    "token_type": "Bearer",
+    "expires_in": 60,
+}
+
+
+async def test_a_sign_out_during_a_refresh_in_flight_stays_signed_out_after_restart(
+    server: AuthServer,
+) -> None:
+    async with HttpAuthApi(server.url, timeout=5) as api:
+        provider = await session_provider(api)
+        session = provider.get(SessionService)
+        await session.sign_in(Credentials("ada", PASSWORD))
+
+        # The server renews before it hears the sign-out, and answers after.
+        server.fail_next(200, body=RENEWED, method="POST")
+        arrived = server.stall_next()
+        renewal = session.refresh()
+        await asyncio.get_running_loop().run_in_executor(None, arrived.wait, 5)
+        exchange = list(api._exchanging.values())  # shielded: outlives the cancel
+        await session.sign_out()
+        server.release()
+        with pytest.raises(asyncio.CancelledError):
+            await renewal
+        await asyncio.wait(exchange, timeout=5)
+        await provider.aclose()
+
+    assert session.state == SignedOut()
+    assert api.store.load() is None
+    async with HttpAuthApi(server.url, store=api.store) as restarted:
+        assert await restarted.authenticate() is None
