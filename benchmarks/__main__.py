@@ -124,7 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     machine = env["machine"]
     print(
         f"impact_rx benchmarks, {env['date']}, {machine['cpu']} ({machine['cpus']}"
-        f" CPUs), {machine['platform']}, Python {env['python']};"
+        f" CPUs), {machine['platform']}, Python {env['python']},"
+        f" impact_rx at {env['commit'] or 'an unknown commit'};"
         f" {settings.rounds} rounds of ~{settings.batch_ms:g} ms, medians;"
         f" {elapsed:.0f} s\n"
     )
