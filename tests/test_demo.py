@@ -236,3 +236,24 @@ def test_a_token_lifetime_that_is_not_positive_seconds_exits_2(
         main(["--token-lifetime", value])
 
     assert f"expected positive seconds, got {value!r}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:8000", "ftp://x", "http://127.0.0.1:99999"])
+def test_a_url_no_server_can_have_exits_2_with_the_reason(
+    capsys: pytest.CaptureFixture[str], url: str
+) -> None:
+    with pytest.raises(SystemExit, match=r"^2$"):
+        main(["--url", url])
+
+    assert "expected an http:// or https:// URL with a host" in capsys.readouterr().err
+
+
+def test_a_url_with_a_password_in_it_exits_2_without_showing_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit, match=r"^2$"):
+        main(["--url", "http://ada:hunter2-0f9e8d@127.0.0.1:8000"])
+
+    err = capsys.readouterr().err
+    assert "expected a URL without a user or password" in err
+    assert "hunter2-0f9e8d" not in err

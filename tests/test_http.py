@@ -527,3 +527,23 @@ def a_session_answer(server: AuthServer) -> dict[str, object]:
         "token_type": "Bearer",
         "expires_in": 60,
     }
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["", "http://", "127.0.0.1:8000", "ftp://127.0.0.1", "http://127.0.0.1:99999"],
+)
+def test_a_url_that_cannot_reach_any_server_is_refused_at_once(url: str) -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"^HttpAuthApi needs an http:// or https:// URL with a host and a valid"
+        r" port, such as http://127\.0\.0\.1:8000\.",
+    ):
+        HttpAuthApi(url)
+
+
+def test_a_url_with_a_password_in_it_is_refused_without_showing_it() -> None:
+    with pytest.raises(ValueError, match="no user or password in the URL") as error:
+        HttpAuthApi("http://ada:hunter2-0f9e8d@127.0.0.1:8000")
+
+    assert "hunter2-0f9e8d" not in str(error.value)

@@ -30,6 +30,7 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TextIO
+from urllib.parse import urlsplit
 
 from .._services import ServiceProvider
 from .._signal import signal_of
@@ -91,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--url",
+        type=_url,
         help="an auth server that speaks the impact_rx contract;"
         " default: start an embedded one on 127.0.0.1",
     )
@@ -116,6 +118,25 @@ def _parser() -> argparse.ArgumentParser:
         " short so the demo shows a refresh (default: %(default)s)",
     )
     return parser
+
+
+def _url(text: str) -> str:
+    try:
+        parts = urlsplit(text)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        valid = valid and parts.port != 0  # reading it checks its range
+    except ValueError:
+        valid = False
+    if not valid:
+        raise argparse.ArgumentTypeError(
+            f"expected an http:// or https:// URL with a host, got {text!r}"
+        )
+    if parts.username is not None or parts.password is not None:
+        raise argparse.ArgumentTypeError(
+            "expected a URL without a user or password; use --username and"
+            " --password (or $IMPACT_RX_DEMO_PASSWORD)"
+        )
+    return text
 
 
 def _seconds(text: str) -> float:

@@ -63,6 +63,7 @@ import re
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any, Final, Protocol, final, runtime_checkable
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -157,6 +158,10 @@ class HttpAuthApi:
         store: Where tokens are kept; a fresh :class:`MemoryTokenStore` by
             default.
         transport: An ``httpx`` transport, to test without a server.
+
+    Raises:
+        ValueError: ``base_url`` is not an ``http``/``https`` URL with a host
+            and a valid port, or carries a user or password.
     """
 
     def __init__(
@@ -167,7 +172,7 @@ class HttpAuthApi:
         store: TokenStore | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_url = _checked_url(base_url).rstrip("/")
         self.store: TokenStore = MemoryTokenStore() if store is None else store
         # Keyed by a digest of the refresh token, never the token itself.
         self._exchanging: dict[bytes, asyncio.Future[AuthSession]] = {}
@@ -424,6 +429,32 @@ class HttpAuthApi:
                 " that is not JSON."
                 f" Check that {self.base_url} speaks the impact_rx auth contract."
             ) from None
+
+
+def _checked_url(base_url: str) -> str:
+    """``base_url``, unless no server could ever be reached at it."""
+    try:
+        parts = urlsplit(base_url)
+        port = parts.port  # raises for a port out of range
+    except ValueError:
+        parts, port = None, None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or port == 0
+    ):
+        raise ValueError(
+            "HttpAuthApi needs an http:// or https:// URL with a host and a valid"
+            " port, such as http://127.0.0.1:8000."
+            " Check the URL of the auth server."
+        )
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(
+            "HttpAuthApi takes no user or password in the URL: it would be sent"
+            " to the server and shown in reprs. Pass credentials to sign_in()."
+        )
+    return base_url
 
 
 def _raise_for_status(
