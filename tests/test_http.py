@@ -7,6 +7,7 @@ import logging
 import socket
 from collections.abc import AsyncIterator, Iterator
 
+import httpx
 import pytest
 
 from impact_rx.demo.server import AuthServer, RequestRecord
@@ -547,3 +548,19 @@ def test_a_url_with_a_password_in_it_is_refused_without_showing_it() -> None:
         HttpAuthApi("http://ada:hunter2-0f9e8d@127.0.0.1:8000")
 
     assert "hunter2-0f9e8d" not in str(error.value)
+
+
+async def test_a_body_that_cannot_be_decoded_is_a_protocol_error() -> None:
+    def garbled(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, headers={"Content-Encoding": "gzip"}, content=b"not gzip at all"
+        )
+
+    transport = httpx.MockTransport(garbled)
+    async with HttpAuthApi("http://127.0.0.1:8000", transport=transport) as api:
+        with pytest.raises(
+            AuthProtocolError,
+            match=r"^POST /api/session answered a body that could not be decoded"
+            r" \(DecodingError\)\.",
+        ):
+            await api.sign_in(ADA)

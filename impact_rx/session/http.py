@@ -26,8 +26,8 @@ How answers become errors, so a session knows what to do next:
 * 401 or 403 raise :class:`AuthRejectedError`: definitive, do not retry.
 * 5xx, 408, 429, a refused connection or a timeout raise
   :class:`AuthUnavailableError`: retryable.
-* Any other status, a body that is not JSON, or JSON of the wrong shape
-  raise :class:`AuthProtocolError`.
+* Any other status, a body that cannot be decoded or is not JSON, or JSON
+  of the wrong shape raise :class:`AuthProtocolError`.
 
 Each message names the method, the path and the status, and never a token
 or a password. Tokens live in a :class:`TokenStore` (in memory by default),
@@ -416,6 +416,12 @@ class HttpAuthApi:
                 f"{method} {path} could not reach {self.base_url}"
                 f" ({type(exc).__name__})."
                 " Check that the server is running and the URL is right."
+            ) from exc
+        except httpx.HTTPError as exc:  # e.g. a body its encoding cannot decode
+            raise AuthProtocolError(
+                f"{method} {path} answered a body that could not be decoded"
+                f" ({type(exc).__name__})."
+                f" Check that {self.base_url} speaks the impact_rx auth contract."
             ) from exc
 
         _raise_for_status(response, method, path, self.base_url)
