@@ -517,3 +517,19 @@ def test_the_server_listens_on_127_0_0_1_only(server: AuthServer) -> None:
     assert server.url.startswith("http://127.0.0.1:")
     assert server._httpd is not None
     assert server._httpd.server_address[0] == "127.0.0.1"
+
+
+def test_a_chunked_body_is_refused_and_the_connection_closed(
+    http: httpx.Client,
+) -> None:
+    body = b'{"username": "ada", "password": "' + PASSWORD.encode() + b'"}'
+
+    answer = http.post("/api/session", content=iter([body]))
+
+    assert answer.status_code == 411
+    assert answer.json() == {
+        "error": "length_required",
+        "reason": "Send the body with a Content-Length; chunked bodies are not read.",
+    }
+    assert answer.headers["Connection"] == "close"
+    assert sign_in(http)["user"]["name"] == "Ada Lovelace"  # a fresh connection works

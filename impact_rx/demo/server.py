@@ -31,7 +31,9 @@ body is JSON; every error body is ``{"error": code, "reason": text}``.
 A session answer is ``{"user": {"id": str, "name": str}, "access_token":
 str, "refresh_token": str, "token_type": "Bearer", "expires_in": seconds}``.
 A body that is not JSON, not an object, or lacks a field answers ``400``
-``malformed_request``; an unknown path ``404``, a wrong method ``405``.
+``malformed_request``; a body without a ``Content-Length`` (chunked)
+``411`` ``length_required``; an unknown path ``404``, a wrong method
+``405``.
 
 Example:
     >>> import httpx
@@ -664,6 +666,15 @@ class _Handler(BaseHTTPRequestHandler):
         """Read the request body (once), so the connection stays usable."""
         if self._body is not None:
             return self._body
+        if self.headers.get("Transfer-Encoding"):
+            # Unread chunks would be taken for the next request: close instead.
+            self.close_connection = True
+            self._body = b""
+            raise _Refusal(
+                411,
+                "length_required",
+                "Send the body with a Content-Length; chunked bodies are not read.",
+            )
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
@@ -687,6 +698,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         if body:
             self.wfile.write(body)
