@@ -53,7 +53,8 @@ answer, runs under the session's lock, so two threads that sign in at once
 share one request, and a sign-out racing a sign-in leaves one consistent
 ending. Holding that lock never waits for another thread's delivery of
 signal changes (a thread that is delivering has its writes queued behind
-it), so a subscriber may call the session while another thread does. Timers
+it), so a subscriber may call the session while another thread does; only
+do not make a subscriber *wait* for another thread that calls it. Timers
 run on the provider's scheduler; the asyncio loop's is not thread-safe, so
 give a provider used from several threads a scheduler that is.
 """
