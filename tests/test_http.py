@@ -564,3 +564,19 @@ async def test_a_body_that_cannot_be_decoded_is_a_protocol_error() -> None:
             r" \(DecodingError\)\.",
         ):
             await api.sign_in(ADA)
+
+
+async def test_a_server_reason_that_echoes_a_secret_is_masked(
+    server: AuthServer, api: HttpAuthApi
+) -> None:
+    server.fail_next(401, body={"error": "x", "reason": f"No user with {PASSWORD}."})
+    with pytest.raises(AuthRejectedError, match=r"No user with \*\*\*\*\*\*\*\*\.$"):
+        await api.sign_in(ADA)
+
+    session = await api.sign_in(ADA)
+    refresh = session.tokens.refresh_token
+    assert refresh is not None
+    server.fail_next(503, body={"error": "x", "reason": f"Slow on {refresh.reveal()}"})
+    with pytest.raises(AuthUnavailableError, match=r"Slow on \*\*\*\*\*\*\*\*") as e:
+        await api.refresh(refresh)
+    assert refresh.reveal() not in str(e.value)

@@ -85,6 +85,7 @@ SESSION_PATH: Final = "/api/session"
 REFRESH_PATH: Final = "/api/session/refresh"
 
 _REASON_LIMIT = 200
+_MASK = "********"
 _RETRYABLE = frozenset({408, 429})
 _HEADER_SAFE = re.compile(r"[!-~]+")  # visible ASCII: a token an HTTP header can carry
 
@@ -424,7 +425,15 @@ class HttpAuthApi:
                 f" Check that {self.base_url} speaks the impact_rx auth contract."
             ) from exc
 
-        _raise_for_status(response, method, path, self.base_url)
+        if not 200 <= response.status_code < 300:
+            hidden = [token.reveal()] if token is not None else []
+            hidden += [v for k, v in (body or {}).items() if k != "username"]
+            stored = self.store.load()
+            if stored is not None:
+                hidden.append(stored.access_token.reveal())
+                if stored.refresh_token is not None:
+                    hidden.append(stored.refresh_token.reveal())
+            _raise_for_status(response, method, path, self.base_url, hidden)
         if response.status_code == 204 or not response.content:
             return None
         try:
@@ -464,14 +473,15 @@ def _checked_url(base_url: str) -> str:
 
 
 def _raise_for_status(
-    response: httpx.Response, method: str, path: str, base_url: str
+    response: httpx.Response,
+    method: str,
+    path: str,
+    base_url: str,
+    hidden: list[Any],
 ) -> None:
     status = response.status_code
-    if 200 <= status < 300:
-        return
-
     where = f"{method} {path}"
-    reason = _reason(response)
+    reason = _reason(response, hidden)
     if status in (401, 403):
         raise AuthRejectedError(f"{where} was refused ({status}): {reason}")
     if status >= 500 or status in _RETRYABLE:
@@ -485,14 +495,21 @@ def _raise_for_status(
     )
 
 
-def _reason(response: httpx.Response) -> str:
-    """The server's ``reason`` text, shortened; else the status phrase."""
+def _reason(response: httpx.Response, hidden: list[Any]) -> str:
+    """The server's ``reason`` text, shortened; else the status phrase.
+
+    Any secret of the request (``hidden``) the server echoes is masked: the
+    reason ends up in exceptions, states and logs.
+    """
     try:
         reason = json.loads(response.content).get("reason")
     except (ValueError, AttributeError):
         reason = None
     if not isinstance(reason, str) or not reason.strip():
         return f"{_phrase(response.status_code)}."
+    for secret in sorted(hidden, key=lambda s: -len(str(s))):
+        if isinstance(secret, str) and secret:
+            reason = reason.replace(secret, _MASK)
     reason = " ".join(reason.split())
     if len(reason) > _REASON_LIMIT:
         reason = reason[: _REASON_LIMIT - 3] + "..."
