@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import logging
+import pickle
 import sys
 import threading
 from asyncio import CancelledError
@@ -521,3 +523,17 @@ def test_retries_grow_to_the_cap_with_jitter_from_the_injected_random() -> None:
     assert all(abs(gap - want) <= 1 for gap, want in zip(gaps, expected, strict=True))
     assert all(4000 <= gap <= 8000 for gap in gaps[3:])  # capped, half of it jitter
     assert len(set(gaps[3:])) > 1  # jittered, not in lockstep
+
+
+# ---------------------------------------------------------------- secrets
+
+
+def test_secrets_copy_but_never_pickle() -> None:
+    tokens = Tokens(Secret("access-0f9e8d"), Secret("refresh-0f9e8d"), 60)
+    session = AuthSession(ADA, tokens)
+
+    assert copy.deepcopy(session) == session
+    assert copy.copy(tokens.access_token) is tokens.access_token
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        with pytest.raises(TypeError, match="Secret refuses to be pickled"):
+            pickle.dumps(session, protocol=protocol)

@@ -87,6 +87,12 @@ class Secret(Generic[T]):
     def __hash__(self) -> int:
         return hash((Secret, self._value))
 
+    def __copy__(self) -> Secret[T]:
+        return self  # immutable: a copy is the same secret, never pickled
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Secret[T]:
+        return self
+
     def __reduce__(self) -> NoReturn:
         raise TypeError(
             "Secret refuses to be pickled: its value would be written in clear."
