@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
 import pickle
@@ -537,3 +538,34 @@ def test_secrets_copy_but_never_pickle() -> None:
     for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
         with pytest.raises(TypeError, match="Secret refuses to be pickled"):
             pickle.dumps(session, protocol=protocol)
+
+
+# ---------------------------------------------------------------- construction
+
+
+def test_a_session_can_be_built_directly_from_a_user_and_an_api() -> None:
+    api = FakeApi(sign_in=reactivex.of(ADA), sign_out=None)
+    session = SessionService(None, api)
+
+    assert session.sign_in(Credentials("ada", PASSWORD)).value == ADA
+    assert (session.state, session.user) == (Authenticated(), ADA)
+    session.dispose()
+
+
+async def test_a_session_built_directly_in_async_code_refreshes_on_the_loop() -> None:
+    fresh = Tokens(Secret("access-2"), Secret("refresh-2"), 3600)
+    api = FakeApi(
+        sign_in=reactivex.of(AuthSession(ADA, Tokens(Secret("a"), Secret("r"), 0))),
+        refresh=reactivex.of(fresh),
+    )
+    session = SessionService(None, api)
+    refreshed = asyncio.Event()
+    session.events.subscribe(
+        lambda e: refreshed.set() if e.type == "TOKEN_REFRESHED" else None
+    )
+
+    session.sign_in(Credentials("ada", PASSWORD))
+    await asyncio.wait_for(refreshed.wait(), timeout=5)
+
+    assert session.access_token().value == Secret("access-2")
+    session.dispose()

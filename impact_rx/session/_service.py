@@ -61,6 +61,7 @@ give a provider used from several threads a scheduler that is.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import threading
@@ -70,6 +71,8 @@ from random import Random
 from typing import Annotated, Concatenate, Final, ParamSpec, TypeVar, final
 
 from reactivex.abc import DisposableBase, SchedulerBase
+from reactivex.scheduler import TimeoutScheduler
+from reactivex.scheduler.eventloop import AsyncIOThreadSafeScheduler
 
 from .. import _graph
 from .._disposable import Disposable, owning
@@ -174,7 +177,8 @@ class SessionService(Disposable):
             starts an anonymous session. Both start ``Authenticated``.
         api: The authentication server.
         scheduler: The provider's scheduler; token refresh and retries run
-            on it, so virtual time controls them in tests.
+            on it, so virtual time controls them in tests. Built without a
+            provider, the running asyncio loop's, else a timer thread's.
         policy: When to refresh tokens and how to retry; a provider may
             give one by class (``values={RefreshPolicy: ...}``).
         random: The source of retry jitter; give a seeded ``Random`` (by
@@ -194,14 +198,14 @@ class SessionService(Disposable):
         self,
         user: Annotated[User | None, Value(USER)],
         api: AuthApi,
-        scheduler: SchedulerBase,
+        scheduler: SchedulerBase | None = None,
         *,
         policy: RefreshPolicy | None = None,
         random: Random | None = None,
     ) -> None:
         self._lock = threading.RLock()
         self._api = api
-        self._scheduler = scheduler
+        self._scheduler = scheduler if scheduler is not None else _own_scheduler()
         self._policy = policy if policy is not None else RefreshPolicy()
         self._random = random if random is not None else Random()
         self._generation = _Generation(0)
@@ -635,6 +639,15 @@ def readable(error: BaseException) -> str:
     if isinstance(error, AuthError):
         return f"The server did not accept the request ({type(error).__name__})."
     return f"The request failed ({type(error).__name__})."
+
+
+def _own_scheduler() -> SchedulerBase:
+    """For a session built without a provider: as a provider would choose."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return TimeoutScheduler.singleton()
+    return AsyncIOThreadSafeScheduler(loop)
 
 
 def _checked(credentials: object) -> Credentials:
