@@ -569,3 +569,36 @@ async def test_a_session_built_directly_in_async_code_refreshes_on_the_loop() ->
 
     assert session.access_token().value == Secret("access-2")
     session.dispose()
+
+
+def test_a_timer_refresh_and_callers_of_an_expired_token_share_one_rotation() -> None:
+    with marbles() as m:
+        server_refresh = "refresh-1"
+
+        def rotate(token: Secret[str]) -> Any:
+            nonlocal server_refresh
+            if token.reveal() != server_refresh:
+                return reactivex.throw(AuthRejectedError("Refresh token reused."))
+            server_refresh = "refresh-2"
+            fresh = Tokens(Secret("access-2"), Secret("refresh-2"), 3600)
+            return m.cold("15ms (a|)", {"a": fresh})
+
+        short = Tokens(Secret("access-1"), Secret("refresh-1"), expires_in=0.02)
+        api = FakeApi(sign_in=reactivex.of(AuthSession(ADA, short)), refresh=rotate)
+        policy = RefreshPolicy(lead=0.01)  # 20 ms tokens refresh after 10 ms
+        provider = m.provider(
+            [SessionService], {USER: None, AuthApi: api, RefreshPolicy: policy}
+        )
+        session = provider.get(SessionService)
+        session.sign_in(Credentials("ada", "pw"))
+        answers: list[Any] = []
+        at(m, "20ms (aar)", lambda: answers.append(session.access_token()))
+        m.expect(session.events).to_be(
+            "25ms r", {"r": SessionEvent("TOKEN_REFRESHED", user=ADA)}
+        )
+        m.advance("40ms")
+
+    assert api.requests.count("refresh") == 1
+    assert len({id(a) for a in answers}) == 1
+    assert answers[0].value == Secret("access-2")
+    assert session.state == Authenticated()
