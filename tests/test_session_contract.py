@@ -602,3 +602,21 @@ def test_a_timer_refresh_and_callers_of_an_expired_token_share_one_rotation() ->
     assert len({id(a) for a in answers}) == 1
     assert answers[0].value == Secret("access-2")
     assert session.state == Authenticated()
+
+
+def test_a_sign_in_answered_with_a_session_without_a_user_is_a_protocol_error() -> None:
+    with marbles() as m:
+        tokens = Tokens(Secret("access-1"), Secret("refresh-1"), 60)
+        api = FakeApi(sign_in=reactivex.of(AuthSession(None, tokens)))  # type: ignore[arg-type]
+        session = open_session(m, api)
+        events: list[SessionEvent] = []
+        session.events.subscribe(events.append)
+        attempt = session.sign_in(Credentials("ada", PASSWORD))
+
+    assert session.state == SessionError(
+        "AuthApi.sign_in() answered without a user."
+        " Answer an AuthSession or a user object."
+    )
+    assert [e.type for e in events] == ["SIGN_IN_FAILED"]
+    with pytest.raises(AuthProtocolError, match="answered without a user"):
+        attempt.use()

@@ -673,9 +673,9 @@ def _identity(user: object) -> object:
 
 
 def _session_parts(answer: object) -> tuple[User | None, Tokens | None]:
-    if isinstance(answer, AuthSession):
+    if isinstance(answer, AuthSession) and answer.user is not None:
         return answer.user, checked_tokens(answer.tokens, what="AuthApi.sign_in()")
-    if answer is None or isinstance(answer, Tokens):
+    if answer is None or isinstance(answer, Tokens | AuthSession):
         raise AuthProtocolError(
             "AuthApi.sign_in() answered without a user."
             " Answer an AuthSession or a user object."
