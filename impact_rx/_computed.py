@@ -78,6 +78,7 @@ class Computed(Observable[T]):
     """
 
     __slots__ = (
+        "_checked",
         "_computing",
         "_delivered",
         "_emitted",
@@ -102,6 +103,7 @@ class Computed(Observable[T]):
     )
 
     _impact_computed = True
+    _derived = True  # the graph refreshes it from its sources
 
     def __init__(
         self,
@@ -117,6 +119,7 @@ class Computed(Observable[T]):
         self._value: T = UNSET
         self._error: Exception | None = None
         self._state = DIRTY
+        self._checked = -1  # state.writes when last found fresh
         self._sources: list[Any] = []
         self._versions: list[int] = []
         self._targets: list[Any] | None = None
@@ -145,7 +148,7 @@ class Computed(Observable[T]):
         tracker = s.tracker
         if tracker is not None and s.owner == get_ident():
             tracker.append(self)
-        if self._state:
+        if self._state and self._checked != s.writes:
             me = get_ident()
             if s.owner == me:
                 self._pull_owned()
@@ -169,7 +172,7 @@ class Computed(Observable[T]):
                         if sources[0]._version != self._versions[0]:
                             recompute(self)
                         else:
-                            self._state = CLEAN
+                            _graph._validated(self)
                     else:
                         pull(self)
                 except BaseException:
@@ -256,11 +259,13 @@ class Computed(Observable[T]):
             observer.on_completed()
             return RxDisposable()
         if not self._observers:
+            if not self._targets:
+                _graph.activate(self)
+            self._watch = True
             if self._state:
                 pull(self)
             self._emitted = self._version
             self._delivered = self._value if self._error is None else UNSET
-            self._watch = True
         with lock:
             self._observers = (*self._observers, observer)
         replay = self._delivered
@@ -275,12 +280,22 @@ class Computed(Observable[T]):
     def _detach(self, observer: abc.ObserverBase[T]) -> None:
         with lock:
             observers = self._observers
-            if observer in observers:
-                index = observers.index(observer)
-                observers = observers[:index] + observers[index + 1 :]
-                self._observers = observers
-                if not observers:
-                    self._watch = False
+            if observer not in observers:
+                return
+            index = observers.index(observer)
+            observers = observers[:index] + observers[index + 1 :]
+            self._observers = observers
+        if observers:
+            return
+        took = _graph.acquire(wait=True)
+        try:
+            if not self._observers and self._watch:
+                self._watch = False
+                if not self._targets and self._fn is not None:
+                    _graph.deactivate(self)
+        finally:
+            if took:
+                _graph.release()
 
     @property
     def lock(self) -> threading.RLock:
@@ -356,7 +371,7 @@ class Computed(Observable[T]):
         label = self._name or "Computed"
         count = len(self._observers)
         plural = "" if count == 1 else "s"
-        if self._state:
+        if self._state == DIRTY or (self._state and self._checked != state.writes):
             shown = "(stale)"
         elif self._error is not None:
             shown = f"(raised {type(self._error).__name__})"

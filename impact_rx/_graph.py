@@ -123,6 +123,7 @@ class _State:
         "settling",
         "tracker",
         "waiting",
+        "writes",
     )
 
     def __init__(self) -> None:
@@ -135,6 +136,9 @@ class _State:
         # inside it (owner only).
         self.settling = False
         self.depth = 0
+        # Accepted signal writes so far: a computed validated at this count
+        # is fresh, watched or not.
+        self.writes = 0
         self.queue: deque[tuple[Callable[[Any], None], Any]] = deque()
         self.batch_depth = 0
         self.batched: dict[Any, None] = {}
@@ -386,28 +390,37 @@ def _settle(stack: list[Any]) -> None:
     """
     push = stack.append
     pop = stack.pop
+    s = state
     try:
         while stack:
             node = stack[-1]
-            node._computing = True
             status = node._state
+            if status == STALE and node._checked == s.writes:
+                # Validated since the last write (unwatched nodes stay STALE).
+                if node._watch or node._targets:
+                    node._state = CLEAN
+                pop()
+                continue
+            node._computing = True
             if status == STALE:
                 sources = node._sources
                 if len(sources) == 1:
                     source = sources[0]
-                    if source._state and not source._computing:
-                        push(source)
-                        continue
-                    if source._state or source._version != node._versions[0]:
+                    if source._state and source._checked != s.writes:
+                        if not source._computing:
+                            push(source)
+                            continue
+                        recompute(node)  # a cycle: the function reports it
+                    elif source._version != node._versions[0]:
                         recompute(node)
                     else:
-                        node._state = CLEAN
+                        _validated(node)
                     node._computing = False
                     pop()
                     continue
                 moved = waiting = False
                 for source, version in zip(sources, node._versions, strict=False):
-                    if source._state:
+                    if source._state and source._checked != s.writes:
                         if source._computing:
                             moved = True
                         else:
@@ -420,7 +433,7 @@ def _settle(stack: list[Any]) -> None:
                 if moved:
                     recompute(node)
                 else:
-                    node._state = CLEAN
+                    _validated(node)
                 node._computing = False
                 pop()
             else:
@@ -434,6 +447,13 @@ def _settle(stack: list[Any]) -> None:
         raise
 
 
+def _validated(node: Any) -> None:
+    """Record that ``node``'s sources did not move since it last ran."""
+    node._checked = state.writes
+    if node._watch or node._targets:
+        node._state = CLEAN
+
+
 def recompute(node: Any) -> None:
     """Run a computed's function, record what it read, bump its version."""
     fn = node._fn
@@ -441,6 +461,7 @@ def recompute(node: Any) -> None:
         node._state = CLEAN
         return
     s = state
+    start = s.writes
     previous = s.tracker
     reads: list[Any] = []
     s.tracker = reads
@@ -463,9 +484,12 @@ def recompute(node: Any) -> None:
             node._versions[0] = sources[0]._version
         else:
             node._versions = list(map(_version_of, sources))
-        node._state = CLEAN
     else:
         collect(node, reads)
+    node._checked = start
+    # Watched nodes are kept fresh by marks; the others stay STALE and are
+    # validated against ``writes`` when read.
+    node._state = CLEAN if node._watch or node._targets else STALE
 
     if error is not None:
         node._error = error
@@ -501,12 +525,13 @@ def stale(node: Any) -> bool:
 
 
 def collect(node: Any, reads: list[Any]) -> None:
-    """Make ``reads`` the sources of ``node``, linking and unlinking targets.
+    """Make ``reads`` the sources of ``node``; link them if ``node`` is watched.
 
-    TODO(#3): sources hold their targets strongly, so a computed nobody
-    disposes lives (and is marked on every write) as long as its sources.
-    Services dispose theirs; linking only while a computed is watched would
-    free ad-hoc ones too.
+    Only watched nodes (effects, ``observe`` scopes, computeds with
+    subscribers, and whatever those read, transitively) are linked into
+    their sources' targets: a write marks only them, and a computed nobody
+    watches holds no place in the graph, so it is freed with its last
+    reference.
     """
     old = node._sources
     if reads != old:
@@ -515,17 +540,13 @@ def collect(node: Any, reads: list[Any]) -> None:
         if len(reads) > 1:
             reads = list(dict.fromkeys(reads))
         if reads != old:
-            for source in old:
-                if source not in reads and source._targets is not None:
-                    with suppress(ValueError):
-                        source._targets.remove(node)
-            for source in reads:
-                if source not in old:
-                    targets = source._targets
-                    if targets is None:
-                        source._targets = [node]
-                    else:
-                        targets.append(node)
+            if node._watch or node._targets:
+                for source in old:
+                    if source not in reads:
+                        _drop_target(source, node)
+                for source in reads:
+                    if source not in old:
+                        _add_target(source, node)
             node._sources = reads
     sources = node._sources
     if len(sources) == 1:
@@ -535,13 +556,65 @@ def collect(node: Any, reads: list[Any]) -> None:
     node._state = CLEAN
 
 
+def _add_target(source: Any, node: Any) -> None:
+    targets = source._targets
+    watched = bool(targets)
+    if targets is None:
+        source._targets = [node]
+    else:
+        targets.append(node)
+    if not watched and source._derived and not source._watch:
+        activate(source)
+
+
+def _drop_target(source: Any, node: Any) -> None:
+    targets = source._targets
+    if targets:
+        with suppress(ValueError):
+            targets.remove(node)
+    if source._derived and not targets and not source._watch:
+        deactivate(source)
+
+
+def activate(node: Any) -> None:
+    """``node`` became watched: link it, and what it reads, into the graph."""
+    stack = [node]
+    writes = state.writes
+    while stack:
+        current = stack.pop()
+        if current._state == STALE and current._checked == writes:
+            current._state = CLEAN
+        for source in current._sources:
+            targets = source._targets
+            watched = bool(targets)
+            if targets is None:
+                source._targets = [current]
+            else:
+                targets.append(current)
+            if not watched and source._derived and not source._watch:
+                stack.append(source)
+
+
+def deactivate(node: Any) -> None:
+    """``node`` is watched no more: unlink it, and what only it kept linked."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current._state == CLEAN:
+            current._state = STALE
+        for source in current._sources:
+            targets = source._targets
+            if targets:
+                with suppress(ValueError):
+                    targets.remove(current)
+            if source._derived and not targets and not source._watch:
+                stack.append(source)
+
+
 def unlink(node: Any) -> None:
-    """Remove ``node`` from the targets of all its sources."""
+    """Remove ``node`` from the graph for good (it is being disposed)."""
     for source in node._sources:
-        targets = source._targets
-        if targets is not None:
-            with suppress(ValueError):
-                targets.remove(node)
+        _drop_target(source, node)
     node._sources = []
     node._versions = []
 

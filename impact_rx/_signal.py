@@ -141,6 +141,8 @@ class Signal(BehaviorSubject[T]):
         "is_stopped",
     )
 
+    _derived = False  # a source the graph never refreshes
+
     def __init__(
         self,
         initial: T,
@@ -243,6 +245,7 @@ class Signal(BehaviorSubject[T]):
             try:
                 self._value = value
                 self._version += 1
+                state.writes += 1
                 if self._targets:
                     mark(self)
                 hook = write_hook
@@ -285,6 +288,7 @@ class Signal(BehaviorSubject[T]):
             lock.release()
             self._value = value
             self._version += 1
+            state.writes += 1
             if self._targets:
                 mark(self)
             hook = write_hook
@@ -361,6 +365,7 @@ class Signal(BehaviorSubject[T]):
             return
         self._value = value
         self._version += 1
+        state.writes += 1
         if self._targets:
             mark(self)
         self._deliver(value)

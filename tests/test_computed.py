@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 from functools import partial
 
 import pytest
@@ -396,3 +398,49 @@ def test_threads_writing_and_reading_leave_computeds_and_effects_consistent() ->
     assert errors == []
     assert doubled.value == 2 * (a.value + b.value)
     assert seen[-1] == doubled.value
+
+
+def test_an_unwatched_computed_is_freed_with_its_last_reference() -> None:
+    a = Signal(1)
+    doubled = computed(lambda: a.value * 2)
+    assert doubled.value == 2
+    ref = weakref.ref(doubled)
+
+    del doubled
+    gc.collect()
+
+    assert ref() is None
+    assert not a._targets
+
+
+def test_a_computed_is_linked_only_while_something_watches_it() -> None:
+    a = Signal(1)
+    inner = computed(lambda: a.value + 1)
+    outer = computed(lambda: inner.value * 10)
+    assert outer.value == 20
+    assert not a._targets
+
+    subscription = outer.subscribe(lambda v: None)
+    assert a._targets == [inner]
+    a.value = 2
+    assert outer.value == 30
+
+    subscription.dispose()
+    assert not a._targets
+    a.value = 3
+    assert outer.value == 40
+
+
+def test_an_effect_links_what_it_reads_and_unlinks_it_when_disposed() -> None:
+    a = Signal(1)
+    doubled = computed(lambda: a.value * 2)
+    seen: list[int] = []
+
+    running = effect(lambda: seen.append(doubled.value))
+    a.value = 2
+    running.dispose()
+    a.value = 3
+
+    assert seen == [2, 4]
+    assert not a._targets
+    assert doubled.value == 6
