@@ -27,7 +27,10 @@ the queue instead of nesting:
   call that drained it: the writer, or the call that found the queue idle.
 
 Marking and refreshing use explicit stacks, so chains thousands of nodes deep
-need no deep recursion.
+need no deep recursion. Only *watched* nodes (watchers and what they read,
+transitively) are linked into their sources: a write marks only them, and a
+computed nobody watches is validated against a count of writes when read,
+so it costs writes nothing and is freed with its last reference.
 
 Changing the graph's shape from another thread while one delivers —
 ``batch()``, ``effect()``, subscribing to or disposing a computed, an
@@ -349,6 +352,11 @@ def mark(source: Any) -> None:
                     push(target)
 
 
+# TODO(#9): per node, a pull costs a few Python calls and two lock hand-offs
+# when read from outside a delivery: a diamond with a subscriber measures
+# about 2.5x raw combine_latest and a 1,000-node fan-out read about 4x raw
+# (targets 2x). Next steps: mark direct dependents dirty to skip their
+# version walk, and hand ownership over without the lock when uncontended.
 def pull(node: Any) -> None:
     """Bring a stale computed up to date, its sources first (owner only).
 
