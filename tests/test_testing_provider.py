@@ -6,9 +6,11 @@ import reactivex
 from reactivex import Observable
 from reactivex import operators as ops
 from reactivex.abc import SchedulerBase
+from reactivex.scheduler import TimeoutScheduler
 
 from impact_rx import Disposable, Fulfilled, Pending, Rejected, Suspense, service
 from impact_rx.testing import (
+    MarbleScheduler,
     fulfilled,
     marbles,
     pending,
@@ -86,3 +88,32 @@ def test_a_rejection_marble_matches_by_type_and_args() -> None:
         m.expect(failing).to_be(
             "p-(r|)", values=suspense_values(error=KeyError("gone"))
         )
+
+
+@service
+class OffhandGreeter(Disposable):
+    """Forgets to pass its scheduler on: its timer takes reactivex's default."""
+
+    def greet(self, name: str) -> Suspense[str]:
+        lookup = reactivex.timer(2.0)
+        return Suspense.from_(lookup.pipe(ops.map(lambda _: f"hello {name}")))
+
+
+def test_a_timer_given_no_scheduler_runs_on_virtual_time_inside_the_block() -> None:
+    with marbles() as m:
+        greeter = m.provider([OffhandGreeter]).get(OffhandGreeter)
+        m.expect(greeter.greet("ada")).to_be(
+            "p 1999ms (f|)", values=suspense_values(value="hello ada")
+        )
+        assert TimeoutScheduler.singleton() is m.scheduler
+
+    assert isinstance(TimeoutScheduler.singleton(), TimeoutScheduler)
+    assert not isinstance(TimeoutScheduler.singleton(), MarbleScheduler)
+
+
+def test_blocks_nest_and_each_restores_the_default_timers_it_found() -> None:
+    with marbles() as outer:
+        with marbles() as inner:
+            assert TimeoutScheduler.singleton() is inner.scheduler
+        assert TimeoutScheduler.singleton() is outer.scheduler
+    assert type(TimeoutScheduler.singleton()) is TimeoutScheduler

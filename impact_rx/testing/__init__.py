@@ -43,8 +43,11 @@ Time
 
 Library code schedules in seconds, as reactivex does: give a service
 ``m.scheduler`` (or build it with ``m.provider(...)``) and its
-``timer(2.0)`` fires 2,000 frames later, written ``2s`` in a diagram. The
-scheduler counts whole frames, so no float error piles up. A flush runs all
+``timer(2.0)`` fires 2,000 frames later, written ``2s`` in a diagram. As in
+RxJS's ``run``, timed work given no scheduler at all (``timer(2.0)``,
+``ops.delay(0.5)``) also runs on ``m.scheduler`` inside the ``with`` block:
+it stands in for reactivex's default ``TimeoutScheduler`` until the block
+ends. The scheduler counts whole frames, so no float error piles up. A flush runs all
 work due up to the last frame of every diagram in play; work scheduled later
 (an ``interval``, a token refresh an hour away) stays queued, so a flush
 always ends. ``m.advance("10s")`` moves time on without checking, running

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, final
 
 from reactivex import Observable, abc
 from reactivex.disposable import CompositeDisposable, Disposable
+from reactivex.scheduler import TimeoutScheduler
 
 from .._errors import MarbleSyntaxError
 from ._diagram import Diagram, Labeler, Lane, align, to_marbles
@@ -500,6 +501,7 @@ class Marbles:
         self._all: list[Expectation] = []
         self._providers: list[ServiceProvider] = []
         self._closed = False
+        self._undo_default_timers: Callable[[], None] = lambda: None
 
     def _check_open(self) -> None:
         if self._closed:
@@ -673,6 +675,7 @@ class Marbles:
             provider.dispose()
 
     def __enter__(self) -> Marbles:
+        self._undo_default_timers = _default_timers_on(self.scheduler)
         return self
 
     def __exit__(
@@ -686,10 +689,34 @@ class Marbles:
                 self.flush()
         finally:
             self._closed = True
-            self.dispose()
+            try:
+                self.dispose()
+            finally:
+                self._undo_default_timers()
 
     def __repr__(self) -> str:
         return f"<Marbles frame={self.scheduler.frame}>"
+
+
+def _default_timers_on(scheduler: MarbleScheduler) -> Callable[[], None]:
+    """Make ``scheduler`` reactivex's default for timed work; return the undo.
+
+    Operators and factories given no scheduler (``timer``, ``delay``,
+    ``debounce``, ``interval``, ...) ask ``TimeoutScheduler.singleton()``
+    when they are subscribed, as RxJS's ``run`` makes its ``asyncScheduler``
+    virtual. The undo puts back whatever was there, so blocks nest.
+    """
+    saved = TimeoutScheduler.__dict__["singleton"]
+
+    def singleton(cls: type[TimeoutScheduler]) -> abc.SchedulerBase:
+        return scheduler
+
+    setattr(TimeoutScheduler, "singleton", classmethod(singleton))  # noqa: B010
+
+    def undo() -> None:
+        setattr(TimeoutScheduler, "singleton", saved)  # noqa: B010
+
+    return undo
 
 
 def _frames(time: int | str | timedelta, scheduler: MarbleScheduler) -> int:
@@ -713,6 +740,9 @@ def marbles() -> Marbles:
 
     Leaving the block without an error flushes and checks every
     expectation; leaving it either way unsubscribes them and disposes the
-    providers made with ``m.provider(...)``.
+    providers made with ``m.provider(...)``. Inside the block, reactivex's
+    default scheduler for timed work (``TimeoutScheduler.singleton()``) is
+    ``m.scheduler``, so a timer given no scheduler runs on virtual time too,
+    in every thread.
     """
     return Marbles()
