@@ -172,7 +172,7 @@ class Computed(Observable[T]):
                         if sources[0]._version != self._versions[0]:
                             recompute(self)
                         else:
-                            _graph._validated(self)
+                            _graph.validated(self)
                     else:
                         pull(self)
                 except BaseException:

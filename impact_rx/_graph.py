@@ -68,7 +68,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from operator import attrgetter
-from typing import Any, Final, Protocol, TypeVar
+from typing import Any, Final, TypeVar
 
 from ._errors import CycleError, SubscriberError
 
@@ -84,7 +84,7 @@ T = TypeVar("T")
 
 CLEAN: Final = 0
 STALE: Final = 1  # a source may have changed: check versions, maybe recompute
-DIRTY: Final = 2  # never computed (or disposed inputs): recompute
+DIRTY: Final = 2  # never computed: recompute
 
 # How many computeds may refresh one inside another before the outermost
 # refresh takes over with an explicit stack (see ``pull``).
@@ -92,14 +92,6 @@ _MAX_DEPTH: Final = 48
 # How many times one watcher may run while one delivery settles before the
 # graph is declared cyclic.
 MAX_RUNS: Final = 100
-
-
-class Source(Protocol):
-    """What a node that others read from provides (signals and computeds)."""
-
-    _state: int
-    _version: int
-    _targets: list[Any] | None
 
 
 class _Deferred(BaseException):
@@ -258,25 +250,6 @@ def drain(errors: list[BaseException] | None) -> list[BaseException] | None:
         raise
 
 
-def finish(errors: list[BaseException] | None = None) -> None:
-    """Release ownership at once when nothing is pending, else drain first.
-
-    Raises:
-        SubscriberError: as for :func:`release`.
-    """
-    lock.acquire()
-    if not state.queue and not watchers:
-        state.owner = None
-        if state.waiting:
-            _ready.notify_all()
-        lock.release()
-        if errors:
-            raise combine(errors)
-        return
-    lock.release()
-    release(errors)
-
-
 def abandon() -> None:
     """Give up ownership without draining, when a delivery is unwinding."""
     with lock:
@@ -422,7 +395,7 @@ def _settle(stack: list[Any]) -> None:
                     elif source._version != node._versions[0]:
                         recompute(node)
                     else:
-                        _validated(node)
+                        validated(node)
                     node._computing = False
                     pop()
                     continue
@@ -441,7 +414,7 @@ def _settle(stack: list[Any]) -> None:
                 if moved:
                     recompute(node)
                 else:
-                    _validated(node)
+                    validated(node)
                 node._computing = False
                 pop()
             else:
@@ -455,7 +428,7 @@ def _settle(stack: list[Any]) -> None:
         raise
 
 
-def _validated(node: Any) -> None:
+def validated(node: Any) -> None:
     """Record that ``node``'s sources did not move since it last ran."""
     node._checked = state.writes
     if node._watch or node._targets:
