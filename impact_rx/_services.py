@@ -43,7 +43,8 @@ The rules:
   depends on, then callbacks given to ``on_dispose``. Every step runs; the
   failures are raised together as one ``DisposeError``. Afterwards every use
   raises ``DisposedError`` and the provider holds no reference to what it
-  built.
+  built. A constructor that disposes its own provider gets its new instance
+  disposed too, and the ``get`` raises ``DisposedError``.
 - **Async cleanup.** ``await provider.aclose()`` (and the end of
   ``async with``) does the same, and before disposing a service it awaits the
   service's ``aclose()`` method if it has one. A plain ``dispose()`` cannot
@@ -219,8 +220,11 @@ class ServiceProvider(Disposable):
 
     Raises:
         ValueError: a class is registered twice (as a service or a value).
-        TypeError: a value does not match its class key, or a key is neither
-            a string nor a class.
+        TypeError: an argument is of the wrong kind (``services`` not an
+            iterable of concrete classes, ``values`` not a mapping, ``parent``
+            not a provider, ``scheduler`` not a ``SchedulerBase``), a value
+            does not match its class key, or a key is neither a string nor a
+            class.
         DisposedError: ``parent`` has been disposed.
 
     Example:
@@ -421,7 +425,9 @@ class ServiceProvider(Disposable):
             CircularDependencyError: constructors need each other in a cycle.
             ServiceDefinitionError: a constructor cannot be injected as
                 written.
-            DisposedError: this provider has been disposed.
+            DisposedError: this provider has been disposed (also when a
+                constructor it ran disposed it: that instance is disposed too).
+            TypeError: ``token`` is neither a class nor a ``Value``.
         """
         if not isinstance(token, (type, Value)):
             raise TypeError(
