@@ -115,6 +115,21 @@ def test_subscriptions_record_each_subscriber() -> None:
         m.expect_subscriptions(source.subscriptions).to_be("^----!", "-----^----!")
 
 
+def test_subscription_diagrams_may_come_as_one_list_as_in_rxjs() -> None:
+    with marbles() as m:
+        source = m.cold("--a--|")
+        m.expect(reactivex.concat(source, source)).to_be("--a----a--|")
+        m.expect_subscriptions(source.subscriptions).to_be(["^----!", "-----^----!"])
+
+
+def test_a_subscription_diagram_that_is_no_text_is_refused() -> None:
+    with marbles() as m:
+        check = m.expect_subscriptions(m.cold("-|").subscriptions)
+        with pytest.raises(TypeError, match="takes diagrams as strings, got int"):
+            check.to_be(3)  # type: ignore[arg-type]
+        check.to_be()
+
+
 def test_a_subscriber_still_listening_has_no_unsubscription() -> None:
     with marbles() as m:
         source = m.hot("--a--")

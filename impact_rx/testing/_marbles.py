@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, final
@@ -440,19 +440,31 @@ class SubscriptionsExpectation:
         self._expected: tuple[SubscriptionLog, ...] | None = None
         self._diagrams: tuple[str, ...] = ()
 
-    def to_be(self, *diagrams: str) -> None:
+    def to_be(self, *diagrams: str | Sequence[str]) -> None:
         """Expect one subscription per diagram, in subscription order.
 
         Each diagram draws one subscriber: ``^`` where it subscribed and
         ``!`` where it left (no ``!``: still subscribed), frames counted
         from the frame the observable was created at. No diagram at all
-        expects no subscription.
+        expects no subscription. The diagrams may also come as one list,
+        as RxJS's ``expectSubscriptions(...).toBe([...])`` takes them.
 
         Raises:
             MarbleSyntaxError: A diagram breaks the grammar or has no ``^``.
+            TypeError: A diagram is not a string.
         """
-        self._expected = tuple(parse_subscription(d) for d in diagrams)
-        self._diagrams = diagrams
+        if len(diagrams) == 1 and isinstance(diagrams[0], list | tuple):
+            diagrams = tuple(diagrams[0])
+        for diagram in diagrams:
+            if not isinstance(diagram, str):
+                raise TypeError(
+                    "expect_subscriptions(...).to_be() takes diagrams as strings,"
+                    f" got {type(diagram).__name__}. Pass one diagram per"
+                    " subscriber, such as '^--!', or one list of them."
+                )
+        texts = tuple(d for d in diagrams if isinstance(d, str))
+        self._expected = tuple(parse_subscription(d) for d in texts)
+        self._diagrams = texts
 
     def verify(self) -> str | None:
         """The failure report, or ``None`` when the logs match."""
