@@ -34,7 +34,8 @@ Every transition::
   when it settles.
 - A future may finish on another thread: the suspense settles once, under
   a lock, and calls its subscribers outside it, on the thread that settled
-  it. ``await`` always resumes on the awaiting loop.
+  it. ``await`` always resumes on the awaiting loop, and ``cancel()`` or
+  ``dispose()`` from another thread cancels a task on its own loop.
 
 >>> from impact_rx import Suspense, Pending, Fulfilled, Rejected
 >>> import reactivex
@@ -277,7 +278,8 @@ class Suspense(reactivex.Observable[State[T]]):
         Raises:
             RuntimeError: ``source`` is a coroutine or awaitable and no
                 asyncio loop is running in this thread.
-            TypeError: ``source`` is none of the accepted kinds.
+            TypeError: ``source`` is none of the accepted kinds (a coroutine
+                function is refused with the advice to call it).
         """
         if isinstance(source, Suspense):
             return source
