@@ -744,3 +744,13 @@ def _start_task(suspense: Suspense[Any], work: Awaitable[T]) -> asyncio.Future[T
     _running_tasks.add(task)
     task.add_done_callback(_running_tasks.discard)
     return task
+
+
+# The package root rewrites __module__ of its exports, which hides their
+# docstrings from doctest's module check; list them so their examples run.
+__test__ = {
+    "Pending": Pending,
+    "Fulfilled": Fulfilled,
+    "Rejected": Rejected,
+    "Suspense": Suspense,
+}
