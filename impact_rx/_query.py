@@ -538,13 +538,3 @@ def mutation(
         ('rejected', 'ada', ValueError('taken'))
     """
     return Mutation(run, scheduler=scheduler)
-
-
-# The package root rewrites __module__ of its exports, which hides their
-# docstrings from doctest's module check; list them so their examples run.
-__test__ = {
-    "Query": Query,
-    "Mutation": Mutation,
-    "query": query,
-    "mutation": mutation,
-}
