@@ -163,10 +163,14 @@ class Scenario:
 class Settings:
     """How hard to measure."""
 
-    rounds: int = 7
-    batch_ms: float = 20.0
+    # Many short rounds rather than a few long ones: on a shared machine a
+    # round's neighbouring batches see the same load, and the median of
+    # per-round ratios shrugs off the rounds another process disturbed.
+    rounds: int = 21
+    batch_ms: float = 10.0
     memory_objects: int | None = None
     verify_steps: int = 5
+    clock: Literal["wall", "thread"] = "wall"
 
 
 @dataclass(slots=True)
@@ -251,24 +255,36 @@ class _recursion_limit:
 # Timing
 
 
-def _time_batch(step: Callable[[], object], n: int) -> int:
+CLOCKS: dict[str, Callable[[], int]] = {
+    "wall": time.perf_counter_ns,
+    # CPU time of this thread: time spent descheduled while other processes
+    # run does not count, which steadies runs on a busy shared machine.
+    "thread": time.thread_time_ns,
+}
+
+
+def _time_batch(
+    step: Callable[[], object], n: int, clock: Callable[[], int] = time.perf_counter_ns
+) -> int:
     """Nanoseconds for ``n`` calls of ``step``, with the collector paused."""
     gc.collect()
     gc.disable()
     try:
-        start = time.perf_counter_ns()
+        start = clock()
         for _ in repeat(None, n):
             step()
-        return time.perf_counter_ns() - start
+        return clock() - start
     finally:
         gc.enable()
 
 
-def _calibrate(step: Callable[[], object], batch_ns: float) -> int:
+def _calibrate(
+    step: Callable[[], object], batch_ns: float, clock: Callable[[], int]
+) -> int:
     """How many steps make a batch of about ``batch_ns``."""
     n = 1
     while True:
-        elapsed = _time_batch(step, n)
+        elapsed = _time_batch(step, n, clock)
         if elapsed >= batch_ns / 4 or n >= 1 << 24:
             return max(1, round(n * batch_ns / max(elapsed, 1)))
         n *= 2 if elapsed * 8 >= batch_ns else 8
@@ -327,6 +343,7 @@ def _close(fixture: Fixture) -> None:
 
 def _time_cases(live: list[_Live], settings: Settings) -> None:
     batch_ns = settings.batch_ms * 1e6
+    clock = CLOCKS[settings.clock]
 
     # Freeze what the fixtures built, so the collection before each batch
     # only walks new garbage instead of every graph of the scenario.
@@ -335,13 +352,13 @@ def _time_cases(live: list[_Live], settings: Settings) -> None:
     try:
         for item in live:
             with _recursion_limit(item.fixture.recursion_limit):
-                item.n = _calibrate(item.fixture.step, batch_ns)
+                item.n = _calibrate(item.fixture.step, batch_ns, clock)
 
         for round_ in range(settings.rounds):
             shift = round_ % len(live)
             for item in live[shift:] + live[:shift]:
                 with _recursion_limit(item.fixture.recursion_limit):
-                    elapsed = _time_batch(item.fixture.step, item.n)
+                    elapsed = _time_batch(item.fixture.step, item.n, clock)
                 item.result.samples.append(elapsed / item.n)
     finally:
         gc.unfreeze()
