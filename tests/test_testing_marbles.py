@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import reactivex
@@ -343,3 +344,46 @@ def test_a_hot_group_may_hold_the_subscription_point() -> None:
 def test_the_default_error_matches_itself() -> None:
     with marbles() as m:
         m.expect(m.cold("--#")).to_be("--#")
+
+
+class _Elementwise:
+    """Compares like a numpy array: ``==`` gives one truth per element."""
+
+    def __init__(self, *items: int) -> None:
+        self.items = items
+
+    def __eq__(self, other: object) -> Any:
+        theirs = other.items if isinstance(other, _Elementwise) else ()
+        return _Truths([a == b for a, b in zip(self.items, theirs, strict=False)])
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"_Elementwise{self.items}"
+
+
+class _Truths(list[bool]):
+    def __bool__(self) -> bool:
+        raise ValueError("The truth value of an array is ambiguous.")
+
+    def all(self) -> bool:
+        return all(self)
+
+
+def test_values_compared_element_by_element_match_when_every_element_does() -> None:
+    with marbles() as m:
+        m.expect(reactivex.of(_Elementwise(1, 2))).to_be(
+            "(a|)", values={"a": _Elementwise(1, 2)}
+        )
+
+    differ = r"expected a = _Elementwise\(1, 3\)"
+    with pytest.raises(MarbleAssertionError, match=differ), marbles() as m:
+        m.expect(reactivex.of(_Elementwise(1, 2))).to_be(
+            "(a|)", values={"a": _Elementwise(1, 3)}
+        )
+
+
+def test_a_value_that_is_not_equal_to_itself_still_matches_itself() -> None:
+    nan = float("nan")
+    with marbles() as m:
+        m.expect(reactivex.of(nan)).to_be("(a|)", values={"a": nan})

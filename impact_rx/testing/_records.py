@@ -5,9 +5,38 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal, final
 
-__all__ = ["Kind", "Record", "SubscriptionLog", "errors_match"]
+__all__ = ["Kind", "Record", "SubscriptionLog", "errors_match", "values_match"]
 
 Kind = Literal["next", "error", "complete"]
+
+
+def values_match(expected: object, actual: object) -> bool:
+    """Whether two marble values are the same: ``==``, made total.
+
+    A value matches itself even when ``==`` says otherwise (``nan``), as in
+    a list; an element-by-element ``==`` (a numpy array's) matches when all
+    its elements do; an ``==`` that raises means no match.
+
+    >>> values_match(1, 1.0), values_match("a", "b")
+    (True, False)
+    >>> nan = float("nan")
+    >>> values_match(nan, nan)
+    True
+    """
+    if expected is actual:
+        return True
+    try:
+        result: Any = expected == actual
+    except Exception:
+        return False
+    try:
+        return bool(result)
+    except Exception:  # element-by-element results are ambiguous as one truth
+        pass
+    try:
+        return bool(result.all())
+    except Exception:
+        return False
 
 
 def errors_match(expected: object, actual: object) -> bool:
@@ -68,7 +97,7 @@ class Record:
         if self.frame != other.frame or self.kind != other.kind:
             return False
         if self.kind == "next":
-            return bool(self.value == other.value)
+            return values_match(self.value, other.value)
         if self.kind == "error":
             return errors_match(self.value, other.value)
         return True
