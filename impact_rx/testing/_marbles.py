@@ -758,3 +758,11 @@ def marbles() -> Marbles:
     in every thread.
     """
     return Marbles()
+
+
+# The package root rewrites __module__ of its exports: doctest collects their
+# class docstrings there, but not their methods' (whose globals are this
+# module's), so list the methods with examples here.
+__test__ = {
+    "Marbles.expect_subscriptions": Marbles.expect_subscriptions,
+}
