@@ -23,6 +23,7 @@ from ._errors import (
     SubscriberError,
     SuspendedError,
 )
+from ._exports import publish
 from ._graph import batch, untracked
 from ._query import Mutation, Query, mutation, query
 from ._services import ServiceProvider, Value, service, use_service
@@ -67,9 +68,4 @@ __all__ = [
     "use_service",
 ]
 
-# Every export reports the package as its module, in reprs and tracebacks.
-for _name in __all__:
-    _obj = globals()[_name]
-    if getattr(_obj, "__module__", "").startswith("impact_rx._"):
-        _obj.__module__ = __name__
-del _name, _obj
+publish(globals(), __all__)

@@ -575,7 +575,3 @@ def dispose_instance(instance: object, companion: Disposable | None) -> None:
         raise errors[0]
     if errors:
         raise DisposeError(instance, errors)
-
-
-# The package root rewrites Value.__module__; keep its example running.
-__test__ = {"Value": Value}

@@ -742,12 +742,3 @@ def _collect(errors: list[Exception], step: Any, *args: object) -> None:
         step(*args)
     except Exception as exc:
         errors.append(exc)
-
-
-# The package root rewrites __module__ of its exports, which hides their
-# docstrings from doctest's module check; list them so their examples run.
-__test__ = {
-    "ServiceProvider": ServiceProvider,
-    "service": service,
-    "use_service": use_service,
-}

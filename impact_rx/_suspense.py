@@ -744,13 +744,3 @@ def _start_task(suspense: Suspense[Any], work: Awaitable[T]) -> asyncio.Future[T
     _running_tasks.add(task)
     task.add_done_callback(_running_tasks.discard)
     return task
-
-
-# The package root rewrites __module__ of its exports: doctest collects their
-# class docstrings there, but not their methods' (whose globals are this
-# module's), so list the methods with examples here.
-__test__ = {
-    "Suspense.resolve": Suspense.resolve,
-    "Suspense.reject": Suspense.reject,
-    "Suspense.use": Suspense.use,
-}

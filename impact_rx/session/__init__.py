@@ -49,6 +49,7 @@ Start an application with :func:`session_provider`, which restores the
 stored session before anything can observe it.
 """
 
+from .._exports import publish
 from ._api import (
     AuthApi,
     AuthError,
@@ -102,9 +103,4 @@ __all__ = [
     "session_provider",
 ]
 
-# Every export reports this package as its module, in reprs and tracebacks.
-for _name in __all__:
-    _obj = globals()[_name]
-    if getattr(_obj, "__module__", "").startswith("impact_rx.session._"):
-        _obj.__module__ = __name__
-del _name, _obj
+publish(globals(), __all__)
