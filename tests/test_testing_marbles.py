@@ -387,3 +387,38 @@ def test_a_value_that_is_not_equal_to_itself_still_matches_itself() -> None:
     nan = float("nan")
     with marbles() as m:
         m.expect(reactivex.of(nan)).to_be("(a|)", values={"a": nan})
+
+
+def test_a_subscription_diagram_given_to_expect_ends_it_at_its_bang_as_in_rxjs() -> (
+    None
+):
+    with marbles() as m:
+        forever = reactivex.interval(0.001).pipe(ops.map(lambda _: "a"))
+        m.expect(forever, "------!").to_be("-aaaaa")
+
+
+def test_a_subscription_diagram_given_to_expect_starts_it_at_its_caret() -> None:
+    with marbles() as m:
+        source = m.hot("--a--b--c--d|")
+        m.expect(source, "---^---!").to_be("-----b")
+        m.expect_subscriptions(source.subscriptions).to_be("---^---!")
+
+
+def test_a_late_subscription_is_named_in_the_failure() -> None:
+    with (
+        pytest.raises(
+            MarbleAssertionError,
+            match=r"Frame 0 is virtual frame 0; it subscribed at frame 3 \(\^\);",
+        ) as caught,
+        marbles() as m,
+    ):
+        m.expect(m.hot("--a--b--c--d|"), "---^---!").to_be("-----c")
+    assert "  actual    ---^-b-!" in str(caught.value)
+
+
+def test_a_broken_subscription_diagram_for_expect_names_its_own_column() -> None:
+    with marbles() as m:
+        with pytest.raises(MarbleSyntaxError, match=r"column 2") as caught:
+            m.expect(m.cold("-|"), "--x!")
+        assert caught.value.column == 2
+        m.expect(m.cold("-|")).to_be("-|")

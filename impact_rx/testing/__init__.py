@@ -96,8 +96,11 @@ Subscriptions
 
 Cold and hot observables log who subscribed when (frames from the frame they
 were made at); ``m.expect_subscriptions`` checks the logs at flush, one
-diagram per subscriber. ``m.time("---|")`` gives a diagram's span in frames
-for code that takes a duration:
+diagram per subscriber. As with RxJS's ``expectObservable(obs, "^--!")``,
+``m.expect(observable, "---^--!")`` subscribes at the ``^`` (none: now) and
+unsubscribes at the ``!``, while the expected diagram's frame 0 stays now.
+``m.time("---|")`` gives a diagram's span in frames for code that takes a
+duration:
 
 >>> with marbles() as m:
 ...     source = m.cold("--a--b--|")

@@ -8,7 +8,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, final
 
 from reactivex import Observable, abc
-from reactivex.disposable import CompositeDisposable, Disposable
+from reactivex.disposable import CompositeDisposable, Disposable, SerialDisposable
 from reactivex.scheduler import TimeoutScheduler
 
 from .._errors import MarbleSyntaxError
@@ -249,25 +249,57 @@ class Expectation:
     """What an observable did since :meth:`Marbles.expect` subscribed to it.
 
     Attributes:
-        subscribed_at: The virtual frame of the subscription; the expected
-            diagram's frame 0.
-        records: What arrived so far, frames counted from the subscription.
+        subscribed_at: The virtual frame :meth:`Marbles.expect` was called
+            at: the expected diagram's frame 0, and the subscription's
+            unless a subscription diagram put it later.
+        records: What arrived so far, frames counted from ``subscribed_at``.
     """
 
-    def __init__(self, owner: Marbles, observable: Observable[Any]) -> None:
+    def __init__(
+        self,
+        owner: Marbles,
+        observable: Observable[Any],
+        subscription: SubscriptionLog | None = None,
+    ) -> None:
         self._owner = owner
-        self.subscribed_at = owner.scheduler.frame
+        clock = owner.scheduler
+        self.subscribed_at = clock.frame
         self.records: list[Record] = []
         self._expected: Parsed | None = None
         self._values: dict[str, Any] = {}
-        self._unsubscribed: int | None = None
+        self._delay = 0 if subscription is None else subscription.subscribed
+        self._unsubscribed = None if subscription is None else subscription.unsubscribed
         self._record_inner = False
         self._inner = CompositeDisposable()
-        self._subscription = observable.subscribe(
-            on_next=lambda v: self._add("next", v),
-            on_error=lambda e: self._add("error", e),
-            on_completed=lambda: self._add("complete", None),
-            scheduler=owner.scheduler,
+        self._subscription = SerialDisposable()
+
+        def subscribe() -> None:
+            self._subscription.disposable = observable.subscribe(
+                on_next=lambda v: self._add("next", v),
+                on_error=lambda e: self._add("error", e),
+                on_completed=lambda: self._add("complete", None),
+                scheduler=clock,
+            )
+
+        if self._delay:
+            clock.extend_horizon(self.subscribed_at + self._delay)
+            self._subscription.disposable = clock.schedule_at_frame(
+                self.subscribed_at + self._delay,
+                lambda _s, _st: subscribe(),
+                first=True,
+            )
+        else:
+            subscribe()
+        if self._unsubscribed is not None:
+            self._unsubscribe_at(self._unsubscribed)
+
+    def _unsubscribe_at(self, frame: int) -> None:
+        clock = self._owner.scheduler
+        clock.extend_horizon(self.subscribed_at + frame)
+        clock.schedule_at_frame(
+            self.subscribed_at + frame,
+            lambda _s, _st: self._subscription.dispose(),
+            first=True,
         )
 
     def _add(self, kind: Kind, value: Any) -> None:
@@ -310,12 +342,9 @@ class Expectation:
         self._watch_inner(parsed)
 
         if parsed.unsubscribed is not None:
-            self._unsubscribed = parsed.unsubscribed
-            clock.schedule_at_frame(
-                self.subscribed_at + parsed.unsubscribed,
-                lambda _s, _st: self._subscription.dispose(),
-                first=True,
-            )
+            if self._unsubscribed is None or parsed.unsubscribed < self._unsubscribed:
+                self._unsubscribed = parsed.unsubscribed
+            self._unsubscribe_at(parsed.unsubscribed)
 
     def _watch_inner(self, parsed: Parsed) -> None:
         """Record emitted observables when cold diagrams are expected values."""
@@ -361,11 +390,26 @@ class Expectation:
                 )
             )
         ends = [r.frame + 1 for r in self.records]
+        ends += [
+            f + 1 for f in (self._delay or None, self._unsubscribed) if f is not None
+        ]
         end = max([*ends, expected.end] if expected else ends, default=0)
         lanes.append(
-            Lane("actual", tuple(self.records), None, self._unsubscribed, 0, end)
+            Lane(
+                "actual",
+                tuple(self.records),
+                self._delay or None,
+                self._unsubscribed,
+                0,
+                end,
+            )
         )
         title = f"frame 0 = subscription at virtual frame {self.subscribed_at}"
+        if self._delay:
+            title = (
+                f"frame 0 = virtual frame {self.subscribed_at};"
+                f" subscribed at frame {self._delay}"
+            )
         return Diagram(tuple(lanes), self._values, title, self.differing_frames())
 
     def differing_frames(self) -> tuple[int, ...]:
@@ -417,8 +461,7 @@ def _report(expectation: Expectation) -> str:
 
     lines = [
         "The marbles differ from the expected diagram.",
-        f"Frame 0 is its subscription at virtual frame {expectation.subscribed_at};"
-        " one frame is 1 ms.",
+        _frame_zero(expectation) + " one frame is 1 ms.",
         f"  expected  {rows[0]}",
         f"  actual    {rows[1]}",
         f"            {''.join(carets).rstrip()}",
@@ -429,6 +472,16 @@ def _report(expectation: Expectation) -> str:
             f" actual {describe(actual_at.get(frame, []))}"
         )
     return "\n".join(lines)
+
+
+def _frame_zero(expectation: Expectation) -> str:
+    at = expectation.subscribed_at
+    if expectation._delay:
+        return (
+            f"Frame 0 is virtual frame {at}; it subscribed at frame"
+            f" {expectation._delay} (^);"
+        )
+    return f"Frame 0 is its subscription at virtual frame {at};"
 
 
 @final
@@ -559,10 +612,29 @@ class Marbles:
             self.scheduler, parse(diagram, kind="hot", values=values, error=error)
         )
 
-    def expect(self, observable: Observable[Any]) -> Expectation:
-        """Subscribe to ``observable`` now; finish with ``.to_be(diagram)``."""
+    def expect(
+        self, observable: Observable[Any], subscription: str | None = None
+    ) -> Expectation:
+        """Subscribe to ``observable`` now; finish with ``.to_be(diagram)``.
+
+        Args:
+            observable: What to watch.
+            subscription: As RxJS's ``expectObservable(obs, "^--!")``: a
+                subscription diagram whose ``^`` puts the subscription
+                later (none: now) and whose ``!`` ends it, counted from
+                now. The expected diagram's frame 0 stays now.
+
+        Raises:
+            MarbleSyntaxError: ``subscription`` breaks the grammar or has
+                no ``^``.
+        """
         self._check_open()
-        expectation = Expectation(self, observable)
+        log = (
+            None
+            if subscription is None
+            else parse_subscription(subscription, require_caret=False)
+        )
+        expectation = Expectation(self, observable, log)
         self._expectations.append(expectation)
         self._all.append(expectation)
         return expectation

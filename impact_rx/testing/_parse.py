@@ -119,6 +119,7 @@ class _Reader:
 
     text: str
     kind: DiagramKind
+    require_caret: bool = True
     frame: int = 0
     group_column: int | None = None
     group_frame: int = 0
@@ -149,6 +150,7 @@ def parse(
     kind: DiagramKind = "cold",
     values: Mapping[str, Any] | None = None,
     error: BaseException | type[BaseException] | None = None,
+    require_caret: bool = True,
 ) -> Parsed:
     """Read a marble diagram.
 
@@ -159,6 +161,8 @@ def parse(
             ``subscription`` (only ``-``, ``^``, ``!``) or ``time``.
         values: What each value character stands for.
         error: What ``#`` stands for (default: ``Exception("error")``).
+        require_caret: Whether a subscription diagram must mark ``^``;
+            without it, one without ``^`` subscribes at frame 0.
 
     Returns:
         The records and marks of the diagram.
@@ -168,7 +172,7 @@ def parse(
             the column.
         ValueError: A key of ``values`` is not one letter or digit.
     """
-    reader = _Reader(text, kind)
+    reader = _Reader(text, kind, require_caret)
     events: list[tuple[int, Record]] = []
     lookup = values or {}
     _check_keys(lookup, kind)
@@ -366,7 +370,8 @@ def _mark_unsubscription(reader: _Reader, column: int) -> None:
             f" the first '!' is at column {reader.unsubscription_column}.",
         )
     _check_not_after_end(reader, column)
-    if kind == "subscription" and reader.subscription_column is None:
+    caret_missing = reader.subscription_column is None and reader.require_caret
+    if kind == "subscription" and caret_missing:
         raise reader.fail(
             column,
             f"'!' at column {column} comes before any subscription '^' in the"
@@ -438,7 +443,8 @@ def _finish(reader: _Reader, events: list[tuple[int, Record]]) -> Parsed:
                     " of the expected diagram. An expectation sees only what"
                     " happens after it subscribes; remove it or move '^'.",
                 )
-    if kind == "subscription" and reader.subscription_column is None:
+    caret_missing = reader.subscription_column is None and reader.require_caret
+    if kind == "subscription" and caret_missing:
         raise reader.fail(
             len(text),
             f"The subscription diagram {text!r} has no '^'."
@@ -459,20 +465,24 @@ def _finish(reader: _Reader, events: list[tuple[int, Record]]) -> Parsed:
     )
 
 
-def parse_subscription(text: str) -> SubscriptionLog:
+def parse_subscription(text: str, *, require_caret: bool = True) -> SubscriptionLog:
     """Read a subscription diagram such as ``--^---!`` into its frames.
 
-    Frames count from the diagram's first character.
+    Frames count from the diagram's first character. With
+    ``require_caret=False``, a diagram without ``^`` subscribes at frame 0,
+    as RxJS reads ``expectObservable(obs, "---!")``.
 
     >>> parse_subscription("--^---!")
     SubscriptionLog(subscribed=2, unsubscribed=6)
     >>> parse_subscription("  (^!)")
     SubscriptionLog(subscribed=0, unsubscribed=0)
+    >>> parse_subscription("---!", require_caret=False)
+    SubscriptionLog(subscribed=0, unsubscribed=3)
 
     Raises:
         MarbleSyntaxError: The diagram breaks the grammar or has no ``^``.
     """
-    parsed = parse(text, kind="subscription")
+    parsed = parse(text, kind="subscription", require_caret=require_caret)
     subscribed = parsed.subscribed or 0
     unsubscribed = parsed.unsubscribed
     return SubscriptionLog(
