@@ -500,3 +500,31 @@ def test_writes_from_other_threads_during_a_delivery_arrive_in_order() -> None:
     writer.join()
 
     assert seen == [0, 1, 2, 3]
+
+
+def test_an_errored_signal_tells_observers_and_late_subscribers() -> None:
+    s = Signal(1)
+    errors: list[Exception] = []
+    s.subscribe(on_error=errors.append)
+    boom = ValueError("source failed")
+
+    s.on_error(boom)
+    s.value = 2
+    s.subscribe(on_error=errors.append)
+
+    assert errors == [boom, boom]
+    assert s.value == 1
+
+
+def test_dispose_drops_observers_without_notifying_them() -> None:
+    s = Signal(1)
+    seen: list[int] = []
+    done: list[bool] = []
+    s.subscribe(seen.append, on_completed=lambda: done.append(True))
+
+    s.dispose()
+    s.value = 2
+
+    assert seen == [1]
+    assert done == []
+    assert s.observers == []
