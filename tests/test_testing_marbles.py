@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import warnings
 from datetime import timedelta
 from typing import Any
 
@@ -422,3 +424,23 @@ def test_a_broken_subscription_diagram_for_expect_names_its_own_column() -> None
             m.expect(m.cold("-|"), "--x!")
         assert caught.value.column == 2
         m.expect(m.cold("-|")).to_be("-|")
+
+
+def test_a_marbles_test_dropped_with_unchecked_expectations_warns() -> None:
+    m = marbles()
+    m.expect(m.cold("-a|")).to_be("-b|")
+
+    with pytest.warns(RuntimeWarning, match=r"1 expectation\(s\) never checked"):
+        del m
+        gc.collect()
+
+
+def test_a_flushed_marbles_test_without_with_does_not_warn() -> None:
+    m = marbles()
+    m.expect(m.cold("-a|")).to_be("-a|")
+    m.flush()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        del m
+        gc.collect()

@@ -176,6 +176,7 @@ diagram, and ``Diagram.from_records(records)`` draws them as SVG in Jupyter
 ``MarbleAssertionError.diagram`` holds its expected and actual lanes.
 """
 
+from .._exports import publish
 from ._diagram import Diagram, Labeler, Lane, to_marbles
 from ._marbles import (
     ColdObservable,
@@ -215,9 +216,4 @@ __all__ = [
     "to_marbles",
 ]
 
-# Every export reports this package as its module, in reprs and tracebacks.
-for _name in __all__:
-    _obj = globals()[_name]
-    if getattr(_obj, "__module__", "").startswith("impact_rx.testing._"):
-        _obj.__module__ = __name__
-del _name, _obj
+publish(globals(), __all__)

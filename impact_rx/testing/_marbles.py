@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from types import TracebackType
@@ -781,6 +782,21 @@ class Marbles:
     def __repr__(self) -> str:
         return f"<Marbles frame={self.scheduler.frame}>"
 
+    def __del__(self) -> None:
+        # A test that builds expectations without the ``with`` block and
+        # never flushes would pass however wrong it is: say so.
+        unchecked = len(getattr(self, "_expectations", ())) + len(
+            getattr(self, "_subscription_checks", ())
+        )
+        if unchecked and not getattr(self, "_closed", True):
+            warnings.warn(
+                f"A marbles() test was dropped with {unchecked} expectation(s)"
+                " never checked. Use `with marbles() as m:`, or call m.flush()"
+                " before the test ends.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+
 
 def _default_timers_on(scheduler: MarbleScheduler) -> Callable[[], None]:
     """Make ``scheduler`` reactivex's default for timed work; return the undo.
@@ -830,11 +846,3 @@ def marbles() -> Marbles:
     in every thread.
     """
     return Marbles()
-
-
-# The package root rewrites __module__ of its exports: doctest collects their
-# class docstrings there, but not their methods' (whose globals are this
-# module's), so list the methods with examples here.
-__test__ = {
-    "Marbles.expect_subscriptions": Marbles.expect_subscriptions,
-}

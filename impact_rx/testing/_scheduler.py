@@ -306,11 +306,3 @@ class MarbleScheduler(TestScheduler):
     def __repr__(self) -> str:
         pending = len(self._items)
         return f"<MarbleScheduler frame={self._frame} pending={pending}>"
-
-
-# The package root rewrites __module__ of its exports: doctest collects their
-# class docstrings there, but not their methods' (whose globals are this
-# module's), so list the methods with examples here.
-__test__ = {
-    "MarbleScheduler.to_frames": MarbleScheduler.to_frames,
-}
