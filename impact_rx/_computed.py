@@ -41,7 +41,8 @@ from ._graph import (
     untracked,
     watchers,
 )
-from ._signal import SignalStatistics, short_repr
+from ._redact import anonymous, shown_value
+from ._signal import SignalStatistics
 
 __all__ = ["Computed", "ComputedProperty", "computed"]
 
@@ -65,7 +66,9 @@ class Computed(Observable[T]):
         fn: Computes the value; what it reads becomes its dependencies.
         equals: ``equals(old, new)`` deciding that a new result changes
             nothing (which then stops propagation); default as for Signal.
-        name: A label for reprs, errors and tracing.
+        name: A label for reprs, errors and tracing; by default the
+            function's ``__qualname__``. A value whose name looks secret
+            (``token``, ``password``, ...) is shown as ``<redacted>``.
 
     Example:
         >>> from impact_rx import Signal, Computed
@@ -115,7 +118,7 @@ class Computed(Observable[T]):
         # Observable.__init__ is skipped: it would allocate a lock per node.
         self._fn: Callable[[], T] | None = fn
         self._equals = equals
-        self._name = name
+        self._name = name if name is not None else getattr(fn, "__qualname__", None)
         self._value: T = UNSET
         self._error: Exception | None = None
         self._state = DIRTY
@@ -368,7 +371,8 @@ class Computed(Observable[T]):
         )
 
     def __repr__(self) -> str:
-        label = self._name or "Computed"
+        name = self._name
+        head = f"Computed {name}" if name else anonymous(self)
         count = len(self._observers)
         plural = "" if count == 1 else "s"
         if self._state == DIRTY or (self._state and self._checked != state.writes):
@@ -376,8 +380,8 @@ class Computed(Observable[T]):
         elif self._error is not None:
             shown = f"(raised {type(self._error).__name__})"
         else:
-            shown = short_repr(self._value)
-        return f"<Computed {label}={shown} ({count} subscriber{plural})>"
+            shown = shown_value(name, self._value)
+        return f"<{head}={shown} ({count} subscriber{plural})>"
 
     def _repr_html_(self) -> str:
         from .notebook import html_repr

@@ -70,6 +70,7 @@ from ._graph import (
     state,
     watchers,
 )
+from ._redact import anonymous, shown_value
 
 if TYPE_CHECKING:
     from ._computed import Computed
@@ -479,11 +480,12 @@ class Signal(BehaviorSubject[T]):
         return SignalStatistics(self._name, len(self._observers), self._version, 0)
 
     def __repr__(self) -> str:
-        label = self._name or "Signal"
+        name = self._name
+        head = f"{type(self).__name__} {name}" if name else anonymous(self)
         count = len(self._observers)
         plural = "" if count == 1 else "s"
         return (
-            f"<{type(self).__name__} {label}={short_repr(self._value)}"
+            f"<{head}={shown_value(name, self._value, _REPR_LIMIT)}"
             f" ({count} subscriber{plural})>"
         )
 
@@ -606,7 +608,9 @@ class signal(Generic[T]):
         return self.of(obj)
 
     def __repr__(self) -> str:
-        return f"<signal {self._label or '?'} initial={short_repr(self._initial)}>"
+        label = self._label
+        initial = shown_value(label, self._initial, _REPR_LIMIT)
+        return f"<signal {label or '?'} initial={initial}>"
 
 
 def signal_of(obj: object, attr: str) -> Signal[Any] | Computed[Any]:

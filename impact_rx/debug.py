@@ -56,7 +56,6 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-import re
 import reprlib
 import sys
 import threading
@@ -68,6 +67,8 @@ from types import FrameType
 from typing import Any, Protocol, TypeVar, final
 
 import reactivex
+
+from ._redact import REDACTED, anonymous, looks_secret
 
 __all__ = [
     "ObserverSite",
@@ -85,11 +86,6 @@ logger = logging.getLogger("impact_rx.debug")
 
 S_co = TypeVar("S_co", covariant=True)
 
-_REDACTED = "<redacted>"
-_SECRET_NAME = re.compile(
-    r"password|passwd|passphrase|token|secret|api_?key|credential|private_?key",
-    re.IGNORECASE,
-)
 _LIBRARY_DIRS = tuple(
     os.path.dirname(os.path.abspath(path)) + os.sep
     for path in (__file__, reactivex.__file__)
@@ -280,7 +276,7 @@ class Tracer:
 
     def _describe(self, signal: object, old: object, new: object) -> TracedWrite:
         name = getattr(signal, "name", None)
-        label = name if isinstance(name, str) and name else _anonymous(signal)
+        label = name if isinstance(name, str) and name else anonymous(signal)
         owner, dot, _ = label.rpartition(".")
         sites, untraced = self._observers_of(signal)
         return TracedWrite(
@@ -388,8 +384,8 @@ def value_text(name: str | None, value: object) -> str:
         >>> value_text("access_token", "abc")
         '<redacted>'
     """
-    if name and _SECRET_NAME.search(name):
-        return _REDACTED
+    if looks_secret(name):
+        return REDACTED
     return short_repr(value)
 
 
@@ -434,8 +430,4 @@ def _is_computed(node: object) -> bool:
 
 def _label(node: object) -> str:
     name = getattr(node, "name", None)
-    return name if isinstance(name, str) and name else _anonymous(node)
-
-
-def _anonymous(obj: object) -> str:
-    return f"{type(obj).__name__}@{id(obj):x}"
+    return name if isinstance(name, str) and name else anonymous(node)

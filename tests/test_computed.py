@@ -444,3 +444,33 @@ def test_an_effect_links_what_it_reads_and_unlinks_it_when_disposed() -> None:
     assert seen == [2, 4]
     assert not a._targets
     assert doubled.value == 6
+
+
+def test_an_unnamed_computed_is_named_after_its_function() -> None:
+    def doubled() -> int:
+        raise AssertionError("not run by repr")
+
+    node = Computed(doubled)
+
+    assert repr(node) == (
+        "<Computed test_an_unnamed_computed_is_named_after_its_function"
+        ".<locals>.doubled=(stale) (0 subscribers)>"
+    )
+
+
+def test_a_self_reading_computed_names_its_function_in_the_cycle_error() -> None:
+    def loop() -> int:
+        return node.value + 1
+
+    node: Computed[int] = Computed(loop)
+
+    with pytest.raises(CycleError, match=r"<Computed .*\.loop=\(stale\)"):
+        _ = node.value
+
+
+def test_a_computed_named_like_a_secret_hides_its_value() -> None:
+    token = Signal("abc")
+    node = Computed(lambda: token.value.upper(), name="session_token")
+
+    assert node.value == "ABC"
+    assert repr(node) == "<Computed session_token=<redacted> (0 subscribers)>"

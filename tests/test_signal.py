@@ -528,3 +528,36 @@ def test_dispose_drops_observers_without_notifying_them() -> None:
     assert seen == [1]
     assert done == []
     assert s.observers == []
+
+
+def test_a_signal_named_like_a_secret_hides_its_value_in_its_repr() -> None:
+    s = Signal("hunter2", name="password")
+
+    assert repr(s) == "<Signal password=<redacted> (0 subscribers)>"
+
+
+def test_a_secret_descriptor_signal_stays_hidden_in_subscriber_errors() -> None:
+    class Auth(Disposable):
+        access_token = signal("tok-SECRET-123")
+
+    auth = Auth()
+
+    def fail(value: str) -> None:
+        if value != "tok-SECRET-123":
+            raise ValueError("boom")
+
+    signal_of(auth, "access_token").subscribe(fail)
+    with pytest.raises(SubscriberError, match=r"Auth\.access_token=<redacted>") as info:
+        auth.access_token = "tok-SECRET-456"
+    assert "SECRET" not in str(info.value)
+
+
+def test_an_unnamed_signal_is_labelled_by_its_id_as_the_debug_tools_do() -> None:
+    from impact_rx._redact import anonymous
+    from impact_rx.debug import value_text
+
+    s = Signal(1)
+
+    assert repr(s) == f"<Signal@{id(s):x}=1 (0 subscribers)>"
+    assert anonymous(s) == f"Signal@{id(s):x}"
+    assert value_text("api_key", "k") == "<redacted>"
