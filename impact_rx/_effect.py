@@ -28,6 +28,7 @@ from . import _graph, _signal
 from ._disposable import adopt
 from ._errors import CycleError, SubscriberError
 from ._graph import CLEAN, DIRTY, check_runs, collect, stale, state
+from ._redact import anonymous
 
 __all__ = ["Effect", "Observation", "effect", "observe"]
 
@@ -82,9 +83,10 @@ class Effect(abc.DisposableBase):
         except CycleError:
             self.dispose()
             raise
+        sources, versions, fn = self._sources, self._versions, self._fn
         error = self._run()
         if error is not None:
-            raise SubscriberError(self, [error])
+            raise _raised(self, "effect", fn, sources, versions, error)
 
     def _run(self) -> Exception | None:
         """Clean up the last run, run again while tracking; return a failure."""
@@ -259,12 +261,15 @@ class Observation(abc.DisposableBase):
         on_change = self._on_change
         if on_change is None or not stale(self):
             return
+        versions = self._versions
         self._versions = [source._version for source in self._sources]
         self._state = CLEAN
         try:
             on_change()
         except Exception as exc:
-            raise SubscriberError(self, [exc]) from exc
+            raise _raised(
+                self, "observe callback", on_change, self._sources, versions, exc
+            ) from exc
 
     def dispose(self) -> None:
         """Stop calling back; the scope keeps no reference to ``on_change``."""
@@ -283,6 +288,36 @@ class Observation(abc.DisposableBase):
 
     def __repr__(self) -> str:
         return f"<Observation ({len(self._sources)} sources)>"
+
+
+def _raised(
+    node: object,
+    kind: str,
+    fn: object,
+    sources: list[Any],
+    versions: list[int],
+    error: Exception,
+) -> SubscriberError:
+    """The error for an effect or observe callback that raised while reacting.
+
+    Names the first source whose version moved since the previous run: the
+    write (or computed change) the run was reacting to.
+    """
+    label = getattr(fn, "__qualname__", None) or anonymous(fn)
+    because = ""
+    for source, version in zip(sources, versions, strict=False):
+        if source._version != version:
+            name = getattr(source, "name", None) or anonymous(source)
+            what = "a change of" if source._derived else "a write to"
+            because = f" while reacting to {what} {name}"
+            break
+    return SubscriberError(
+        node,
+        [error],
+        f"{kind} {label} raised {type(error).__name__}{because}."
+        " It stays active and runs again on the next change;"
+        " see .exceptions (or __cause__) for the original.",
+    )
 
 
 def observe(on_change: Callable[[], object]) -> Observation:

@@ -227,3 +227,60 @@ def test_an_effect_that_disposes_itself_is_left_unlinked() -> None:
 
     assert a._targets == []
     assert holder[0].is_disposed
+
+
+def test_a_raising_effect_is_reported_as_itself_naming_the_write_it_reacted_to() -> (
+    None
+):
+    a = Signal(1, name="a")
+
+    def eff() -> None:
+        if a.value == 2:
+            raise ValueError("bad")
+
+    running = effect(eff)
+
+    with pytest.raises(
+        SubscriberError,
+        match=r"^effect .*eff raised ValueError while reacting to a write to a\.",
+    ) as info:
+        a.value = 2
+    assert isinstance(info.value.__cause__, ValueError)
+    assert info.value.exceptions == (info.value.__cause__,)
+    assert info.value.signal is running
+    running.dispose()
+
+
+def test_a_raising_effect_names_the_computed_whose_change_triggered_it() -> None:
+    a = Signal(1)
+    doubled = Computed(lambda: a.value * 2, name="doubled")
+
+    def eff() -> None:
+        if doubled.value == 4:
+            raise KeyError("bad")
+
+    running = effect(eff)
+
+    with pytest.raises(
+        SubscriberError, match=r"raised KeyError while reacting to a change of doubled"
+    ):
+        a.value = 2
+    running.dispose()
+
+
+def test_a_raising_observe_callback_is_reported_as_the_callback() -> None:
+    a = Signal(1, name="a")
+
+    def rerender() -> None:
+        raise RuntimeError("render failed")
+
+    with observe(rerender) as scope:
+        _ = a.value
+
+    with pytest.raises(
+        SubscriberError,
+        match=r"^observe callback .*rerender raised RuntimeError"
+        r" while reacting to a write to a\.",
+    ):
+        a.value = 2
+    scope.dispose()
