@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable
 from functools import cache
 from html import escape
@@ -271,9 +272,11 @@ class LiveView(Disposable):
         self.updates = 0
         self._source = source
         self._status = ""
-        self._show = _widget_output() if widget else None
-        if self._show is None:
-            self._show = _display_output()
+        self._show: Callable[[str], None] | None
+        if _in_kernel():
+            self._show = (_widget_output() if widget else None) or _display_output()
+        else:  # a terminal or a script: one plain line per change
+            self._show = self._print_line
         self._show(self._render())
         subscription = source.subscribe(
             on_next=self._on_next,
@@ -302,6 +305,10 @@ class LiveView(Disposable):
 
     def _forget(self) -> None:
         self._show = None
+
+    def _print_line(self, html: str) -> None:
+        if self.updates or self._status:  # nothing worth a line before that
+            print(repr(self))
 
     def _render(self) -> str:
         source = self._source
@@ -387,6 +394,13 @@ def _display_output() -> Callable[[str], None]:
             handle.update(ipython.HTML(html))
 
     return show
+
+
+def _in_kernel() -> bool:
+    """Whether this runs in a Jupyter kernel, where outputs can update."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return getattr(shell, "kernel", None) is not None
 
 
 def _ipython_display() -> Any:

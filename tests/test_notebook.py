@@ -50,6 +50,7 @@ class _FakeDisplay:
 def shown(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     fake = _FakeDisplay()
     monkeypatch.setattr(notebook, "_ipython_display", lambda: fake)
+    monkeypatch.setattr(notebook, "_in_kernel", lambda: True)
     return fake.shown
 
 
@@ -345,3 +346,17 @@ def test_a_service_signal_held_under_a_secret_looking_attribute_is_hidden() -> N
 
     assert "tok-789" not in html
     assert "api_token = <code>&lt;redacted&gt;</code>" in html
+
+
+def test_outside_a_kernel_a_live_view_prints_one_plain_line_per_change(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    count = Signal(1, name="count")
+
+    with live(count):
+        count.value = 2
+
+    assert capsys.readouterr().out.splitlines() == [
+        "<LiveView of Signal: 1, 1 update, live>",
+        "<LiveView of Signal: 2, 2 updates, live>",
+    ]
