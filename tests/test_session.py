@@ -1,4 +1,4 @@
-"""SessionService, AuthenticatorService and session_provider (DESIGN §7)."""
+"""SessionService, AuthenticatorService and session_provider."""
 
 from __future__ import annotations
 
@@ -119,7 +119,7 @@ def test_events_show_only_what_they_carry() -> None:
     )
 
 
-# ---------------------------------------------------------------- the seed flow
+# ------------------------------------------------------- Impact's session flow
 
 
 def test_an_anonymous_session_is_authenticated_without_a_user() -> None:
@@ -737,7 +737,7 @@ def test_an_explicit_refresh_during_a_backoff_sends_the_retry_now() -> None:
         assert api.requests.count("refresh") == 2
 
 
-def test_the_seed_pattern_hands_restored_tokens_to_the_session_once() -> None:
+def test_the_guide_pattern_hands_restored_tokens_to_the_session_once() -> None:
     with marbles() as m:
         tokens = Tokens(Secret(ACCESS), Secret(REFRESH), 60)
         api = FakeApi(authenticate=AuthSession(ADA, tokens))

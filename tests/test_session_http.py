@@ -64,7 +64,7 @@ async def provider(server: AuthServer) -> AsyncIterator[ServiceProvider]:
         await provider.aclose()
 
 
-async def test_the_seed_flow_runs_over_http(provider: ServiceProvider) -> None:
+async def test_the_session_guide_flow_runs_over_http(provider: ServiceProvider) -> None:
     session = provider.get(SessionService)
     states: list[object] = []
     events: list[SessionEvent] = []

@@ -1,4 +1,4 @@
-"""The seed guide's session flow, run against a real authentication server.
+"""Impact's session guide's session flow, run against a real authentication server.
 
 ``python -m impact_rx.demo`` (what ``make demo`` runs) starts
 :class:`~impact_rx.demo.server.AuthServer` on loopback with a demo user and

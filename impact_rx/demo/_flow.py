@@ -1,7 +1,7 @@
-"""``python -m impact_rx.demo``: the seed guide's session flow, over real HTTP.
+"""``python -m impact_rx.demo``: Impact's session guide's session flow, over real HTTP.
 
 The demo starts :class:`~impact_rx.demo.server.AuthServer` on loopback with
-one user, then drives a session the way an application would (DESIGN §7):
+one user, then drives a session the way an application would:
 
 1. an application provider holds the ``HttpAuthApi`` and the
    ``AuthenticatorService``; ``authenticate()`` gives a Suspense of the

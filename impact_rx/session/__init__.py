@@ -1,6 +1,6 @@
 """Sessions: who is signed in, and how that changes.
 
-The seed guide's ``SessionService`` and ``AuthenticatorService``, finished.
+Impact's session guide's ``SessionService`` and ``AuthenticatorService``, finished.
 
 Two streams answer two different questions:
 

@@ -1,6 +1,6 @@
 """``AuthenticatorService``: restore the stored session once, at start-up.
 
-The seed guide's ``AppFeature`` asks the authenticator for a Suspense of the
+Impact's session guide's ``AppFeature`` asks the authenticator for a Suspense of the
 user and opens the session's provider once it is fulfilled, so no consumer
 ever sees a session that is still finding out who is signed in: while the
 restore runs there is no ``SIGNED_OUT`` state to see, only a pending
@@ -43,7 +43,7 @@ __all__ = ["AuthenticatorService", "take_restored_tokens"]
 
 # The tokens of a restored session wait here, keyed by the identities of the
 # API and of the user object, until the SessionService built for that user on
-# that API takes them: the seed's pattern hands only the user to the session's
+# that API takes them: Impact's pattern hands only the user to the session's
 # provider (Value(USER)), and the tokens must follow it without ever being put
 # in a named value. An authenticator withdraws what it left when it is
 # disposed or re-authenticates.

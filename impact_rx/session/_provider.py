@@ -1,4 +1,4 @@
-"""``session_provider``: the seed guide's ``AppFeature`` in one call.
+"""``session_provider``: Impact's session guide's ``AppFeature`` in one call.
 
 It opens a provider with an :class:`AuthenticatorService`, restores the
 stored session, and once that settles opens a child provider with

@@ -170,7 +170,7 @@ class _Generation:
 @service
 @final
 class SessionService(Disposable):
-    """The session of the seed guide, finished: state, user, and events.
+    """The session of Impact's session guide, finished: state, user, and events.
 
     Args:
         user: The user the session starts with (``Value(USER)``); ``None``

@@ -1,7 +1,7 @@
 """The four states of a session, as small frozen values.
 
-A session is always in exactly one of them; ``status`` names it as the seed
-guide's TypeScript union did::
+A session is always in exactly one of them; ``status`` names it as Impact's
+session guide's TypeScript union did::
 
     Authenticated ──sign_in()──▶ SigningIn ──answer──▶ Authenticated
           ▲                          │
