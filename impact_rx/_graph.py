@@ -11,6 +11,10 @@ the queue instead of nesting:
   the same order, and the last value a subscriber saw is ``.value``.
 - A write from a subscriber (re-entrant) is queued behind the delivery that
   is running, never delivered from inside it.
+- ``batch()`` holds back deliveries until its outermost block exits, then
+  queues each changed signal's final value there, like one write: two
+  batches made by one subscriber are two notifications, in order, and
+  writes other threads made meanwhile are delivered after them.
 - A write from another thread while a delivery runs is queued whole and
   applied by the owner, in order (that thread reads the old value until
   then); the writer never waits, so a subscriber that waits for another
@@ -110,6 +114,7 @@ class _State:
 
     __slots__ = (
         "batch_depth",
+        "batch_mark",
         "batched",
         "depth",
         "epoch",
@@ -136,6 +141,10 @@ class _State:
         self.writes = 0
         self.queue: deque[tuple[Callable[[Any], None], Any]] = deque()
         self.batch_depth = 0
+        # Where the outermost batch's deliveries go in the queue: after what
+        # was queued before it began, before what other threads queued
+        # while it ran (nothing is taken off the queue during a batch).
+        self.batch_mark = 0
         self.batched: dict[Any, None] = {}
         self.epoch = 0
         self.waiting = 0
@@ -644,6 +653,8 @@ def batch() -> Iterator[None]:
         SubscriberError: subscribers raised while the batch was delivered.
     """
     took = acquire(wait=True)
+    if not state.batch_depth:
+        state.batch_mark = len(state.queue)
     state.batch_depth += 1
     try:
         yield
@@ -659,12 +670,17 @@ def _flush_batch() -> None:
     batched = state.batched
     if not batched:
         return
-    signals = list(batched)
+    items = list(batched)
     batched.clear()
     q = state.queue
     with lock:
-        for signal in signals:
-            q.append((signal._deliver_latest, None))
+        at = min(state.batch_mark, len(q))
+        for item in items:
+            # A signal is delivered the value this batch ended on, so two
+            # batches in one delivery are two notifications, in order; an
+            # emitter's event ignores the argument.
+            q.insert(at, (item._deliver_latest, getattr(item, "_value", None)))
+            at += 1
 
 
 def untracked(fn: Callable[[], T]) -> T:

@@ -339,9 +339,8 @@ class Signal(BehaviorSubject[T]):
         if errors:
             raise SubscriberError(self, errors)
 
-    def _deliver_latest(self, _: object) -> None:
+    def _deliver_latest(self, value: T) -> None:
         """Deliver the value a batch ended on, unless it is what was delivered."""
-        value = self._value
         if self.is_stopped and not self._observers:
             return
         equals = self._equals

@@ -561,3 +561,59 @@ def test_an_unnamed_signal_is_labelled_by_its_id_as_the_debug_tools_do() -> None
     assert repr(s) == f"<Signal@{id(s):x}=1 (0 subscribers)>"
     assert anonymous(s) == f"Signal@{id(s):x}"
     assert value_text("api_key", "k") == "<redacted>"
+
+
+def test_separate_batches_in_a_subscriber_are_delivered_separately_in_order() -> None:
+    status = Signal("idle", name="status")
+    trigger = Signal(0, name="trigger")
+    seen: list[str] = []
+    status.subscribe(seen.append)
+
+    def mutate(value: int) -> None:
+        if value:
+            for state in ("pending", "rejected", "pending", "rejected"):
+                with batch():
+                    status.value = "between"
+                    status.value = state
+
+    trigger.subscribe(mutate)
+    trigger.value = 1
+
+    assert seen == ["idle", "pending", "rejected", "pending", "rejected"]
+    assert seen[-1] == status.value
+
+
+def test_a_batch_inside_a_subscriber_comes_after_its_earlier_plain_writes() -> None:
+    s = Signal(0)
+    trigger = Signal(0)
+    seen: list[int] = []
+    s.subscribe(seen.append)
+
+    def write(value: int) -> None:
+        if value:
+            s.value = 1
+            with batch():
+                s.value = 2
+                s.value = 3
+            s.value = 4
+
+    trigger.subscribe(write)
+    trigger.value = 1
+
+    assert seen == [0, 1, 3, 4]
+
+
+def test_writes_from_another_thread_during_a_batch_are_delivered_after_it() -> None:
+    s = Signal(0)
+    seen: list[int] = []
+    s.subscribe(seen.append)
+
+    with batch():
+        s.value = 1
+        writer = threading.Thread(target=s.set, args=(2,))
+        writer.start()
+        writer.join()
+        assert s.value == 1  # queued until the batch ends
+
+    assert seen == [0, 1, 2]
+    assert s.value == 2
