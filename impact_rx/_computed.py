@@ -60,7 +60,9 @@ class Computed(Observable[T]):
     Lazy: the function runs on the first read or subscription, then again
     only after something it read changed. A function that raises re-raises
     on every read until its inputs change; subscribers are not told (the
-    Observable never terminates on an error).
+    Observable never terminates on an error). So a computed that uses a
+    pending ``Suspense`` raises ``SuspendedError`` to its readers, emits
+    nothing, and computes again when the suspense settles.
 
     Args:
         fn: Computes the value; what it reads becomes its dependencies.

@@ -26,7 +26,7 @@ from reactivex import abc
 
 from . import _graph, _signal
 from ._disposable import adopt
-from ._errors import CycleError, SubscriberError
+from ._errors import CycleError, SubscriberError, SuspendedError
 from ._graph import CLEAN, DIRTY, check_runs, collect, stale, state
 from ._redact import anonymous
 
@@ -106,6 +106,9 @@ class Effect(abc.DisposableBase):
         s.tracker = reads
         try:
             result = fn()
+        except SuspendedError:
+            # Waiting for a Suspense it read: its settling runs us again.
+            result = None
         except Exception as exc:
             error = exc
             result = None
@@ -152,7 +155,9 @@ def effect(fn: Callable[[], object]) -> Effect:
     ``fn`` may return a cleanup callable, run before the next run and on
     dispose. An effect that writes a signal it also reads does not
     retrigger itself; effects that keep re-triggering each other end in
-    ``CycleError``.
+    ``CycleError``. A run that raises ``SuspendedError`` (it used a pending
+    ``Suspense``, directly or through a computed) is not an error: the
+    effect keeps what it read and runs again when the suspense settles.
 
     Args:
         fn: The effect; what it reads becomes its dependencies.

@@ -474,3 +474,25 @@ def test_a_computed_named_like_a_secret_hides_its_value() -> None:
 
     assert node.value == "ABC"
     assert repr(node) == "<Computed session_token=<redacted> (0 subscribers)>"
+
+
+def test_a_suspended_computed_raises_to_readers_and_emits_once_it_has_a_value() -> None:
+    from reactivex.subject import Subject
+
+    from impact_rx import SuspendedError, Suspense
+
+    work: Subject[int] = Subject()
+    pending = Suspense.from_(work)
+    doubled = Computed(lambda: pending.use() * 2, name="doubled")
+    seen: list[int] = []
+    doubled.subscribe(seen.append)
+
+    with pytest.raises(SuspendedError, match="is still pending") as info:
+        _ = doubled.value
+    assert info.value.suspense is pending
+    assert seen == []
+
+    work.on_next(21)
+
+    assert seen == [42]
+    assert doubled.value == 42

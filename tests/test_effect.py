@@ -284,3 +284,42 @@ def test_a_raising_observe_callback_is_reported_as_the_callback() -> None:
     ):
         a.value = 2
     scope.dispose()
+
+
+def test_an_effect_reading_a_pending_suspense_waits_for_it_without_an_error() -> None:
+    from reactivex.subject import Subject
+
+    from impact_rx import Suspense
+
+    work: Subject[str] = Subject()
+    user = Suspense.from_(work)
+    seen: list[str] = []
+
+    running = effect(lambda: seen.append(user.use()))
+    assert seen == []
+    assert not running.is_disposed
+
+    work.on_next("ada")
+
+    assert seen == ["ada"]
+    running.dispose()
+
+
+def test_an_effect_that_suspends_on_a_rerun_reports_nothing_and_resumes() -> None:
+    from reactivex.subject import Subject
+
+    from impact_rx import Suspense
+
+    first: Subject[int] = Subject()
+    second: Subject[int] = Subject()
+    current = Signal(Suspense.from_(first), name="current")
+    doubled = Computed(lambda: current.value.use() * 2, name="doubled")
+    seen: list[int] = []
+    running = effect(lambda: seen.append(doubled.value))
+
+    first.on_next(1)
+    current.value = Suspense.from_(second)  # pending again: no SubscriberError
+    second.on_next(5)
+
+    assert seen == [2, 10]
+    running.dispose()
