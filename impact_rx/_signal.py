@@ -522,6 +522,9 @@ def short_repr(value: object, limit: int = _REPR_LIMIT) -> str:
 # -- the class-attribute descriptor ---------------------------------------------
 
 _create_lock = threading.Lock()
+_NO_INITIAL: Any = object()
+# Initial values that instances would share and mutate in place.
+_MUTABLE = (list, dict, set, bytearray)
 
 
 class signal(Generic[T]):
@@ -533,8 +536,16 @@ class signal(Generic[T]):
     (a ``Disposable``) is disposed.
 
     Args:
-        initial: Every instance's first value.
+        initial: Every instance's first value, shared by all of them, so it
+            must not be a ``list``, ``dict`` or ``set`` (``TypeError``): use
+            a tuple or frozenset, or ``factory``.
         equals: As for :class:`Signal`.
+        factory: Instead of ``initial``, called once per instance for its
+            own first value (``signal(factory=list)``).
+
+    Raises:
+        TypeError: a mutable ``initial``, or both or neither of ``initial``
+            and ``factory``.
 
     Example:
         >>> from impact_rx import Disposable, signal, signal_of
@@ -546,14 +557,52 @@ class signal(Generic[T]):
         1
         >>> signal_of(counter, "count")
         <Signal Counter.count=1 (0 subscribers)>
+        >>> class Todos(Disposable):
+        ...     items = signal(factory=list)  # signal([]) would be shared
+        >>> mine, yours = Todos(), Todos()
+        >>> mine.items.append("tea")
+        >>> mine.items, yours.items
+        (['tea'], [])
     """
 
-    __slots__ = ("_attr", "_equals", "_initial", "_label")
+    __slots__ = ("_attr", "_equals", "_factory", "_initial", "_label")
 
+    @overload
     def __init__(
         self, initial: T, *, equals: Callable[[T, T], bool] | None = None
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        *,
+        equals: Callable[[T, T], bool] | None = None,
+        factory: Callable[[], T],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        initial: Any = _NO_INITIAL,
+        *,
+        equals: Callable[[T, T], bool] | None = None,
+        factory: Callable[[], T] | None = None,
     ) -> None:
-        self._initial = initial
+        if (initial is _NO_INITIAL) == (factory is None):
+            raise TypeError(
+                "signal() takes either an initial value or factory=, not both"
+                " or neither."
+                " Use factory= for a value each instance must own."
+            )
+        if isinstance(initial, _MUTABLE):
+            kind = type(initial).__name__
+            raise TypeError(
+                f"signal() got a mutable {kind} as its initial value, which"
+                " every instance would share."
+                f" Pass factory={kind} (or a lambda building one) for a fresh"
+                " value per instance, or an immutable tuple or frozenset."
+            )
+        self._initial: T = initial
+        self._factory = factory
         self._equals = equals
         self._attr = ""
         self._label = ""
@@ -590,14 +639,15 @@ class signal(Generic[T]):
             ) from None
 
     def _create(self, obj: object) -> Signal[T]:
+        # The factory runs outside the lock: it may read other signals.
+        factory = self._factory
+        initial = self._initial if factory is None else factory()
         with _create_lock:
             existing: Signal[T] | None = obj.__dict__.get(self._attr)
             if existing is not None:
                 return existing
             with owning(None):
-                created = Signal(
-                    self._initial, equals=self._equals, name=self._label or None
-                )
+                created = Signal(initial, equals=self._equals, name=self._label or None)
             obj.__dict__[self._attr] = created
         if isinstance(obj, Disposable):
             created._remover = obj.on_dispose(created.on_completed)
@@ -608,6 +658,10 @@ class signal(Generic[T]):
 
     def __repr__(self) -> str:
         label = self._label
+        factory = self._factory
+        if factory is not None:
+            made = getattr(factory, "__qualname__", None) or anonymous(factory)
+            return f"<signal {label or '?'} factory={made}>"
         initial = shown_value(label, self._initial, _REPR_LIMIT)
         return f"<signal {label or '?'} initial={initial}>"
 

@@ -617,3 +617,30 @@ def test_writes_from_another_thread_during_a_batch_are_delivered_after_it() -> N
 
     assert seen == [0, 1, 2]
     assert s.value == 2
+
+
+def test_a_factory_gives_every_instance_its_own_mutable_initial_value() -> None:
+    class Todos(Disposable):
+        items = signal(factory=list)
+
+    one, two = Todos(), Todos()
+    one.items.append("write tests")
+
+    assert one.items == ["write tests"]
+    assert two.items == []
+
+
+@pytest.mark.parametrize("initial", [[], {}, set()])
+def test_a_mutable_initial_value_is_refused_with_a_pointer_to_factory(
+    initial: object,
+) -> None:
+    kind = type(initial).__name__
+    with pytest.raises(TypeError, match=rf"would share\. Pass factory={kind}"):
+        signal(initial)
+
+
+def test_a_signal_takes_an_initial_value_or_a_factory_not_both() -> None:
+    with pytest.raises(TypeError, match="either an initial value or factory="):
+        signal((), factory=tuple)
+    with pytest.raises(TypeError, match="either an initial value or factory="):
+        signal()
