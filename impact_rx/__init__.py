@@ -5,9 +5,9 @@ and async work is a ``Suspense``: an observable of pending, fulfilled and
 rejected. See README.md for a tour.
 """
 
-from ._computed import Computed, computed
+from ._computed import Computed, ComputedProperty, computed
 from ._disposable import Disposable
-from ._effect import effect, observe
+from ._effect import Effect, Observation, effect, observe
 from ._emitter import Emitter
 from ._errors import (
     CircularDependencyError,
@@ -27,16 +27,18 @@ from ._exports import publish
 from ._graph import batch, untracked
 from ._query import Mutation, Query, mutation, query
 from ._services import ServiceProvider, Value, service, use_service
-from ._signal import Signal, signal, signal_of
+from ._signal import Signal, SignalStatistics, signal, signal_of
 from ._suspense import Fulfilled, Pending, Rejected, Suspense
 
 __all__ = [
     "CircularDependencyError",
     "Computed",
+    "ComputedProperty",
     "CycleError",
     "Disposable",
     "DisposeError",
     "DisposedError",
+    "Effect",
     "Emitter",
     "Fulfilled",
     "ImpactRxError",
@@ -44,6 +46,7 @@ __all__ = [
     "MissingValueError",
     "Mutation",
     "NoProviderError",
+    "Observation",
     "Pending",
     "Query",
     "Rejected",
@@ -51,6 +54,7 @@ __all__ = [
     "ServiceNotRegisteredError",
     "ServiceProvider",
     "Signal",
+    "SignalStatistics",
     "SubscriberError",
     "SuspendedError",
     "Suspense",

@@ -37,7 +37,11 @@ Cleanup = Callable[[], object]
 
 @final
 class Effect(abc.DisposableBase):
-    """A running effect; ``dispose()`` stops it and runs its last cleanup."""
+    """A running effect, as returned by :func:`effect`.
+
+    ``dispose()`` stops it and runs its last cleanup; ``sources`` lists what
+    its last run read. Annotate with it where you keep one to dispose later.
+    """
 
     __slots__ = (
         "_cleanup",

@@ -151,6 +151,17 @@ class Signal(BehaviorSubject[T]):
         equals: Callable[[T, T], bool] | None = None,
         name: str | None = None,
     ) -> None:
+        """Make a signal holding ``initial``.
+
+        Args:
+            initial: The first value; a subscriber receives it at once.
+            equals: ``equals(old, new)`` returning true when a write changes
+                nothing (nobody is notified). By default identity, then
+                ``==`` when it gives a plain truth value.
+            name: A label for reprs, errors and tracing; a value whose name
+                looks secret (``password``, ``token``, ...) is shown as
+                ``<redacted>``.
+        """
         # Subject.__init__ is skipped on purpose: it would allocate a lock and
         # an observer list per signal and assign the plain ``value`` attribute.
         self._value = initial

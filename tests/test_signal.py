@@ -644,3 +644,32 @@ def test_a_signal_takes_an_initial_value_or_a_factory_not_both() -> None:
         signal((), factory=tuple)
     with pytest.raises(TypeError, match="either an initial value or factory="):
         signal()
+
+
+def test_signal_init_documents_its_own_arguments() -> None:
+    doc = Signal.__init__.__doc__ or ""
+
+    assert "initial:" in doc
+    assert "equals:" in doc
+    assert "name:" in doc
+    assert "value:" not in doc
+
+
+def test_the_core_types_users_annotate_with_are_exported() -> None:
+    import impact_rx
+    from impact_rx import ComputedProperty, Effect, Observation, SignalStatistics
+
+    class Box:
+        @impact_rx.computed
+        def size(self) -> int:
+            return 1
+
+    running = impact_rx.effect(lambda: None)
+    assert isinstance(running, Effect)
+    assert isinstance(impact_rx.observe(lambda: None), Observation)
+    assert isinstance(Box.size, ComputedProperty)
+    assert isinstance(Signal(0).statistics(), SignalStatistics)
+    for kind in (ComputedProperty, Effect, Observation, SignalStatistics):
+        assert kind.__module__ == "impact_rx"
+        assert kind.__doc__
+    running.dispose()
