@@ -358,8 +358,10 @@ class Signal(BehaviorSubject[T]):
         delivered = self._delivered
         if equals is None:
             if not changed(delivered, value):
+                self._delivered = value  # equal: nothing is left to deliver
                 return
         elif equals(delivered, value):
+            self._delivered = value
             return
         self._deliver(value)
 
@@ -368,6 +370,12 @@ class Signal(BehaviorSubject[T]):
         if self.is_stopped:
             return
         old = self._value
+        if old is not self._delivered:
+            # The owner wrote this signal after this write was queued, and
+            # that write's delivery is still queued: it is the later one, so
+            # this value is delivered in its turn but does not replace it.
+            self._deliver_superseded(value)
+            return
         equals = self._equals
         if equals is None:
             if not changed(old, value):
@@ -379,6 +387,17 @@ class Signal(BehaviorSubject[T]):
         state.writes += 1
         if self._targets:
             mark(self)
+        self._deliver(value)
+
+    def _deliver_superseded(self, value: T) -> None:
+        """Deliver an older write in its turn, unless it changes nothing."""
+        delivered = self._delivered
+        equals = self._equals
+        if equals is None:
+            if not changed(delivered, value):
+                return
+        elif equals(delivered, value):
+            return
         self._deliver(value)
 
     # -- completion ----------------------------------------------------------

@@ -673,3 +673,23 @@ def test_the_core_types_users_annotate_with_are_exported() -> None:
         assert kind.__module__ == "impact_rx"
         assert kind.__doc__
     running.dispose()
+
+
+def test_a_subscriber_write_after_a_queued_thread_write_is_the_last_word() -> None:
+    s = Signal[object](0)
+    trigger = Signal(0)
+    seen: list[object] = []
+    s.subscribe(seen.append)
+
+    def react(value: int) -> None:
+        if value:
+            other = threading.Thread(target=s.set, args=("from thread",))
+            other.start()
+            other.join()  # its write waits in the queue: it came first
+            s.value = "from subscriber"
+
+    trigger.subscribe(react)
+    trigger.value = 1
+
+    assert seen == [0, "from thread", "from subscriber"]
+    assert s.value == "from subscriber"
