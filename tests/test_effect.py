@@ -323,3 +323,17 @@ def test_an_effect_that_suspends_on_a_rerun_reports_nothing_and_resumes() -> Non
 
     assert seen == [2, 10]
     running.dispose()
+
+
+def test_an_effect_on_a_marble_suspense_runs_once_it_settles_in_virtual_time() -> None:
+    from impact_rx import Suspense
+    from impact_rx.testing import marbles
+
+    seen: list[tuple[int, str]] = []
+    with marbles() as m:
+        profile = Suspense.from_(m.cold("---a|", {"a": "ada"}), scheduler=m.scheduler)
+        running = effect(lambda: seen.append((m.scheduler.frame, profile.use())))
+        m.flush()
+
+    assert seen == [(3, "ada")]
+    running.dispose()
