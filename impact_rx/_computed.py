@@ -33,11 +33,13 @@ from ._graph import (
     DIRTY,
     STALE,
     UNSET,
+    claim,
     get_ident,
     lock,
     pull,
     recompute,
     state,
+    unclaim,
     untracked,
     watchers,
 )
@@ -45,9 +47,6 @@ from ._redact import anonymous, shown_value
 from ._signal import SignalStatistics
 
 __all__ = ["Computed", "ComputedProperty", "computed"]
-
-_acquire = lock.acquire
-_release = lock.release
 
 T = TypeVar("T")
 S = TypeVar("S")
@@ -158,14 +157,13 @@ class Computed(Observable[T]):
             if s.owner == me:
                 self._pull_owned()
             else:
-                _acquire()
-                if s.owner is not None:
-                    _release()
+                try:
+                    claim()
+                except IndexError:
                     # Another thread is delivering: compute without touching
                     # the graph, so nothing it is doing can be disturbed.
                     return self._evaluate_detached()
                 s.owner = me
-                _release()
                 try:
                     sources = self._sources
                     if (
@@ -183,15 +181,15 @@ class Computed(Observable[T]):
                 except BaseException:
                     _graph.abandon()
                     raise
-                _acquire()
                 if s.queue or watchers:
-                    _release()
                     _graph.release()
                 else:
                     s.owner = None
-                    if s.waiting:
-                        _graph.wake()
-                    _release()
+                    unclaim(1)
+                    if s.waiting or s.queue:
+                        errors = _graph.unclaimed(None)
+                        if errors:
+                            raise _graph.combine(errors)
         if self._error is not None:
             raise self._error
         return self._value

@@ -28,7 +28,7 @@ from reactivex.disposable import Disposable as RxDisposable
 from . import _graph
 from ._disposable import adopt
 from ._errors import SubscriberError
-from ._graph import get_ident, lock, state
+from ._graph import claim, get_ident, lock, state
 
 __all__ = ["Emitter"]
 
@@ -90,26 +90,30 @@ class Emitter(Observable[T]):
         """
         if self._disposed or not self._observers:
             return
+        s = state
         me = get_ident()
-        lock.acquire()
-        owner = state.owner
-        if owner is None:
-            state.owner = me
-            direct = not state.queue
-            if not direct:
-                state.queue.append((self._deliver, value))
-            lock.release()
-            errors = _notify(self, value) if direct else None
-            _graph.release(errors)
-        elif owner == me:
-            lock.release()
-            if state.batch_depth:
-                state.batched[_Emission(self, value)] = None
+        if s.owner == me:
+            if s.batch_depth:
+                s.batched[_Emission(self, value)] = None
             else:
-                state.queue.append((self._deliver, value))
+                s.queue.append((self._deliver, value))
+            return
+        try:
+            claim()
+        except IndexError:
+            _graph.enqueue(self._deliver, value)
+            return
+        s.owner = me
+        if s.queue:
+            s.queue.append((self._deliver, value))
+            errors = None
         else:
-            state.queue.append((self._deliver, value))
-            lock.release()
+            try:
+                errors = _notify(self, value)
+            except BaseException:
+                _graph.abandon()
+                raise
+        _graph.release(errors)
 
     def _deliver(self, value: T) -> None:
         errors = _notify(self, value)

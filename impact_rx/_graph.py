@@ -156,6 +156,19 @@ state = _State()
 get_ident = threading.get_ident
 _version_of = attrgetter("_version")
 
+# The ownership token: the queue has no owner exactly when this list holds
+# it. ``pop`` and ``append`` on a list are single atomic steps, so a thread
+# claims the queue with ``claim()`` (``IndexError``: it is taken) and gives
+# it back with ``unclaim(1)``, without a lock round-trip. A thread that queued
+# work and failed to claim leaves it to the owner, and the owner re-checks
+# the queue after giving the token back (see ``drain``): in every
+# interleaving one of them delivers it. Threads that must wait for the token
+# wait on ``_ready``; they count themselves in ``waiting`` before trying, and
+# a releasing owner that sees ``waiting`` wakes them, so no wake-up is lost.
+_token: list[int] = [1]
+claim = _token.pop
+unclaim = _token.append
+
 
 class _Unset:
     def __repr__(self) -> str:
@@ -200,20 +213,27 @@ def acquire(*, wait: bool) -> int:
         ``wait`` is false.
     """
     me = get_ident()
-    with lock:
-        owner = state.owner
-        if owner == me:
-            return 0
-        if owner is not None and not wait:
+    s = state
+    if s.owner == me:
+        return 0
+    try:
+        claim()
+    except IndexError:
+        if not wait:
             return -1
-        while state.owner is not None:
-            state.waiting += 1
+        with lock:
+            s.waiting += 1
             try:
-                _ready.wait()
+                while True:
+                    try:
+                        claim()
+                        break
+                    except IndexError:
+                        _ready.wait()
             finally:
-                state.waiting -= 1
-        state.owner = me
-        return 1
+                s.waiting -= 1
+    s.owner = me
+    return 1
 
 
 def release(errors: list[BaseException] | None = None) -> None:
@@ -235,53 +255,81 @@ def drain(errors: list[BaseException] | None) -> list[BaseException] | None:
     try:
         while True:
             if watchers and not q and not s.batch_depth:
-                # Only the owner touches watchers; an empty queue read
-                # without the lock is only a hint, re-checked below.
                 errors = run_watchers(errors)
-            lock.acquire()
             if q:
                 job, arg = q.popleft()
-                lock.release()
                 try:
                     job(arg)
                 except Exception as exc:
                     errors = _add(errors, exc)
             elif watchers and not s.batch_depth:
-                lock.release()
+                continue
             else:
                 s.owner = None
+                unclaim(1)
                 if s.waiting:
-                    _ready.notify_all()
-                lock.release()
-                return errors
+                    wake()
+                # Work queued by a thread that found the token taken just
+                # before it was given back: take it over, unless another
+                # thread claimed the token and will deliver it.
+                if not q:
+                    return errors
+                try:
+                    claim()
+                except IndexError:
+                    return errors
+                s.owner = get_ident()
     except BaseException:
         abandon()
         raise
 
 
+def unclaimed(errors: list[BaseException] | None) -> list[BaseException] | None:
+    """After an owner gave the token back: wake waiters, take over late work.
+
+    The fast paths call this only when ``state.waiting`` or ``state.queue``
+    is set once they released.
+    """
+    s = state
+    if s.waiting:
+        wake()
+    if s.queue:
+        try:
+            claim()
+        except IndexError:
+            return errors
+        s.owner = get_ident()
+        return drain(errors)
+    return errors
+
+
 def abandon() -> None:
     """Give up ownership without draining, when a delivery is unwinding."""
-    with lock:
-        if state.owner == get_ident():
-            state.owner = None
+    s = state
+    if s.owner == get_ident():
+        s.owner = None
+        unclaim(1)
+        if s.waiting:
             wake()
 
 
 def wake() -> None:
-    """Wake threads waiting for ownership; call with ``lock`` held."""
-    if state.waiting:
+    """Wake threads waiting for ownership."""
+    with lock:
         _ready.notify_all()
 
 
 def enqueue(job: Callable[[Any], None], arg: Any) -> None:
     """Queue ``job(arg)`` for the owner; become the owner if there is none."""
-    lock.acquire()
-    state.queue.append((job, arg))
-    if state.owner is not None:
-        lock.release()
+    s = state
+    s.queue.append((job, arg))
+    if s.owner == get_ident():
         return
-    state.owner = get_ident()
-    lock.release()
+    try:
+        claim()
+    except IndexError:
+        return  # the owner delivers it
+    s.owner = get_ident()
     release()
 
 

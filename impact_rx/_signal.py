@@ -62,12 +62,14 @@ from ._errors import SubscriberError
 from ._graph import (
     PLAIN,
     changed,
+    claim,
     get_ident,
     lock,
     mark,
     release,
     run_watchers,
     state,
+    unclaim,
     watchers,
 )
 from ._redact import anonymous, shown_value
@@ -246,76 +248,80 @@ class Signal(BehaviorSubject[T]):
         elif equals(old, value):
             return
 
+        s = state
         me = get_ident()
-        lock.acquire()
-        owner = state.owner
-        if owner is None:
-            state.owner = me
-            direct = not state.queue
-            lock.release()
-            errors: list[BaseException] | None = None
-            try:
-                self._value = value
-                self._version += 1
-                state.writes += 1
-                if self._targets:
-                    mark(self)
-                hook = write_hook
-                if hook is not None:
-                    hook(self, old, value)
-                if direct:
-                    self._delivered = value
-                    observers = iter(self._observers)
-                    while True:
-                        try:
-                            for observer in observers:
-                                observer.on_next(value)
-                            break
-                        except Exception as exc:
-                            if errors is None:
-                                errors = [exc]
-                            else:
-                                errors.append(exc)
-                    if errors:
-                        errors = [SubscriberError(self, errors)]
-                    if watchers and not state.queue:
-                        errors = run_watchers(errors)
-                else:
-                    state.queue.append((self._deliver, value))
-            except BaseException:
-                _graph.abandon()
-                raise
-            lock.acquire()
-            if not state.queue and not watchers:
-                state.owner = None
-                if state.waiting:
-                    _graph.wake()
-                lock.release()
-                if errors:
-                    raise _graph.combine(errors)
-                return
-            lock.release()
-            release(errors)
-        elif owner == me:
-            lock.release()
+        if s.owner == me:
+            # Re-entrant (a subscriber, effect or batch of this thread).
             self._value = value
             self._version += 1
-            state.writes += 1
+            s.writes += 1
             if self._targets:
                 mark(self)
             hook = write_hook
             if hook is not None:
                 hook(self, old, value)
-            if state.batch_depth:
-                state.batched[self] = None
+            if s.batch_depth:
+                s.batched[self] = None
             else:
-                state.queue.append((self._deliver, value))
-        else:
-            state.queue.append((self._apply, value))
-            lock.release()
+                s.queue.append((self._deliver, value))
+            return
+        try:
+            claim()
+        except IndexError:
+            # Another thread delivers: it applies this write in turn.
+            s.queue.append((self._apply, value))
             hook = write_hook
             if hook is not None:
                 hook(self, old, value)
+            try:
+                claim()  # unless it gave the token back meanwhile
+            except IndexError:
+                return
+            s.owner = me
+            release()
+            return
+        s.owner = me
+        errors: list[BaseException] | None = None
+        try:
+            self._value = value
+            self._version += 1
+            s.writes += 1
+            if self._targets:
+                mark(self)
+            hook = write_hook
+            if hook is not None:
+                hook(self, old, value)
+            if s.queue:
+                s.queue.append((self._deliver, value))
+            else:
+                self._delivered = value
+                observers = iter(self._observers)
+                while True:
+                    try:
+                        for observer in observers:
+                            observer.on_next(value)
+                        break
+                    except Exception as exc:
+                        if errors is None:
+                            errors = [exc]
+                        else:
+                            errors.append(exc)
+                if errors:
+                    errors = [SubscriberError(self, errors)]
+                if watchers and not s.queue:
+                    errors = run_watchers(errors)
+        except BaseException:
+            _graph.abandon()
+            raise
+        if not s.queue and not watchers:
+            s.owner = None
+            unclaim(1)
+            if s.waiting or s.queue:
+                errors = _graph.unclaimed(errors)
+            if errors:
+                raise _graph.combine(errors)
+            return
+        release(errors)
 
     set = on_next
 
