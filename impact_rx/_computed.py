@@ -30,9 +30,11 @@ from ._disposable import Disposable, adopt, owning
 from ._errors import CycleError, SubscriberError
 from ._graph import (
     CLEAN,
+    PLAIN,
     DIRTY,
     STALE,
     UNSET,
+    changed,
     claim,
     get_ident,
     lock,
@@ -169,13 +171,60 @@ class Computed(Observable[T]):
                     if (
                         len(sources) == 1
                         and self._state == STALE
-                        and not sources[0]._state
+                        and not (source := sources[0])._state
                     ):
                         # The common case of a direct dependent: one check.
-                        if sources[0]._version != self._versions[0]:
+                        if source._version == self._versions[0]:
+                            _graph.validated(self)
+                        elif self._targets or self._watch or self._fn is None:
                             recompute(self)
                         else:
-                            _graph.validated(self)
+                            # Recompute an unwatched direct dependent, inlined:
+                            # the hot path of reading derived values outside
+                            # a delivery. The common outcome (it read the same
+                            # source, a plain value) is recorded here, any
+                            # other by ``store``.
+                            start = s.writes
+                            reads: list[Any] = []
+                            s.tracker = reads
+                            try:
+                                value = self._fn()
+                            except RecursionError:
+                                raise
+                            except Exception as exc:
+                                s.tracker = None
+                                _graph.store(self, reads, start, UNSET, exc)
+                                value = reads = UNSET
+                            finally:
+                                s.tracker = None
+                            if reads is UNSET:
+                                pass
+                            elif (
+                                len(reads) != 1
+                                or reads[0] is not source
+                                or self._error is not None
+                                or self._equals is not None
+                                or self._targets
+                                or self._watch
+                                or self._fn is None
+                            ):
+                                _graph.store(self, reads, start, value, None)
+                            else:
+                                self._recomputes += 1
+                                self._versions[0] = source._version
+                                self._checked = start
+                                old = self._value
+                                if old is value:
+                                    pass
+                                elif type(value) in PLAIN and type(old) is type(
+                                    value
+                                ):
+                                    if old != value:
+                                        self._value = value
+                                        self._version += 1
+                                elif old is UNSET or changed(old, value):
+                                    self._value = value
+                                    self._version += 1
                     else:
                         pull(self)
                 except BaseException:
@@ -193,6 +242,52 @@ class Computed(Observable[T]):
         if self._error is not None:
             raise self._error
         return self._value
+
+    def _rerun(self, s: Any, source: Any) -> None:
+        """``recompute`` for an unwatched node with one source that moved.
+
+        The hot path of reading derived values outside any delivery, kept
+        to one call: the common outcome (same source, a plain value) is
+        recorded here, anything else by ``_graph.store``.
+        """
+        start = s.writes
+        previous = s.tracker
+        reads: list[Any] = []
+        s.tracker = reads
+        try:
+            value = self._fn()  # type: ignore[misc]
+        except RecursionError:
+            raise
+        except Exception as exc:
+            s.tracker = previous
+            _graph.store(self, reads, start, UNSET, exc)
+            return
+        finally:
+            s.tracker = previous
+        if (
+            len(reads) != 1
+            or reads[0] is not source
+            or self._error is not None
+            or self._equals is not None
+            or self._targets
+            or self._watch
+            or self._fn is None
+        ):
+            _graph.store(self, reads, start, value, None)
+            return
+        self._recomputes += 1
+        self._versions[0] = source._version
+        self._checked = start
+        old = self._value
+        if old is value:
+            return
+        if type(value) in PLAIN and type(old) is type(value):
+            if old == value:
+                return
+        elif old is not UNSET and not changed(old, value):
+            return
+        self._value = value
+        self._version += 1
 
     def peek(self) -> T:
         """The current value, without recording a dependency."""

@@ -503,15 +503,31 @@ def recompute(node: Any) -> None:
     previous = s.tracker
     reads: list[Any] = []
     s.tracker = reads
-    error: Exception | None = None
     try:
         value = fn()
     except RecursionError:
         raise
     except Exception as exc:
-        error = exc
+        s.tracker = previous
+        store(node, reads, start, UNSET, exc)
+        return
     finally:
         s.tracker = previous
+    store(node, reads, start, value, None)
+
+
+def store(
+    node: Any, reads: list[Any], start: int, value: Any, error: Exception | None
+) -> None:
+    """Record a run of ``node``'s function: its sources, and a changed result.
+
+    Args:
+        node: The computed that ran.
+        reads: What the run read, in order.
+        start: ``state.writes`` when the run began.
+        value: Its result (ignored when ``error`` is set).
+        error: What it raised, if it did.
+    """
     node._recomputes += 1
     if node._fn is None:  # disposed by its own function: stay unlinked
         node._state = CLEAN
