@@ -96,6 +96,9 @@ _MAX_DEPTH: Final = 48
 # How many times one watcher may run while one delivery settles before the
 # graph is declared cyclic.
 MAX_RUNS: Final = 100
+# How many levels of stale sources ``pull`` refreshes by recursion before it
+# switches to an explicit stack.
+_QUICK_DEPTH: Final = 16
 
 
 class _Deferred(BaseException):
@@ -363,14 +366,25 @@ def combine(errors: list[BaseException]) -> BaseException:
 
 
 def mark(source: Any) -> None:
-    """Mark everything downstream of ``source`` stale and queue its watchers.
+    """Mark everything downstream of a written signal and queue its watchers.
 
+    The signal's direct dependents are marked dirty (its version moved, so
+    they recompute without comparing versions), what lies further
+    downstream stale (checked, recomputed only if a source really changed).
     Only the owner of the queue calls this.
     """
-    stack = [source]
-    pop = stack.pop
+    stack: list[Any] = []
     push = stack.append
     queue_watcher = watchers.append
+    for target in source._targets:
+        if target._state == CLEAN:
+            target._state = DIRTY
+            if target._watch and not target._queued:
+                target._queued = True
+                queue_watcher(target)
+            if target._targets:
+                push(target)
+    pop = stack.pop
     while stack:
         for target in pop()._targets:
             if target._state == CLEAN:
@@ -407,8 +421,13 @@ def pull(node: Any) -> None:
             s.depth -= 1
         return
     s.settling = True
-    stack = [node]
     try:
+        try:
+            if _quick(node, _QUICK_DEPTH):
+                return
+            stack = [node]
+        except _Deferred as deferred:
+            stack = [node, deferred.node]
         while stack:
             try:
                 _settle(stack)
@@ -416,6 +435,47 @@ def pull(node: Any) -> None:
                 stack.append(deferred.node)
     finally:
         s.settling = False
+
+
+def _quick(node: Any, depth: int) -> bool:
+    """Refresh ``node`` as ``_settle`` does, recursing into stale sources.
+
+    Recursion costs a call per node where the explicit stack costs a second
+    look at every node, so shallow graphs (a diamond) take this way. Past
+    ``depth`` levels it gives up and returns ``False``, leaving what it
+    refreshed so far fresh, and ``pull`` carries on with the stack.
+    """
+    s = state
+    if node._state == STALE:
+        if node._checked == s.writes:
+            if node._watch or node._targets:
+                node._state = CLEAN
+            return True
+        node._computing = True
+        try:
+            moved = False
+            for source, version in zip(node._sources, node._versions, strict=False):
+                if source._state and source._checked != s.writes:
+                    if source._computing:
+                        moved = True  # a cycle: the function reports it
+                        continue
+                    if not depth or not _quick(source, depth - 1):
+                        return False
+                if source._version != version:
+                    moved = True
+            if moved:
+                recompute(node)
+            else:
+                validated(node)
+        finally:
+            node._computing = False
+        return True
+    node._computing = True
+    try:
+        recompute(node)
+    finally:
+        node._computing = False
+    return True
 
 
 def _settle(stack: list[Any]) -> None:
@@ -513,7 +573,37 @@ def recompute(node: Any) -> None:
         return
     finally:
         s.tracker = previous
-    store(node, reads, start, value, None)
+    # ``store(node, reads, start, value, None)``, inlined: it runs per node.
+    node._recomputes += 1
+    if node._fn is None:  # disposed by its own function: stay unlinked
+        node._state = CLEAN
+        return
+    sources = node._sources
+    if reads == sources:
+        if len(sources) == 1:
+            node._versions[0] = sources[0]._version
+        else:
+            node._versions = list(map(_version_of, sources))
+    else:
+        collect(node, reads)
+    node._checked = start
+    node._state = CLEAN if node._watch or node._targets else STALE
+    old = node._value
+    if node._error is None and old is not UNSET:
+        if old is value:
+            return
+        equals = node._equals
+        if equals is None:
+            if type(value) in PLAIN and type(old) is type(value):
+                if old == value:
+                    return
+            elif not changed(old, value):
+                return
+        elif equals(old, value):
+            return
+    node._error = None
+    node._value = value
+    node._version += 1
 
 
 def store(
