@@ -27,7 +27,7 @@ from reactivex import abc
 from . import _graph, _signal
 from ._disposable import adopt
 from ._errors import CycleError, SubscriberError, SuspendedError
-from ._graph import CLEAN, DIRTY, check_runs, collect, stale, state
+from ._graph import CLEAN, DIRTY, check_runs, collect, pull, stale, state
 from ._redact import anonymous
 
 __all__ = ["Effect", "Observation", "effect", "observe"]
@@ -80,13 +80,27 @@ class Effect(abc.DisposableBase):
         return self._fn is None
 
     def _notify(self) -> None:
-        if self._fn is None or not stale(self):
+        if self._fn is None:
             return
-        try:
-            check_runs(self)
-        except CycleError:
-            self.dispose()
-            raise
+        # ``stale(self)``, inlined: this runs once per change per effect.
+        for source, version in zip(self._sources, self._versions, strict=False):
+            if source._state:
+                pull(source)
+            if source._version != version:
+                break
+        else:
+            self._state = CLEAN
+            return
+        epoch = state.epoch
+        if self._epoch != epoch:  # the first run while this change settles
+            self._epoch = epoch
+            self._runs = 1
+        else:
+            try:
+                check_runs(self)
+            except CycleError:
+                self.dispose()
+                raise
         sources, versions, fn = self._sources, self._versions, self._fn
         error = self._run()
         if error is not None:
@@ -120,7 +134,13 @@ class Effect(abc.DisposableBase):
             s.tracker = previous
         if self._fn is None:  # disposed by its own function: stay unlinked
             return error
-        collect(self, reads)
+        sources = self._sources
+        if reads == sources and len(sources) == 1:  # ``collect``'s common case
+            # A new list: ``_notify`` keeps the old one to name what moved.
+            self._versions = [sources[0]._version]
+            self._state = CLEAN
+        else:
+            collect(self, reads)
         if callable(result):
             self._cleanup = result
         return error

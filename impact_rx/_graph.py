@@ -455,11 +455,18 @@ def _quick(node: Any, depth: int) -> bool:
         try:
             moved = False
             for source, version in zip(node._sources, node._versions, strict=False):
-                if source._state and source._checked != s.writes:
+                status = source._state
+                if status and source._checked != s.writes:
                     if source._computing:
                         moved = True  # a cycle: the function reports it
                         continue
-                    if not depth or not _quick(source, depth - 1):
+                    if status == DIRTY:  # recompute it here: one call less
+                        source._computing = True
+                        try:
+                            recompute(source)
+                        finally:
+                            source._computing = False
+                    elif not depth or not _quick(source, depth - 1):
                         return False
                 if source._version != version:
                     moved = True
