@@ -190,41 +190,39 @@ class Computed(Observable[T]):
                             try:
                                 value = self._fn()
                             except RecursionError:
+                                s.tracker = None
                                 raise
                             except Exception as exc:
                                 s.tracker = None
                                 _graph.store(self, reads, start, UNSET, exc)
-                                value = reads = UNSET
-                            finally:
+                            except BaseException:
                                 s.tracker = None
-                            if reads is UNSET:
-                                pass
-                            elif (
-                                len(reads) != 1
-                                or reads[0] is not source
-                                or self._error is not None
-                                or self._equals is not None
-                                or self._targets
-                                or self._watch
-                                or self._fn is None
-                            ):
-                                _graph.store(self, reads, start, value, None)
+                                raise
                             else:
-                                self._recomputes += 1
-                                self._versions[0] = source._version
-                                self._checked = start
-                                old = self._value
-                                if old is value:
-                                    pass
-                                elif type(value) in PLAIN and type(old) is type(
-                                    value
+                                s.tracker = None
+                                if (
+                                    reads != sources
+                                    or self._error is not None
+                                    or self._equals is not None
+                                    or self._fn is None
                                 ):
-                                    if old != value:
+                                    _graph.store(self, reads, start, value, None)
+                                else:
+                                    self._recomputes += 1
+                                    self._versions[0] = source._version
+                                    self._checked = start
+                                    old = self._value
+                                    if old is value:
+                                        pass
+                                    elif type(value) in PLAIN and type(
+                                        old
+                                    ) is type(value):
+                                        if old != value:
+                                            self._value = value
+                                            self._version += 1
+                                    elif old is UNSET or changed(old, value):
                                         self._value = value
                                         self._version += 1
-                                elif old is UNSET or changed(old, value):
-                                    self._value = value
-                                    self._version += 1
                     else:
                         pull(self)
                 except BaseException:
