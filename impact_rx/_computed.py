@@ -30,8 +30,8 @@ from ._disposable import Disposable, adopt, owning
 from ._errors import CycleError, SubscriberError
 from ._graph import (
     CLEAN,
-    PLAIN,
     DIRTY,
+    PLAIN,
     STALE,
     UNSET,
     changed,
@@ -176,19 +176,20 @@ class Computed(Observable[T]):
                         # The common case of a direct dependent: one check.
                         if source._version == self._versions[0]:
                             _graph.validated(self)
-                        elif self._targets or self._watch or self._fn is None:
+                        elif self._targets or self._watch:
                             recompute(self)
                         else:
                             # Recompute an unwatched direct dependent, inlined:
                             # the hot path of reading derived values outside
                             # a delivery. The common outcome (it read the same
                             # source, a plain value) is recorded here, any
-                            # other by ``store``.
+                            # other by ``store``. (A disposed node is CLEAN,
+                            # so ``_fn`` is set here.)
                             start = s.writes
                             reads: list[Any] = []
                             s.tracker = reads
                             try:
-                                value = self._fn()
+                                value = self._fn()  # type: ignore[misc]
                             except RecursionError:
                                 s.tracker = None
                                 raise
@@ -214,9 +215,9 @@ class Computed(Observable[T]):
                                     old = self._value
                                     if old is value:
                                         pass
-                                    elif type(value) in PLAIN and type(
+                                    elif (kind := type(value)) is type(
                                         old
-                                    ) is type(value):
+                                    ) and kind in PLAIN:
                                         if old != value:
                                             self._value = value
                                             self._version += 1
@@ -279,7 +280,7 @@ class Computed(Observable[T]):
         old = self._value
         if old is value:
             return
-        if type(value) in PLAIN and type(old) is type(value):
+        if (kind := type(value)) is type(old) and kind in PLAIN:
             if old == value:
                 return
         elif old is not UNSET and not changed(old, value):

@@ -601,7 +601,7 @@ def recompute(node: Any) -> None:
             return
         equals = node._equals
         if equals is None:
-            if type(value) in PLAIN and type(old) is type(value):
+            if (kind := type(value)) is type(old) and kind in PLAIN:
                 if old == value:
                     return
             elif not changed(old, value):
@@ -652,7 +652,7 @@ def store(
             return
         equals = node._equals
         if equals is None:
-            if type(value) in PLAIN and type(old) is type(value):
+            if (kind := type(value)) is type(old) and kind in PLAIN:
                 if old == value:
                     return
             elif not changed(old, value):

@@ -240,7 +240,7 @@ class Signal(BehaviorSubject[T]):
             return
         equals = self._equals
         if equals is None:
-            if type(value) in PLAIN and type(old) is type(value):
+            if (kind := type(value)) is type(old) and kind in PLAIN:
                 if old == value:
                     return
             elif not changed(old, value):
