@@ -295,19 +295,20 @@ class Signal(BehaviorSubject[T]):
                 s.queue.append((self._deliver, value))
             else:
                 self._delivered = value
-                observers = iter(self._observers)
-                while True:
-                    try:
-                        for observer in observers:
-                            observer.on_next(value)
-                        break
-                    except Exception as exc:
-                        if errors is None:
-                            errors = [exc]
-                        else:
-                            errors.append(exc)
-                if errors:
-                    errors = [SubscriberError(self, errors)]
+                if self._observers:
+                    observers = iter(self._observers)
+                    while True:
+                        try:
+                            for observer in observers:
+                                observer.on_next(value)
+                            break
+                        except Exception as exc:
+                            if errors is None:
+                                errors = [exc]
+                            else:
+                                errors.append(exc)
+                    if errors:
+                        errors = [SubscriberError(self, errors)]
                 if watchers and not s.queue:
                     errors = run_watchers(errors)
         except BaseException:
