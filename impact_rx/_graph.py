@@ -404,10 +404,11 @@ def mark(source: Any) -> None:
 
 
 # TODO(#9): reading 1,000 stale unwatched computeds from outside a delivery
-# (the fan-out benchmark) measures about 2.7x raw reactivex against a 2x
-# target, and a diamond whose sink an effect reads about 2.2x: each read is
-# still a property call, an ownership claim and release, the tracked run and
-# its bookkeeping, about 3.5x the bytecodes of Rx's map-and-store per node.
+# (the fan-out benchmark) measures 2.2x to 2.9x raw reactivex across runs
+# against a 2x target, and a diamond whose sink an effect reads 2.1x to
+# 2.3x (with a subscriber on the sink it meets 2x): each read is still a
+# property call, an ownership claim and release, the tracked run and its
+# bookkeeping, about 3.5x the bytecodes of Rx's map-and-store per node.
 # What is left needs fewer checks per read, e.g. a per-node flag for "an
 # unwatched node with one source", kept in step wherever links change.
 def pull(node: Any) -> None:
