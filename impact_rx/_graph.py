@@ -488,11 +488,12 @@ def _quick(node: Any, depth: int) -> bool:
         finally:
             node._computing = False
         return True
-    node._computing = True
-    try:
-        recompute(node)
-    finally:
-        node._computing = False
+    if node._state == DIRTY:
+        node._computing = True
+        try:
+            recompute(node)
+        finally:
+            node._computing = False
     return True
 
 
