@@ -54,6 +54,23 @@ T = TypeVar("T")
 S = TypeVar("S")
 
 
+# Per thread: what one detached read (see ``Computed._evaluate_detached``)
+# has computed so far, and how deep its reads nest.
+_detached = threading.local()
+_RUNNING: Any = object()
+
+
+class _Later(BaseException):
+    """A detached read nested too deep; the outermost one reads ``node`` first.
+
+    A ``BaseException`` so that user code catching ``Exception`` inside a
+    computed cannot swallow it.
+    """
+
+    def __init__(self, node: Computed[Any]) -> None:
+        self.node = node
+
+
 @final
 class Computed(Observable[T]):
     """A read-only value derived from signals and other computeds.
@@ -304,10 +321,68 @@ class Computed(Observable[T]):
         pull(self)
 
     def _evaluate_detached(self) -> T:
+        """Compute the value without the graph, while another thread delivers.
+
+        One detached read shares the result of every computed it meets, so a
+        diamond runs each function once; refreshes nest at most
+        ``_graph._MAX_DEPTH`` deep (a deeper source is read first, from an
+        explicit stack, then the reader retries), and a computed that reads
+        itself raises ``CycleError``, as on the graph.
+        """
+        local = _detached
+        if getattr(local, "memo", None) is not None:
+            return self._read_detached(local)
+        local.memo = {}
+        local.depth = 0
+        try:
+            stack: list[Computed[Any]] = [self]
+            while stack:
+                try:
+                    stack[-1]._read_detached(local)
+                except _Later as later:
+                    stack.append(later.node)
+                    continue
+                except Exception:
+                    pass
+                stack.pop()
+            return self._read_detached(local)
+        finally:
+            local.memo = None
+
+    def _read_detached(self, local: threading.local) -> T:
+        memo: dict[Computed[Any], Any] = local.memo
+        known = memo.get(self, UNSET)
+        if known is _RUNNING:
+            raise CycleError(
+                f"{self!r} read its own value while computing it."
+                " Remove the self-reference, or read it with untracked()."
+            )
+        if known is not UNSET:
+            value, error = known
+            if error is not None:
+                raise error
+            return value  # type: ignore[no-any-return]
         fn = self._fn
         if fn is None:
+            if self._error is not None:
+                raise self._error
             return self._value
-        return fn()
+        if local.depth >= _graph._MAX_DEPTH:
+            raise _Later(self)
+        memo[self] = _RUNNING
+        local.depth += 1
+        try:
+            value = fn()
+        except _Later:
+            del memo[self]
+            raise
+        except Exception as exc:
+            memo[self] = (None, exc)
+            raise
+        finally:
+            local.depth -= 1
+        memo[self] = (value, None)
+        return value
 
     # -- as an Observable ----------------------------------------------------
 

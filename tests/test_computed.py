@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 import weakref
+from collections.abc import Callable
 from functools import partial
 
 import pytest
@@ -496,3 +497,68 @@ def test_a_suspended_computed_raises_to_readers_and_emits_once_it_has_a_value() 
 
     assert seen == [42]
     assert doubled.value == 42
+
+
+def _read_while_another_thread_delivers(read: Callable[[], object]) -> list[object]:
+    """Run ``read`` on a second thread while this thread is inside a delivery."""
+    outcome: list[object] = []
+    done = threading.Event()
+
+    def other() -> None:
+        try:
+            outcome.append(read())
+        except Exception as exc:
+            outcome.append(exc)
+        done.set()
+
+    def subscriber(value: int) -> None:
+        if value:
+            threading.Thread(target=other).start()
+            assert done.wait(30), "the reading thread never finished"
+
+    trigger = Signal(0)
+    trigger.subscribe(subscriber)
+    trigger.value = 1
+    return outcome
+
+
+def test_a_chain_5000_deep_read_from_a_thread_during_a_delivery_works() -> None:
+    a = Signal(0)
+    node: Signal[int] | Computed[int] = a
+    for _ in range(5_000):
+        node = computed(partial(lambda source: source.value + 1, node))
+    assert node.value == 5_000
+    a.value = 1
+
+    assert _read_while_another_thread_delivers(lambda: node.value) == [5_001]
+
+
+def test_a_deep_diamond_read_from_a_thread_during_a_delivery_runs_each_once() -> None:
+    a = Signal(1)
+    layer: list[Signal[int] | Computed[int]] = [a]
+    runs = [0]
+
+    def add(sources: list[Signal[int] | Computed[int]]) -> int:
+        runs[0] += 1
+        return sum(source.value for source in sources)
+
+    for _ in range(25):  # without sharing, 3**25 runs: a hang
+        layer = [computed(partial(add, list(layer))) for _ in range(3)]
+    sink = computed(partial(add, layer))
+    assert sink.value == 3**25
+    a.value = 2
+    runs[0] = 0
+
+    assert _read_while_another_thread_delivers(lambda: sink.value) == [2 * 3**25]
+    assert runs[0] == 76
+
+
+def test_a_self_reading_computed_read_during_a_delivery_raises_cycle_error() -> None:
+    holder: list[Computed[int]] = []
+    looped = computed(lambda: holder[0].value + 1, name="looped")
+    holder.append(looped)
+
+    (outcome,) = _read_while_another_thread_delivers(lambda: looped.value)
+
+    assert isinstance(outcome, CycleError)
+    assert "looped" in str(outcome)
