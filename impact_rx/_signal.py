@@ -134,6 +134,7 @@ class Signal(BehaviorSubject[T]):
         "_lock",
         "_name",
         "_observers",
+        "_pending",
         "_remover",
         "_state",
         "_targets",
@@ -168,6 +169,9 @@ class Signal(BehaviorSubject[T]):
         # an observer list per signal and assign the plain ``value`` attribute.
         self._value = initial
         self._delivered = initial
+        # Deliveries of this thread's own writes still in the queue: a write
+        # another thread queued before them is older and must not replace them.
+        self._pending = 0
         self._observers: tuple[abc.ObserverBase[T], ...] = ()
         self._equals = equals
         self._name = name
@@ -261,9 +265,13 @@ class Signal(BehaviorSubject[T]):
             if hook is not None:
                 hook(self, old, value)
             if s.batch_depth:
-                s.batched[self] = None
+                batched = s.batched
+                if self not in batched:
+                    batched[self] = None
+                    self._pending += 1  # delivered by _deliver_latest
             else:
-                s.queue.append((self._deliver, value))
+                self._pending += 1
+                s.queue.append((self._deliver_own, value))
             return
         try:
             claim()
@@ -292,7 +300,8 @@ class Signal(BehaviorSubject[T]):
             if hook is not None:
                 hook(self, old, value)
             if s.queue:
-                s.queue.append((self._deliver, value))
+                self._pending += 1
+                s.queue.append((self._deliver_own, value))
             else:
                 self._delivered = value
                 if self._observers:
@@ -357,8 +366,14 @@ class Signal(BehaviorSubject[T]):
         if errors:
             raise SubscriberError(self, errors)
 
+    def _deliver_own(self, value: T) -> None:
+        """A queued delivery of this signal's owner-side write."""
+        self._pending -= 1
+        self._deliver(value)
+
     def _deliver_latest(self, value: T) -> None:
         """Deliver the value a batch ended on, unless it is what was delivered."""
+        self._pending -= 1
         if self.is_stopped and not self._observers:
             return
         equals = self._equals
@@ -376,13 +391,13 @@ class Signal(BehaviorSubject[T]):
         """A write from another thread, applied by the owner in order."""
         if self.is_stopped:
             return
-        old = self._value
-        if old is not self._delivered:
+        if self._pending:
             # The owner wrote this signal after this write was queued, and
             # that write's delivery is still queued: it is the later one, so
             # this value is delivered in its turn but does not replace it.
             self._deliver_superseded(value)
             return
+        old = self._value
         equals = self._equals
         if equals is None:
             if not changed(old, value):

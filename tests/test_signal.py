@@ -693,3 +693,48 @@ def test_a_subscriber_write_after_a_queued_thread_write_is_the_last_word() -> No
 
     assert seen == [0, "from thread", "from subscriber"]
     assert s.value == "from subscriber"
+
+
+def test_a_subscriber_writing_back_the_delivered_value_keeps_the_last_word() -> None:
+    s = Signal(0)
+    trigger = Signal(0)
+    seen: list[int] = []
+    s.subscribe(seen.append)
+
+    def react(value: int) -> None:
+        if value:
+            other = threading.Thread(target=s.set, args=(5,))
+            other.start()
+            other.join(10)
+            assert not other.is_alive(), "the thread's write blocked"
+            s.value = 7
+            s.value = 0  # the value delivered before: still a later write
+
+    trigger.subscribe(react)
+    trigger.value = 1
+
+    assert seen == [0, 5, 7, 0]
+    assert s.value == 0
+
+
+def test_a_batch_in_a_subscriber_after_a_queued_thread_write_is_the_last_word() -> None:
+    s = Signal(0)
+    trigger = Signal(0)
+    seen: list[int] = []
+    s.subscribe(seen.append)
+
+    def react(value: int) -> None:
+        if value:
+            other = threading.Thread(target=s.set, args=(5,))
+            other.start()
+            other.join(10)
+            assert not other.is_alive(), "the thread's write blocked"
+            with batch():
+                s.value = 7
+                s.value = 8
+
+    trigger.subscribe(react)
+    trigger.value = 1
+
+    assert seen == [0, 5, 8]
+    assert s.value == 8
