@@ -35,6 +35,7 @@ from ._graph import (
     STALE,
     UNSET,
     changed,
+    check_runs,
     claim,
     get_ident,
     lock,
@@ -154,6 +155,8 @@ class Computed(Observable[T]):
         self._queued = False
         self._computing = False
         self._recomputes = 0
+        self._epoch = -1
+        self._runs = 0
         self._lock: threading.RLock | None = None
         self._remover = adopt(self.dispose)
 
@@ -392,6 +395,12 @@ class Computed(Observable[T]):
             pull(self)
         if self._version == self._emitted:
             return
+        # A subscriber that keeps changing what this reads is a cycle.
+        if self._epoch != state.epoch:
+            self._epoch = state.epoch
+            self._runs = 1
+        else:
+            check_runs(self)
         self._emitted = self._version
         if self._error is not None:
             return

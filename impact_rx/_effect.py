@@ -228,11 +228,13 @@ class Observation(abc.DisposableBase):
     """
 
     __slots__ = (
+        "_epoch",
         "_on_change",
         "_previous",
         "_queued",
         "_reads",
         "_remover",
+        "_runs",
         "_sources",
         "_state",
         "_took",
@@ -251,6 +253,8 @@ class Observation(abc.DisposableBase):
         self._previous: Any = None
         self._took = 0
         self._queued = False
+        self._epoch = -1
+        self._runs = 0
         self._remover = adopt(self.dispose)
 
     @property
@@ -290,6 +294,12 @@ class Observation(abc.DisposableBase):
         on_change = self._on_change
         if on_change is None or not stale(self):
             return
+        # A callback that keeps changing what it observes is a cycle.
+        if self._epoch != state.epoch:
+            self._epoch = state.epoch
+            self._runs = 1
+        else:
+            check_runs(self)
         versions = self._versions
         self._versions = [source._version for source in self._sources]
         self._state = CLEAN

@@ -562,3 +562,24 @@ def test_a_self_reading_computed_read_during_a_delivery_raises_cycle_error() -> 
 
     assert isinstance(outcome, CycleError)
     assert "looped" in str(outcome)
+
+
+def test_a_subscriber_always_rewriting_a_computed_source_ends_in_cycle_error() -> None:
+    a = Signal(0)
+    doubled = computed(lambda: a.value * 2, name="doubled")
+    seen: list[int] = []
+
+    def bump(value: int) -> None:
+        seen.append(value)
+        if value:
+            a.value = a.peek() + 1
+
+    doubled.subscribe(bump)
+    with pytest.raises(CycleError, match=r"doubled.* ran 100 times while one change"):
+        a.value = 1
+
+    assert len(seen) == 101  # the initial value, then 100 runs
+    seen.clear()
+    with pytest.raises(CycleError, match="ran 100 times"):
+        a.value = 1_000  # still subscribed: the next change is caught again
+    assert len(seen) == 100

@@ -337,3 +337,21 @@ def test_an_effect_on_a_marble_suspense_runs_once_it_settles_in_virtual_time() -
 
     assert seen == [(3, "ada")]
     running.dispose()
+
+
+def test_an_observe_callback_always_rewriting_its_input_ends_in_cycle_error() -> None:
+    a = Signal(0)
+    calls: list[int] = []
+
+    def rerender() -> None:
+        calls.append(a.peek())
+        a.value = a.peek() + 1
+
+    with observe(rerender) as scope:
+        a.value  # noqa: B018 - recorded
+
+    with pytest.raises(CycleError, match="ran 100 times while one change settled"):
+        a.value = 1
+
+    assert len(calls) == 100
+    scope.dispose()
