@@ -430,10 +430,16 @@ class Computed(Observable[T]):
             hook(self, observer)
         took = _graph.acquire(wait=True)
         try:
-            return self._attach(observer)
+            subscription = self._attach(observer)
         finally:
             if took:
-                _graph.release()
+                try:
+                    _graph.release()
+                except BaseException:
+                    # Rx ends an observer whose subscribe raised: keep none.
+                    self._detach(observer)
+                    raise
+        return subscription
 
     def _attach(self, observer: abc.ObserverBase[T]) -> abc.DisposableBase:
         if self._fn is None:

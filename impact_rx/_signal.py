@@ -487,10 +487,16 @@ class Signal(BehaviorSubject[T]):
             _graph.enqueue(self._attach_queued, subscription)
             return subscription
         try:
-            return self._attach(observer)
+            attached = self._attach(observer)
         finally:
             if took:
-                release()
+                try:
+                    release()
+                except BaseException:
+                    # Rx ends an observer whose subscribe raised: keep none.
+                    self._detach(observer)
+                    raise
+        return attached
 
     def _attach(self, observer: abc.ObserverBase[T]) -> abc.DisposableBase:
         if self.is_stopped and not self._observers:

@@ -583,3 +583,24 @@ def test_a_subscriber_always_rewriting_a_computed_source_ends_in_cycle_error() -
     with pytest.raises(CycleError, match="ran 100 times"):
         a.value = 1_000  # still subscribed: the next change is caught again
     assert len(seen) == 100
+
+
+def test_a_computed_subscribe_whose_delivery_raises_leaves_nothing_watched() -> None:
+    a = Signal(0)
+    doubled = computed(lambda: a.value * 2)
+    other = Signal(0, name="other")
+
+    def fail(value: int) -> None:
+        if value:
+            raise ValueError("other's subscriber failed")
+
+    other.subscribe(fail)
+
+    def write_other(value: int) -> None:
+        other.value += 1
+
+    with pytest.raises(SubscriberError, match="of <Signal other=1"):
+        doubled.subscribe(write_other)
+
+    assert doubled.statistics().subscribers == 0
+    assert not a._targets

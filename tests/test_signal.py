@@ -738,3 +738,26 @@ def test_a_batch_in_a_subscriber_after_a_queued_thread_write_is_the_last_word() 
 
     assert seen == [0, 5, 8]
     assert s.value == 8
+
+
+def test_a_subscribe_whose_delivery_raises_leaves_no_dead_observer() -> None:
+    s = Signal(0, name="s")
+    other = Signal(0, name="other")
+
+    def fail(value: int) -> None:
+        if value:
+            raise ValueError("other's subscriber failed")
+
+    other.subscribe(fail)
+    seen: list[int] = []
+
+    def write_other(value: int) -> None:
+        seen.append(value)
+        other.value += 1
+
+    with pytest.raises(SubscriberError, match="of <Signal other=1"):
+        s.subscribe(write_other)
+
+    # Rx ended the observer when subscribe raised: it must not stay attached.
+    assert s.observers == []
+    assert seen == [0]
