@@ -800,6 +800,11 @@ def run_watchers(errors: list[BaseException] | None) -> list[BaseException] | No
 # -- scopes ----------------------------------------------------------------------
 
 
+# TODO(#3): a batch() opened on a thread while another thread delivers waits
+# for the token, so a subscriber that waits for that thread deadlocks (the
+# module notes say so). A non-waiting batch would queue its writes as one job,
+# but its block would then read old values. Likewise a plain subscriber that
+# always rewrites its own signal loops forever: only watchers count runs.
 @contextmanager
 def batch() -> Iterator[None]:
     """Group writes: subscribers are notified once, after the outermost block.
