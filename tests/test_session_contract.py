@@ -297,10 +297,12 @@ def test_disposing_during_a_refresh_backoff_sends_no_more_refreshes() -> None:
             sign_in=reactivex.of(AuthSession(ADA, short)),
             refresh=lambda _token: reactivex.throw(down),
         )
-        provider = m.provider([SessionService], {USER: None, AuthApi: api})
+        provider = m.provider(
+            [SessionService], {USER: None, AuthApi: api, Random: Random(1)}
+        )
         session = provider.get(SessionService)
         session.sign_in(Credentials("ada", "pw"))
-        m.advance("1500ms")  # the refresh at 1 s failed; a retry waits
+        m.advance("1200ms")  # the refresh at 1 s failed; a retry waits >= 0.5 s
         provider.dispose()
         m.advance("10m")
 
