@@ -31,16 +31,14 @@ from ._errors import CycleError, SubscriberError
 from ._graph import (
     CLEAN,
     DIRTY,
-    PLAIN,
     STALE,
     UNSET,
-    changed,
     check_runs,
     claim,
+    differs,
     get_ident,
     lock,
     pull,
-    recompute,
     state,
     unclaim,
     untracked,
@@ -117,6 +115,7 @@ class Computed(Observable[T]):
         "_recomputes",
         "_remover",
         "_runs",
+        "_solo",
         "_sources",
         "_state",
         "_targets",
@@ -154,6 +153,7 @@ class Computed(Observable[T]):
         self._watch = False
         self._queued = False
         self._computing = False
+        self._solo: Any = None  # see ``_refresh``
         self._recomputes = 0
         self._epoch = -1
         self._runs = 0
@@ -187,65 +187,51 @@ class Computed(Observable[T]):
                     return self._evaluate_detached()
                 s.owner = me
                 try:
-                    sources = self._sources
-                    if (
-                        len(sources) == 1
-                        and self._state == STALE
-                        and not (source := sources[0])._state
-                    ):
-                        # The common case of a direct dependent: one check.
-                        if source._version == self._versions[0]:
-                            _graph.validated(self)
-                        elif self._targets or self._watch:
-                            recompute(self)
+                    source = self._solo
+                    if source is None or source._state:
+                        self._refresh()
+                    elif source._version == self._versions[0]:
+                        self._checked = s.writes  # validated; it stays STALE
+                    else:
+                        # An unwatched node with one fresh source that moved:
+                        # the hot path of reading derived values outside a
+                        # delivery, recomputed inline. The common outcome
+                        # (the same source, a plain value, still solo) is
+                        # recorded here, any other by ``store``.
+                        start = s.writes
+                        reads: list[Any] = []
+                        s.tracker = reads
+                        try:
+                            value = self._fn()  # type: ignore[misc]
+                        except RecursionError:
+                            s.tracker = None
+                            raise
+                        except Exception as exc:
+                            s.tracker = None
+                            _graph.store(self, reads, start, UNSET, exc)
+                        except BaseException:
+                            s.tracker = None
+                            raise
                         else:
-                            # Recompute an unwatched direct dependent, inlined:
-                            # the hot path of reading derived values outside
-                            # a delivery. The common outcome (it read the same
-                            # source, a plain value) is recorded here, any
-                            # other by ``store``. (A disposed node is CLEAN,
-                            # so ``_fn`` is set here.)
-                            start = s.writes
-                            reads: list[Any] = []
-                            s.tracker = reads
-                            try:
-                                value = self._fn()  # type: ignore[misc]
-                            except RecursionError:
-                                s.tracker = None
-                                raise
-                            except Exception as exc:
-                                s.tracker = None
-                                _graph.store(self, reads, start, UNSET, exc)
-                            except BaseException:
-                                s.tracker = None
-                                raise
+                            s.tracker = None
+                            if self._solo is not source or reads != self._sources:
+                                _graph.store(self, reads, start, value, None)
                             else:
-                                s.tracker = None
-                                if (
-                                    reads != sources
-                                    or self._error is not None
-                                    or self._equals is not None
-                                    or self._fn is None
-                                ):
-                                    _graph.store(self, reads, start, value, None)
-                                else:
-                                    self._recomputes += 1
-                                    self._versions[0] = source._version
-                                    self._checked = start
-                                    old = self._value
-                                    if old is value:
-                                        pass
-                                    elif (kind := type(value)) is type(
-                                        old
-                                    ) and kind in PLAIN:
-                                        if old != value:
-                                            self._value = value
-                                            self._version += 1
-                                    elif old is UNSET or changed(old, value):
+                                self._recomputes += 1
+                                self._versions[0] = source._version
+                                self._checked = start
+                                old = self._value
+                                if old is not value:
+                                    # ``changed(old, value)``, inlined.
+                                    try:
+                                        same = old == value
+                                    except Exception:
+                                        same = False
+                                    if same is False or (
+                                        same is not True and differs(same)
+                                    ):
                                         self._value = value
                                         self._version += 1
-                    else:
-                        pull(self)
                 except BaseException:
                     _graph.abandon()
                     raise
@@ -262,51 +248,26 @@ class Computed(Observable[T]):
             raise self._error
         return self._value
 
-    def _rerun(self, s: Any, source: Any) -> None:
-        """``recompute`` for an unwatched node with one source that moved.
+    def _refresh(self) -> None:
+        """Bring this node up to date as the new owner; note if it is *solo*.
 
-        The hot path of reading derived values outside any delivery, kept
-        to one call: the common outcome (same source, a plain value) is
-        recorded here, anything else by ``_graph.store``.
+        A solo node is unwatched, has one source, no ``equals``, no error
+        and is not disposed: ``value`` then refreshes it inline. ``_solo``
+        names that source; whatever could end one of those conditions
+        (``_graph.store``, ``collect``, ``activate``, ``dispose``) clears it.
         """
-        start = s.writes
-        previous = s.tracker
-        reads: list[Any] = []
-        s.tracker = reads
-        try:
-            value = self._fn()  # type: ignore[misc]
-        except RecursionError:
-            raise
-        except Exception as exc:
-            s.tracker = previous
-            _graph.store(self, reads, start, UNSET, exc)
-            return
-        finally:
-            s.tracker = previous
+        pull(self)
+        sources = self._sources
         if (
-            len(reads) != 1
-            or reads[0] is not source
-            or self._error is not None
-            or self._equals is not None
-            or self._targets
-            or self._watch
-            or self._fn is None
+            len(sources) == 1
+            and self._state == STALE
+            and self._error is None
+            and self._equals is None
+            and self._fn is not None
+            and not self._watch
+            and not self._targets
         ):
-            _graph.store(self, reads, start, value, None)
-            return
-        self._recomputes += 1
-        self._versions[0] = source._version
-        self._checked = start
-        old = self._value
-        if old is value:
-            return
-        if (kind := type(value)) is type(old) and kind in PLAIN:
-            if old == value:
-                return
-        elif old is not UNSET and not changed(old, value):
-            return
-        self._value = value
-        self._version += 1
+            self._solo = sources[0]
 
     def peek(self) -> T:
         """The current value, without recording a dependency."""
@@ -514,6 +475,7 @@ class Computed(Observable[T]):
         took = _graph.acquire(wait=True)
         try:
             self._fn = None
+            self._solo = None
             _graph.unlink(self)
             self._state = CLEAN
             self._watch = False

@@ -194,7 +194,11 @@ PLAIN: Final = frozenset({int, float, str, bytes, bool})
 
 
 def changed(old: object, new: object) -> bool:
-    """The default equality rule: identity, then ``==`` if it is a plain truth."""
+    """The default equality rule: identity, then ``==`` if it is a plain truth.
+
+    The hot paths inline it as ``same = old == new`` (``False`` if that
+    raises), then ``same is False or (same is not True and differs(same))``.
+    """
     if old is new:
         return False
     try:
@@ -205,6 +209,15 @@ def changed(old: object, new: object) -> bool:
         return False
     if result is False:
         return True
+    return differs(result)
+
+
+def differs(result: object) -> bool:
+    """Whether ``old == new`` giving ``result`` (not a bool) means a change.
+
+    Only numpy's scalar booleans count as a truth value; anything else (an
+    array, ``NotImplemented``, a custom object) counts as a change.
+    """
     kind = type(result)
     if kind.__module__ == "numpy" and kind.__name__ in ("bool_", "bool"):
         return not result
@@ -604,6 +617,7 @@ def recompute(node: Any) -> None:
         else:
             node._versions = list(map(_version_of, sources))
     else:
+        node._solo = None
         collect(node, reads)
     node._checked = start
     node._state = CLEAN if node._watch or node._targets else STALE
@@ -613,10 +627,11 @@ def recompute(node: Any) -> None:
             return
         equals = node._equals
         if equals is None:
-            if (kind := type(value)) is type(old) and kind in PLAIN:
-                if old == value:
-                    return
-            elif not changed(old, value):
+            try:
+                same = old == value
+            except Exception:
+                same = False
+            if same is True or (same is not False and not differs(same)):
                 return
         elif equals(old, value):
             return
@@ -638,6 +653,7 @@ def store(
         error: What it raised, if it did.
     """
     node._recomputes += 1
+    node._solo = None  # ``Computed._refresh`` decides again
     if node._fn is None:  # disposed by its own function: stay unlinked
         node._state = CLEAN
         return
@@ -664,10 +680,11 @@ def store(
             return
         equals = node._equals
         if equals is None:
-            if (kind := type(value)) is type(old) and kind in PLAIN:
-                if old == value:
-                    return
-            elif not changed(old, value):
+            try:
+                same = old == value
+            except Exception:
+                same = False
+            if same is True or (same is not False and not differs(same)):
                 return
         elif equals(old, value):
             return
@@ -745,6 +762,7 @@ def activate(node: Any) -> None:
     writes = state.writes
     while stack:
         current = stack.pop()
+        current._solo = None  # watched from now on
         if current._state == STALE and current._checked == writes:
             current._state = CLEAN
         for source in current._sources:

@@ -60,9 +60,9 @@ from . import _graph
 from ._disposable import Disposable, adopt, owning
 from ._errors import SubscriberError
 from ._graph import (
-    PLAIN,
     changed,
     claim,
+    differs,
     get_ident,
     lock,
     mark,
@@ -244,10 +244,12 @@ class Signal(BehaviorSubject[T]):
             return
         equals = self._equals
         if equals is None:
-            if (kind := type(value)) is type(old) and kind in PLAIN:
-                if old == value:
-                    return
-            elif not changed(old, value):
+            # ``changed(old, value)``, inlined.
+            try:
+                same = old == value
+            except Exception:
+                same = False
+            if same is True or (same is not False and not differs(same)):
                 return
         elif equals(old, value):
             return
