@@ -175,78 +175,102 @@ class Computed(Observable[T]):
         if tracker is not None and s.owner == get_ident():
             tracker.append(self)
         if self._state and self._checked != s.writes:
-            me = get_ident()
-            if s.owner == me:
-                self._pull_owned()
-            else:
-                try:
-                    claim()
-                except IndexError:
-                    # Another thread is delivering: compute without touching
-                    # the graph, so nothing it is doing can be disturbed.
-                    return self._evaluate_detached()
-                s.owner = me
-                try:
-                    source = self._solo
-                    if source is None or source._state:
-                        self._refresh()
-                    elif source._version == self._versions[0]:
-                        self._checked = s.writes  # validated; it stays STALE
-                    else:
-                        # An unwatched node with one fresh source that moved:
-                        # the hot path of reading derived values outside a
-                        # delivery, recomputed inline. The common outcome
-                        # (the same source, a plain value, still solo) is
-                        # recorded here, any other by ``store``.
-                        start = s.writes
-                        reads: list[Any] = []
-                        s.tracker = reads
-                        try:
-                            value = self._fn()  # type: ignore[misc]
-                        except RecursionError:
-                            s.tracker = None
-                            raise
-                        except Exception as exc:
-                            s.tracker = None
-                            _graph.store(self, reads, start, UNSET, exc)
-                        except BaseException:
-                            s.tracker = None
-                            raise
-                        else:
-                            s.tracker = None
-                            if self._solo is not source or reads != self._sources:
-                                _graph.store(self, reads, start, value, None)
-                            else:
-                                self._recomputes += 1
-                                self._versions[0] = source._version
-                                self._checked = start
-                                old = self._value
-                                if old is not value:
-                                    # ``changed(old, value)``, inlined.
-                                    try:
-                                        same = old == value
-                                    except Exception:
-                                        same = False
-                                    if same is False or (
-                                        same is not True and differs(same)
-                                    ):
-                                        self._value = value
-                                        self._version += 1
-                except BaseException:
-                    _graph.abandon()
-                    raise
-                if s.queue or watchers:
-                    _graph.release()
+            if s.owner is not None:
+                return self._read_owned()
+            try:
+                claim()
+            except IndexError:
+                # Another thread took the queue just now: compute without
+                # touching the graph, so nothing it does can be disturbed.
+                return self._evaluate_detached()
+            s.owner = get_ident()
+            try:
+                source = self._solo
+                if source is None or source._state:
+                    self._refresh()
+                elif source._version == self._versions[0]:
+                    self._checked = s.writes  # validated; it stays STALE
                 else:
-                    s.owner = None
-                    unclaim(1)
-                    if s.waiting or s.queue:
-                        errors = _graph.unclaimed(None)
-                        if errors:
-                            raise _graph.combine(errors)
+                    # An unwatched node with one fresh source that moved: the
+                    # hot path of reading derived values outside a delivery,
+                    # recomputed inline. The common outcome (the same source,
+                    # still solo) is recorded here, any other by ``store``.
+                    start = s.writes
+                    reads: list[Any] = []
+                    s.tracker = reads
+                    try:
+                        value = self._fn()  # type: ignore[misc]
+                    except RecursionError:
+                        s.tracker = None
+                        raise
+                    except Exception as exc:
+                        s.tracker = None
+                        _graph.store(self, reads, start, UNSET, exc)
+                    except BaseException:
+                        s.tracker = None
+                        raise
+                    else:
+                        s.tracker = None
+                        if self._solo is not source or reads != self._sources:
+                            _graph.store(self, reads, start, value, None)
+                        else:
+                            self._recomputes += 1
+                            self._versions[0] = source._version
+                            self._checked = start
+                            old = self._value
+                            if old is not value:
+                                # ``changed(old, value)``, inlined.
+                                try:
+                                    same = old == value
+                                except Exception:
+                                    same = False
+                                if same is False or (
+                                    same is not True and differs(same)
+                                ):
+                                    self._value = value
+                                    self._version += 1
+                    if s.queue or watchers:  # it wrote: deliver that first
+                        _graph.release()
+                        return self._current()
+            except BaseException:
+                _graph.abandon()
+                raise
+            s.owner = None
+            unclaim(1)
+            if s.waiting or s.queue:
+                errors = _graph.unclaimed(None)
+                if errors:
+                    raise _graph.combine(errors)
         if self._error is not None:
             raise self._error
         return self._value
+
+    def _current(self) -> T:
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def _read_owned(self) -> T:
+        """``value`` of a stale node while the queue has an owner."""
+        s = state
+        me = get_ident()
+        if s.owner == me:
+            self._pull_owned()
+            return self._current()
+        try:
+            claim()
+        except IndexError:
+            # Another thread is delivering: compute without touching the
+            # graph, so nothing it is doing can be disturbed.
+            return self._evaluate_detached()
+        s.owner = me
+        try:
+            self._refresh()
+        except BaseException:
+            _graph.abandon()
+            raise
+        _graph.release()
+        return self._current()
 
     def _refresh(self) -> None:
         """Bring this node up to date as the new owner; note if it is *solo*.

@@ -83,10 +83,11 @@ class Effect(abc.DisposableBase):
         if self._fn is None:
             return
         # ``stale(self)``, inlined: this runs once per change per effect.
-        for source, version in zip(self._sources, self._versions, strict=False):
+        versions = self._versions
+        for index, source in enumerate(self._sources):
             if source._state:
                 pull(source)
-            if source._version != version:
+            if source._version != versions[index]:
                 break
         else:
             self._state = CLEAN

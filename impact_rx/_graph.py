@@ -478,7 +478,10 @@ def _quick(node: Any, depth: int) -> bool:
         node._computing = True
         try:
             moved = False
-            for source, version in zip(node._sources, node._versions, strict=False):
+            # Indexing beats ``zip(..., strict=False)``, whose keyword
+            # argument makes every call build a dict.
+            versions = node._versions
+            for index, source in enumerate(node._sources):
                 status = source._state
                 if status and source._checked != s.writes:
                     if source._computing:
@@ -492,7 +495,7 @@ def _quick(node: Any, depth: int) -> bool:
                             source._computing = False
                     elif not depth or not _quick(source, depth - 1):
                         return False
-                if source._version != version:
+                if source._version != versions[index]:
                     moved = True
             if moved:
                 recompute(node)
@@ -549,14 +552,15 @@ def _settle(stack: list[Any]) -> None:
                     pop()
                     continue
                 moved = waiting = False
-                for source, version in zip(sources, node._versions, strict=False):
+                versions = node._versions
+                for index, source in enumerate(sources):
                     if source._state and source._checked != s.writes:
                         if source._computing:
                             moved = True
                         else:
                             push(source)
                             waiting = True
-                    elif source._version != version:
+                    elif source._version != versions[index]:
                         moved = True
                 if waiting:
                     continue
@@ -695,10 +699,11 @@ def store(
 
 def stale(node: Any) -> bool:
     """Whether any source of a watcher changed since it last ran."""
-    for source, version in zip(node._sources, node._versions, strict=False):
+    versions = node._versions
+    for index, source in enumerate(node._sources):
         if source._state:
             pull(source)
-        if source._version != version:
+        if source._version != versions[index]:
             return True
     node._state = CLEAN
     return False
