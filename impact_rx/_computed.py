@@ -70,6 +70,17 @@ class _Later(BaseException):
         self.node = node
 
 
+def _late() -> None:
+    """After a read gave the queue back: deliver what others queued meanwhile.
+
+    Raises:
+        SubscriberError: subscribers raised while this thread delivered.
+    """
+    errors = _graph.unclaimed(None)
+    if errors:
+        raise _graph.combine(errors)
+
+
 @final
 class Computed(Observable[T]):
     """A read-only value derived from signals and other computeds.
@@ -211,9 +222,12 @@ class Computed(Observable[T]):
                         raise
                     else:
                         s.tracker = None
-                        if self._solo is not source or reads != self._sources:
-                            _graph.store(self, reads, start, value, None)
-                        else:
+                        if (
+                            reads == self._sources
+                            and self._solo is source
+                            and not s.queue
+                            and not watchers
+                        ):
                             self._recomputes += 1
                             self._versions[0] = source._version
                             self._checked = start
@@ -229,6 +243,13 @@ class Computed(Observable[T]):
                                 ):
                                     self._value = value
                                     self._version += 1
+                                    old = value
+                            s.owner = None
+                            unclaim(1)
+                            if s.waiting or s.queue:
+                                _late()
+                            return old
+                        _graph.store(self, reads, start, value, None)
                     if s.queue or watchers:  # it wrote: deliver that first
                         _graph.release()
                         return self._current()
@@ -238,9 +259,7 @@ class Computed(Observable[T]):
             s.owner = None
             unclaim(1)
             if s.waiting or s.queue:
-                errors = _graph.unclaimed(None)
-                if errors:
-                    raise _graph.combine(errors)
+                _late()
         if self._error is not None:
             raise self._error
         return self._value

@@ -142,7 +142,7 @@ class Effect(abc.DisposableBase):
             self._state = CLEAN
         else:
             collect(self, reads)
-        if callable(result):
+        if result is not None and callable(result):
             self._cleanup = result
         return error
 
