@@ -604,3 +604,95 @@ def test_a_computed_subscribe_whose_delivery_raises_leaves_nothing_watched() -> 
 
     assert doubled.statistics().subscribers == 0
     assert not a._targets
+
+
+# -- the inline refresh of an unwatched node with one source ------------------
+
+
+def test_a_one_source_computed_that_starts_reading_another_tracks_it() -> None:
+    flag = Signal(0)
+    other = Signal(10)
+    runs = []
+
+    def pick() -> int:
+        runs.append(flag.value)
+        return flag.value if flag.value < 2 else flag.value + other.value
+
+    picked = computed(pick)
+    for value in (0, 1):  # one source: refreshed inline
+        flag.value = value
+        assert picked.value == value
+    flag.value = 2  # now it reads other too
+    assert picked.value == 12
+    other.value = 20
+    assert picked.value == 22
+    assert picked.value == 22  # cached: no run without a write
+    assert runs == [0, 1, 2, 2]
+    assert picked.statistics().recomputes == 4
+
+
+def test_an_unwatched_one_source_computed_subscribed_later_is_notified() -> None:
+    source = Signal(1)
+    doubled = computed(lambda: source.value * 2)
+    for value in (2, 3):
+        source.value = value
+        assert doubled.value == value * 2
+    seen: list[int] = []
+    subscription = doubled.subscribe(seen.append)
+    source.value = 4
+    subscription.dispose()
+    source.value = 5
+    assert seen == [6, 8]
+    assert doubled.value == 10
+
+
+def test_an_unwatched_one_source_computed_reraises_then_recovers() -> None:
+    source = Signal(1)
+
+    def inverse() -> float:
+        return 1 / source.value
+
+    inverted = computed(inverse)
+    source.value = 2
+    assert inverted.value == 0.5
+    source.value = 0
+    with pytest.raises(ZeroDivisionError, match="division by zero"):
+        _ = inverted.value
+    with pytest.raises(ZeroDivisionError, match="division by zero"):
+        _ = inverted.value
+    source.value = 4
+    assert inverted.value == 0.25
+
+
+class _Unequal:
+    """A value whose ``==`` raises, or answers with something not a bool."""
+
+    def __init__(self, answer: object) -> None:
+        self.answer = answer
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer  # type: ignore[return-value]
+
+    __hash__ = object.__hash__
+
+
+@pytest.mark.parametrize("answer", [ValueError("no"), "yes", True])
+def test_an_unwatched_computed_compares_results_by_the_default_rule(
+    answer: object,
+) -> None:
+    source = Signal(0)
+    made = computed(lambda: (source.value, _Unequal(answer))[1])
+    source.value = 1
+    first = made.value
+    version = made.statistics().writes
+    source.value = 2
+    second = made.value
+    # Only a plain True keeps the old result; a raise or a non-bool is a change.
+    if answer is True:
+        assert second is first
+        assert made.statistics().writes == version
+    else:
+        assert second is not first
+        assert made.statistics().writes == version + 1
