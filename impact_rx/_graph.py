@@ -416,14 +416,13 @@ def mark(source: Any) -> None:
                     push(target)
 
 
-# TODO(#9): reading 1,000 stale unwatched computeds from outside a delivery
-# (the fan-out benchmark) measures 2.2x to 2.9x raw reactivex across runs
-# against a 2x target, and a diamond whose sink an effect reads 2.1x to
-# 2.3x (with a subscriber on the sink it meets 2x): each read is still a
-# property call, an ownership claim and release, the tracked run and its
-# bookkeeping, about 3.5x the bytecodes of Rx's map-and-store per node.
-# What is left needs fewer checks per read, e.g. a per-node flag for "an
-# unwatched node with one source", kept in step wherever links change.
+# TODO(#9): the fan-out benchmark (1,000 stale unwatched computeds read from
+# outside a delivery) measures about 1.5x to 2.05x raw reactivex across full
+# runs, and a diamond whose sink an effect reads 1.8x to 2.05x, against 2x
+# targets: both sit at the target, not safely under it. A solo node's read
+# is a property call, an ownership claim and release and a tracked run,
+# about 2.5x the bytecodes of Rx's map-and-store; going lower needs a read
+# that skips the claim, e.g. a queue a thread keeps until another contends.
 def pull(node: Any) -> None:
     """Bring a stale computed up to date, its sources first (owner only).
 
