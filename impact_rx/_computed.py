@@ -265,6 +265,7 @@ class Computed(Observable[T]):
         return self._value
 
     def _current(self) -> T:
+        """The cached value, or the cached error raised."""
         if self._error is not None:
             raise self._error
         return self._value

@@ -189,10 +189,6 @@ UNSET: Any = _Unset()
 watchers: list[Any] = []
 
 
-# Types whose ``==`` is a plain, cheap truth value: compared inline.
-PLAIN: Final = frozenset({int, float, str, bytes, bool})
-
-
 def changed(old: object, new: object) -> bool:
     """The default equality rule: identity, then ``==`` if it is a plain truth.
 
