@@ -9,6 +9,7 @@ for the demo password.
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -77,8 +78,17 @@ def _outputs(notebook: Any) -> list[str]:
 
 
 def _tokens_issued(notebook: Any) -> int:
-    (output,) = notebook.cells[-1].outputs
-    return int(output["text"].split(":")[1])
+    # Background threads (the server, a live view) may print into the last
+    # cell too, and one print can arrive as several stream chunks: read the
+    # cell's whole stdout and find the epilogue's line in it.
+    stdout = "".join(
+        output.get("text", "")
+        for output in notebook.cells[-1].outputs
+        if output.get("name") == "stdout"
+    )
+    found = re.search(r"^tokens issued: (\d+)$", stdout, re.M)
+    assert found, f"the epilogue printed no count: {stdout!r}"
+    return int(found.group(1))
 
 
 @pytest.mark.parametrize("name", NAMES)
