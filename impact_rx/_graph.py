@@ -166,6 +166,22 @@ state = _State()
 get_ident = threading.get_ident
 _version_of = attrgetter("_version")
 
+
+def rx_lock(node: Any) -> threading.RLock:
+    """``node``'s Rx ``lock`` (a ``Signal`` or ``Computed``), made on first use.
+
+    Some Rx operators take an observable's ``lock``; most nodes never need
+    one, so it costs nothing until asked for.
+    """
+    rlock: threading.RLock | None = node._lock
+    if rlock is None:
+        with lock:
+            rlock = node._lock
+            if rlock is None:
+                rlock = node._lock = threading.RLock()
+    return rlock
+
+
 # The ownership token: the queue has no owner exactly when this list holds
 # it. ``pop`` and ``append`` on a list are single atomic steps, so a thread
 # claims the queue with ``claim()`` (``IndexError``: it is taken) and gives

@@ -215,13 +215,7 @@ class Signal(BehaviorSubject[T]):
     @property
     def lock(self) -> threading.RLock:
         """A per-signal lock, made on first use (some Rx operators take it)."""
-        rlock = self._lock
-        if rlock is None:
-            with lock:
-                rlock = self._lock
-                if rlock is None:
-                    rlock = self._lock = threading.RLock()
-        return rlock
+        return _graph.rx_lock(self)
 
     @lock.setter
     def lock(self, value: threading.RLock) -> None:
