@@ -53,9 +53,6 @@ T = TypeVar("T")
 S = TypeVar("S")
 
 
-# Per thread: what one detached read (see ``Computed._evaluate_detached``)
-# has computed so far, and how deep its reads nest.
-_detached = threading.local()
 _RUNNING: Any = object()
 
 
@@ -182,6 +179,8 @@ class Computed(Observable[T]):
             CycleError: the computed (indirectly) reads itself.
         """
         s = state
+        if s.detached and _graph.detached_here():
+            return self._read_aside()
         tracker = s.tracker
         if tracker is not None and s.owner == get_ident():
             tracker.append(self)
@@ -328,6 +327,28 @@ class Computed(Observable[T]):
             )
         pull(self)
 
+    def _read_aside(self) -> T:
+        """``value`` in a batch kept aside or an observe block entered while
+        another thread delivered (see ``batch`` and ``observe``).
+
+        The batch's writes are visible only to this thread, so the value is
+        computed from them without touching the graph or its caches; an
+        observe block records what it saw, to compare once it is linked.
+        """
+        local = _graph.local
+        if local.memo is not None:
+            return self._read_detached(local)
+        reads = local.reads
+        if reads is None:
+            return self._evaluate_detached()
+        try:
+            value = self._evaluate_detached()
+        except Exception as exc:
+            reads.append((self, (UNSET, exc)))
+            raise
+        reads.append((self, (value, None)))
+        return value
+
     def _evaluate_detached(self) -> T:
         """Compute the value without the graph, while another thread delivers.
 
@@ -337,11 +358,11 @@ class Computed(Observable[T]):
         explicit stack, then the reader retries), and a computed that reads
         itself raises ``CycleError``, as on the graph.
         """
-        local = _detached
-        if getattr(local, "memo", None) is not None:
+        local = _graph.local
+        if local.memo is not None:
             return self._read_detached(local)
         local.memo = {}
-        local.depth = 0
+        local.nesting = 0
         try:
             stack: list[Computed[Any]] = [self]
             while stack:
@@ -357,8 +378,9 @@ class Computed(Observable[T]):
         finally:
             local.memo = None
 
-    def _read_detached(self, local: threading.local) -> T:
-        memo: dict[Computed[Any], Any] = local.memo
+    def _read_detached(self, local: _graph._Local) -> T:
+        memo = local.memo
+        assert memo is not None  # set by ``_evaluate_detached``
         known = memo.get(self, UNSET)
         if known is _RUNNING:
             raise CycleError(
@@ -375,10 +397,10 @@ class Computed(Observable[T]):
             if self._error is not None:
                 raise self._error
             return self._value
-        if local.depth >= _graph._MAX_DEPTH:
+        if local.nesting >= _graph._MAX_DEPTH:
             raise _Later(self)
         memo[self] = _RUNNING
-        local.depth += 1
+        local.nesting += 1
         try:
             value = fn()
         except _Later:
@@ -388,7 +410,7 @@ class Computed(Observable[T]):
             memo[self] = (None, exc)
             raise
         finally:
-            local.depth -= 1
+            local.nesting -= 1
         memo[self] = (value, None)
         return value
 
@@ -433,7 +455,13 @@ class Computed(Observable[T]):
         hook = _signal.subscribe_hook
         if hook is not None:
             hook(self, observer)
-        took = _graph.acquire(wait=True)
+        took = _graph.acquire(wait=False)
+        if took < 0:
+            # Another thread is delivering: it attaches the observer in turn
+            # (waiting could deadlock with a subscriber waiting for us).
+            queued = _Detach(self, observer)
+            _graph.enqueue(self._attach_queued, queued)
+            return queued
         try:
             subscription = self._attach(observer)
         finally:
@@ -445,6 +473,15 @@ class Computed(Observable[T]):
                     self._detach(observer)
                     raise
         return subscription
+
+    def _attach_queued(self, subscription: _Detach) -> None:
+        observer = subscription.observer
+        if observer is not None:
+            try:
+                self._attach(observer)
+            except Exception as exc:
+                subscription.observer = None
+                raise SubscriberError(self, [exc]) from exc
 
     def _attach(self, observer: abc.ObserverBase[T]) -> abc.DisposableBase:
         if self._fn is None:
@@ -477,17 +514,15 @@ class Computed(Observable[T]):
             index = observers.index(observer)
             observers = observers[:index] + observers[index + 1 :]
             self._observers = observers
-        if observers:
-            return
-        took = _graph.acquire(wait=True)
-        try:
-            if not self._observers and self._watch:
-                self._watch = False
-                if not self._targets and self._fn is not None:
-                    _graph.deactivate(self)
-        finally:
-            if took:
-                _graph.release()
+        if not observers:
+            _graph.run_or_queue(Computed._unwatch, self)
+
+    def _unwatch(self) -> None:
+        """Unlink from the graph once the last subscriber left (owner only)."""
+        if not self._observers and self._watch:
+            self._watch = False
+            if not self._targets and self._fn is not None:
+                _graph.deactivate(self)
 
     @property
     def lock(self) -> threading.RLock:
@@ -505,36 +540,39 @@ class Computed(Observable[T]):
 
         The last value stays readable. Idempotent.
 
+        Called while another thread delivers, it takes effect in turn, after
+        that delivery, as a write from this thread would.
+
         Raises:
             SubscriberError: subscribers raised on completion.
         """
+        if self._fn is not None:
+            _graph.run_or_queue(Computed._end, self)
+
+    def _end(self) -> None:
+        """``dispose``, as the owner of the queue."""
         if self._fn is None:
             return
-        took = _graph.acquire(wait=True)
-        try:
-            self._fn = None
-            self._solo = None
-            _graph.unlink(self)
-            self._state = CLEAN
-            self._watch = False
-            with lock:
-                observers = self._observers
-                self._observers = ()
-            remover = self._remover
-            self._remover = None
-            if remover is not None:
-                remover()
-            errors: list[BaseException] = []
-            for observer in observers:
-                try:
-                    observer.on_completed()
-                except Exception as exc:
-                    errors.append(exc)
-            if errors:
-                raise SubscriberError(self, errors)
-        finally:
-            if took:
-                _graph.release()
+        self._fn = None
+        self._solo = None
+        _graph.unlink(self)
+        self._state = CLEAN
+        self._watch = False
+        with lock:
+            observers = self._observers
+            self._observers = ()
+        remover = self._remover
+        self._remover = None
+        if remover is not None:
+            remover()
+        errors: list[BaseException] = []
+        for observer in observers:
+            try:
+                observer.on_completed()
+            except Exception as exc:
+                errors.append(exc)
+        if errors:
+            raise SubscriberError(self, errors)
 
     @property
     def is_disposed(self) -> bool:

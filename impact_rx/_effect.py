@@ -125,15 +125,23 @@ class Effect(abc.DisposableBase):
         s.tracker = reads
         try:
             result = fn()
-        except SuspendedError:
+        except SuspendedError as exc:
             # Waiting for a Suspense it read: its settling runs us again.
+            _graph.waits_on(exc, reads)
             result = None
         except Exception as exc:
             error = exc
             result = None
         finally:
             s.tracker = previous
-        if self._fn is None:  # disposed by its own function: stay unlinked
+        if self._fn is None:
+            # Disposed meanwhile (by its own function, or another thread):
+            # stay unlinked, and clean up after this last run at once.
+            if result is not None and callable(result):
+                try:
+                    result()
+                except Exception as exc:
+                    error = error or exc
             return error
         sources = self._sources
         if reads == sources and len(sources) == 1:  # ``collect``'s common case
@@ -149,24 +157,42 @@ class Effect(abc.DisposableBase):
     def dispose(self) -> None:
         """Stop the effect and run its cleanup; idempotent.
 
+        No run starts after this. Called while another thread delivers (and
+        perhaps runs this effect), the cleanup runs there, in turn.
         Afterwards the effect keeps no reference to its function.
         """
         if self._fn is None:
             return
-        took = _graph.acquire(wait=True)
-        try:
-            self._fn = None
-            _graph.unlink(self)
-            self._state = CLEAN
-            remover, self._remover = self._remover, None
-            if remover is not None:
-                remover()
-            cleanup, self._cleanup = self._cleanup, None
-            if cleanup is not None:
-                cleanup()
-        finally:
-            if took:
-                _graph.release()
+        self._fn = None
+        _graph.run_or_queue(Effect._end, self)
+
+    def _end(self) -> None:
+        """Unlink and clean up, as the owner of the queue."""
+        _graph.unlink(self)
+        self._state = CLEAN
+        remover, self._remover = self._remover, None
+        if remover is not None:
+            remover()
+        cleanup, self._cleanup = self._cleanup, None
+        if cleanup is not None:
+            cleanup()
+
+    def _start(self) -> None:
+        """The first run of an effect created while another thread delivered."""
+        fn = self._fn
+        if fn is None:  # disposed before its turn
+            return
+        error = self._run()
+        if error is not None:
+            self.dispose()
+            label = getattr(fn, "__qualname__", None) or anonymous(fn)
+            raise SubscriberError(
+                self,
+                [error],
+                f"effect {label} raised {type(error).__name__} on its first run,"
+                " which waited for another thread's delivery; the effect was"
+                " not kept. See .exceptions (or __cause__) for the original.",
+            ) from error
 
     def __repr__(self) -> str:
         fn = self._fn
@@ -190,10 +216,13 @@ def effect(fn: Callable[[], object]) -> Effect:
     Returns:
         The running :class:`Effect`; ``dispose()`` stops it. Created while a
         service's constructor runs, it is disposed with the service.
+        Created while another thread delivers, its first run waits for that
+        delivery in the queue, as a write from this thread would.
 
     Raises:
         Exception: whatever the first run of ``fn`` raised (the effect is
-            then not kept).
+            then not kept). A first run that waited in the queue reports
+            its failure as ``SubscriberError`` to the delivering call.
 
     Example:
         >>> from impact_rx import Signal, effect
@@ -207,7 +236,10 @@ def effect(fn: Callable[[], object]) -> Effect:
     hook = _signal.subscribe_hook
     if hook is not None:
         hook(None, created)
-    took = _graph.acquire(wait=True)
+    took = _graph.acquire(wait=False)
+    if took < 0:
+        _graph.enqueue(Effect._start, created)
+        return created
     try:
         error = created._run()
         if error is not None:
@@ -264,10 +296,17 @@ class Observation(abc.DisposableBase):
         return tuple(self._sources)
 
     def __enter__(self) -> Self:
-        # Recording needs the delivery queue: the block runs as its owner, so
-        # writes made in it are delivered when it ends. Do not wait inside it
-        # for another thread that opens a batch or creates an effect.
-        self._took = _graph.acquire(wait=True)
+        # The block runs as the owner of the delivery queue, so writes made
+        # in it are delivered when it ends. While another thread delivers it
+        # does not wait: it records reads on its own and is linked in turn.
+        took = self._took = _graph.acquire(wait=False)
+        if took < 0:
+            mine = _graph.local
+            self._previous = mine.reads
+            mine.reads = []
+            with _graph.lock:
+                state.detached += 1
+            return self
         self._previous = state.tracker
         self._reads = []
         state.tracker = self._reads
@@ -279,6 +318,9 @@ class Observation(abc.DisposableBase):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._took < 0:
+            self._exit_aside()
+            return
         state.tracker = self._previous
         self._previous = None
         reads = self._reads or []
@@ -290,6 +332,53 @@ class Observation(abc.DisposableBase):
         finally:
             if took:
                 _graph.release()
+
+    def _exit_aside(self) -> None:
+        mine = _graph.local
+        seen = mine.reads or []
+        mine.reads = self._previous
+        self._previous = None
+        self._took = 0
+        with _graph.lock:
+            state.detached -= 1
+        if self._on_change is not None:
+            _graph.enqueue(self._link_aside, seen)
+
+    def _link_aside(self, seen: list[tuple[Any, Any]]) -> None:
+        """Link what a block entered while another thread delivered read.
+
+        Runs as the owner, in turn. A source that changed since the block
+        read it makes the scope stale, so ``on_change`` is called.
+        """
+        if self._on_change is None:
+            return
+        first: dict[Any, Any] = {}
+        for node, what in seen:
+            first.setdefault(node, what)
+        collect(self, list(first))
+        moved = False
+        versions = self._versions
+        for index, source in enumerate(self._sources):
+            what = first[source]
+            if source._derived:
+                if source._state:
+                    pull(source)
+                value, error = what
+                if error is not None or source._error is not None:
+                    changed = error is not source._error
+                elif source._equals is not None:
+                    changed = not source._equals(value, source._value)
+                else:
+                    changed = _graph.changed(value, source._value)
+            else:
+                changed = what != source._version
+            if changed:
+                versions[index] = -1
+                moved = True
+        if moved and not self._queued:
+            self._state = DIRTY
+            self._queued = True
+            _graph.watchers.append(self)
 
     def _notify(self) -> None:
         on_change = self._on_change
@@ -315,16 +404,15 @@ class Observation(abc.DisposableBase):
         """Stop calling back; the scope keeps no reference to ``on_change``."""
         if self._on_change is None:
             return
-        took = _graph.acquire(wait=True)
-        try:
-            self._on_change = None
-            _graph.unlink(self)
-            remover, self._remover = self._remover, None
-            if remover is not None:
-                remover()
-        finally:
-            if took:
-                _graph.release()
+        self._on_change = None
+        _graph.run_or_queue(Observation._end, self)
+
+    def _end(self) -> None:
+        """Unlink, as the owner of the queue."""
+        _graph.unlink(self)
+        remover, self._remover = self._remover, None
+        if remover is not None:
+            remover()
 
     def __repr__(self) -> str:
         return f"<Observation ({len(self._sources)} sources)>"

@@ -91,12 +91,17 @@ class Emitter(Observable[T]):
         if self._disposed or not self._observers:
             return
         s = state
+        if s.detached:
+            pending = _graph.aside()
+            if pending is not None:  # in this thread's batch kept aside
+                pending[_Emission(self, value)] = None
+                return
         me = get_ident()
         if s.owner == me:
             if s.batch_depth:
                 s.batched[_Emission(self, value)] = None
             else:
-                s.queue.append((self._deliver, value))
+                s.queue.append((self._deliver, value, _graph.follow()))
             return
         try:
             claim()
@@ -105,7 +110,7 @@ class Emitter(Observable[T]):
             return
         s.owner = me
         if s.queue:
-            s.queue.append((self._deliver, value))
+            s.queue.append((self._deliver, value, 0))
             errors = None
         else:
             try:
@@ -205,6 +210,12 @@ class _Emission:
 
     def _deliver_latest(self, _: object) -> None:
         self.emitter._deliver(self.value)
+
+    def _apply_batched(self, _: object) -> None:
+        """Join the owner's batch (for a batch kept aside, see ``batch``)."""
+        emitter = self.emitter
+        if not emitter._disposed and emitter._observers:
+            state.batched[self] = None
 
 
 class _Remove(abc.DisposableBase):

@@ -43,10 +43,18 @@ operations, so an uncontended write or read takes no lock; a thread that
 queued work while another owned the queue, and the owner giving the token
 back, both check the queue afterwards, so queued work is never stranded.
 
-Changing the graph's shape from another thread while one delivers —
-``batch()``, ``effect()``, subscribing to or disposing a computed, an
-``observe`` block — waits until the delivery ends. Do not make a subscriber
-wait for a thread that does one of those.
+No thread ever waits for another that delivers, so a subscriber may hand
+work to a thread and wait for it. What that thread does meanwhile takes
+effect in turn, after the delivery, as its writes do: ``effect()`` makes its
+first run then, subscribing to or disposing a computed or effect happens
+then, a ``batch()`` keeps its writes aside (the thread's own reads see them,
+computed from them without touching shared caches) and queues them as one
+change, and an ``observe`` block records what it read and is linked then
+(called back at once if any of it changed meanwhile).
+
+A delivery that queues another, which queues another, ``MAX_CHAIN`` times
+in a row (subscribers that keep writing each other's signals) ends in a
+``SubscriberError`` carrying a ``CycleError``, not an endless loop.
 
 >>> from impact_rx import Signal, batch, computed, effect
 >>> a = Signal(1, name="a")
@@ -81,13 +89,14 @@ from contextlib import contextmanager, suppress
 from operator import attrgetter
 from typing import Any, Final, TypeVar
 
-from ._errors import CycleError, SubscriberError
+from ._errors import CycleError, SubscriberError, SuspendedError
 
 __all__ = [
     "CLEAN",
     "DIRTY",
     "STALE",
     "batch",
+    "run_or_queue",
     "untracked",
 ]
 
@@ -106,6 +115,10 @@ MAX_RUNS: Final = 100
 # How many levels of stale sources ``pull`` refreshes by recursion before it
 # switches to an explicit stack.
 _QUICK_DEPTH: Final = 16
+# How long a chain of deliveries may grow, each queued by a subscriber (or
+# effect) while the one before it was delivered, before the writes are
+# declared a cycle: far deeper than the recursion that raw Rx allows.
+MAX_CHAIN: Final = 10_000
 
 
 class _Deferred(BaseException):
@@ -126,7 +139,9 @@ class _State:
         "batch_depth",
         "batch_mark",
         "batched",
+        "chain",
         "depth",
+        "detached",
         "epoch",
         "owner",
         "queue",
@@ -149,7 +164,11 @@ class _State:
         # Accepted signal writes so far: a computed validated at this count
         # is fresh, watched or not.
         self.writes = 0
-        self.queue: deque[tuple[Callable[[Any], None], Any]] = deque()
+        # Jobs ``(job, arg, depth)``: ``depth`` counts the deliveries that
+        # led to it, each made while the one before it was delivered.
+        self.queue: deque[tuple[Callable[[Any], None], Any, int]] = deque()
+        # The depth of the job being run (owner only); 0 when idle.
+        self.chain = 0
         self.batch_depth = 0
         # Where the outermost batch's deliveries go in the queue: after what
         # was queued before it began, before what other threads queued
@@ -158,6 +177,9 @@ class _State:
         self.batched: dict[Any, None] = {}
         self.epoch = 0
         self.waiting = 0
+        # How many threads are in a batch kept aside (see ``batch``): while
+        # any are, reads and writes check whether they are made in one.
+        self.detached = 0
 
 
 lock = threading.Lock()
@@ -292,7 +314,7 @@ def drain(errors: list[BaseException] | None) -> list[BaseException] | None:
             if watchers and not q and not s.batch_depth:
                 errors = run_watchers(errors)
             if q:
-                job, arg = q.popleft()
+                job, arg, s.chain = q.popleft()
                 try:
                     job(arg)
                 except Exception as exc:
@@ -300,6 +322,7 @@ def drain(errors: list[BaseException] | None) -> list[BaseException] | None:
             elif watchers and not s.batch_depth:
                 continue
             else:
+                s.chain = 0
                 s.owner = None
                 unclaim(1)
                 if s.waiting:
@@ -342,6 +365,7 @@ def abandon() -> None:
     """Give up ownership without draining, when a delivery is unwinding."""
     s = state
     if s.owner == get_ident():
+        s.chain = 0
         s.owner = None
         unclaim(1)
         if s.waiting:
@@ -357,15 +381,52 @@ def wake() -> None:
 def enqueue(job: Callable[[Any], None], arg: Any) -> None:
     """Queue ``job(arg)`` for the owner; become the owner if there is none."""
     s = state
-    s.queue.append((job, arg))
     if s.owner == get_ident():
+        s.queue.append((job, arg, follow()))
         return
+    s.queue.append((job, arg, 0))
     try:
         claim()
     except IndexError:
         return  # the owner delivers it
     s.owner = get_ident()
     release()
+
+
+def run_or_queue(job: Callable[[Any], None], arg: Any) -> None:
+    """Run ``job(arg)`` as the owner now, or queue it if another thread delivers.
+
+    What changes the graph's shape (creating an effect, subscribing to or
+    disposing a computed) needs the queue. Waiting for it could deadlock
+    with a subscriber that waits for this thread, so the job takes its turn
+    instead, as a write from this thread would.
+    """
+    took = acquire(wait=False)
+    if took < 0:
+        enqueue(job, arg)
+        return
+    try:
+        job(arg)
+    finally:
+        if took:
+            release()
+
+
+def follow() -> int:
+    """The depth of a job the owner queues now; ``CycleError`` past the limit.
+
+    Raises:
+        CycleError: ``MAX_CHAIN`` deliveries each queued the next one.
+    """
+    depth = state.chain + 1
+    if depth > MAX_CHAIN:
+        raise CycleError(
+            f"{MAX_CHAIN} deliveries in a row were each caused by the one"
+            " before: subscribers or effects keep writing signals whose"
+            " subscribers write again. Break the cycle, e.g. by writing only"
+            " when the value really needs to change."
+        )
+    return depth
 
 
 def _add(errors: list[BaseException] | None, exc: Exception) -> list[BaseException]:
@@ -671,6 +732,8 @@ def store(
     if node._fn is None:  # disposed by its own function: stay unlinked
         node._state = CLEAN
         return
+    if error is not None:
+        waits_on(error, reads)
     sources = node._sources
     if reads == sources:
         if len(sources) == 1:
@@ -705,6 +768,18 @@ def store(
     node._error = None
     node._value = value
     node._version += 1
+
+
+def waits_on(error: Exception, reads: list[Any]) -> None:
+    """Make a run that suspended depend on the suspense it waits for.
+
+    Even when it was read through ``untracked()``: its settling is what the
+    run needs to complete.
+    """
+    if isinstance(error, SuspendedError):
+        tracked = getattr(error.suspense, "_tracked", None)
+        if tracked is not None and tracked not in reads:
+            reads.append(tracked)
 
 
 def stale(node: Any) -> bool:
@@ -833,11 +908,66 @@ def run_watchers(errors: list[BaseException] | None) -> list[BaseException] | No
 # -- scopes ----------------------------------------------------------------------
 
 
-# TODO(#3): a batch() opened on a thread while another thread delivers waits
-# for the token, so a subscriber that waits for that thread deadlocks (the
-# module notes say so). A non-waiting batch would queue its writes as one job,
-# but its block would then read old values. Likewise a plain subscriber that
-# always rewrites its own signal loops forever: only watchers count runs.
+class _Local(threading.local):
+    """Per thread: what it does without owning the queue, while another
+    thread delivers."""
+
+    # The writes of a batch it opened then, in order: a signal maps to its
+    # latest value, an emitter's event (``_Emission``) to ``None``. ``None``
+    # outside one; ``depth`` counts its nesting.
+    pending: dict[Any, Any] | None = None
+    depth = 0
+    # What an ``observe`` block it entered then read: ``(signal, version)``
+    # and ``(computed, (value, error))`` pairs. ``None`` outside one.
+    reads: list[tuple[Any, Any]] | None = None
+    # One detached read of a computed (``Computed._evaluate_detached``):
+    # the results so far, and how deep its reads nest.
+    memo: dict[Any, Any] | None = None
+    nesting = 0
+
+
+local = _Local()
+
+
+def read_aside(node: Any) -> Any:
+    """A read while this thread is in a batch kept aside or an observe block
+    entered while another thread delivered: record it, and give the
+    batch's value for ``node`` (``UNSET`` when it wrote none).
+    """
+    if state.owner == get_ident():
+        return UNSET
+    mine = local
+    reads = mine.reads
+    if reads is not None and mine.memo is None:
+        # The version before the value: a write landing in between then
+        # shows as a change, never hides one.
+        reads.append((node, node._version))
+    pending = mine.pending
+    if pending is None:
+        return UNSET
+    return pending.get(node, UNSET)
+
+
+def detached_here() -> bool:
+    """Whether reads of computeds by this thread must bypass the graph now."""
+    mine = local
+    if mine.pending or mine.reads is not None:
+        return state.owner != get_ident()
+    return False
+
+
+def aside() -> dict[Any, Any] | None:
+    """This thread's batch kept aside, unless the thread owns the queue now.
+
+    While it owns the queue (to create an effect, say) a thread works on the
+    shared graph, whose computeds must not cache values nobody else sees.
+    """
+    pending = local.pending
+    if pending is None or state.owner == get_ident():
+        return None
+    return pending
+
+
 @contextmanager
 def batch() -> Iterator[None]:
     """Group writes: subscribers are notified once, after the outermost block.
@@ -846,6 +976,12 @@ def batch() -> Iterator[None]:
     and computeds' subscribers see only the final values, once, when the
     outermost ``batch()`` exits. Nestable. A batch on one thread makes writes
     from other threads wait in the queue until it ends.
+
+    A batch opened while another thread delivers does not wait for it: its
+    writes are kept aside (this thread's reads see them, others' do not),
+    and when it ends they are queued as one change, applied in turn like a
+    write from that thread. So a subscriber may wait for a thread that
+    batches.
 
     Example:
         >>> from impact_rx import Signal, batch
@@ -863,7 +999,18 @@ def batch() -> Iterator[None]:
     Raises:
         SubscriberError: subscribers raised while the batch was delivered.
     """
-    took = acquire(wait=True)
+    mine = local
+    if mine.depth:  # nested in this thread's batch kept aside
+        mine.depth += 1
+        try:
+            yield
+        finally:
+            mine.depth -= 1
+        return
+    took = acquire(wait=False)
+    if took < 0:
+        yield from _aside(mine)
+        return
     if not state.batch_depth:
         state.batch_mark = len(state.queue)
     state.batch_depth += 1
@@ -877,6 +1024,32 @@ def batch() -> Iterator[None]:
             release()
 
 
+def _aside(mine: _Local) -> Iterator[None]:
+    """The body of a batch kept aside while another thread delivers."""
+    s = state
+    mine.pending = {}
+    mine.depth = 1
+    with lock:
+        s.detached += 1
+    try:
+        yield
+    finally:
+        pending = mine.pending
+        mine.pending = None
+        mine.depth = 0
+        with lock:
+            s.detached -= 1
+        if pending:
+            enqueue(_apply_aside, pending)
+
+
+def _apply_aside(pending: dict[Any, Any]) -> None:
+    """Apply a batch kept aside, as one batch of the owner (a queued job)."""
+    with batch():
+        for item, value in pending.items():
+            item._apply_batched(value)
+
+
 def _flush_batch() -> None:
     batched = state.batched
     if not batched:
@@ -884,13 +1057,15 @@ def _flush_batch() -> None:
     items = list(batched)
     batched.clear()
     q = state.queue
+    depth = follow()
     with lock:
         at = min(state.batch_mark, len(q))
         for item in items:
             # A signal is delivered the value this batch ended on, so two
             # batches in one delivery are two notifications, in order; an
             # emitter's event ignores the argument.
-            q.insert(at, (item._deliver_latest, getattr(item, "_value", None)))
+            job = item._deliver_latest
+            q.insert(at, (job, getattr(item, "_value", None), depth))
             at += 1
 
 

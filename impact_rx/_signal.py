@@ -60,12 +60,16 @@ from . import _graph
 from ._disposable import Disposable, adopt, owning
 from ._errors import SubscriberError
 from ._graph import (
+    UNSET,
+    aside,
     changed,
     claim,
     differs,
+    follow,
     get_ident,
     lock,
     mark,
+    read_aside,
     release,
     run_watchers,
     state,
@@ -189,8 +193,13 @@ class Signal(BehaviorSubject[T]):
     @property
     def value(self) -> T:
         """The current value; reading it in a tracking scope records it."""
-        tracker = state.tracker
-        if tracker is not None and state.owner == get_ident():
+        s = state
+        if s.detached:
+            value = read_aside(self)
+            if value is not UNSET:
+                return value  # type: ignore[no-any-return]
+        tracker = s.tracker
+        if tracker is not None and s.owner == get_ident():
             tracker.append(self)
         return self._value
 
@@ -200,6 +209,12 @@ class Signal(BehaviorSubject[T]):
 
     def peek(self) -> T:
         """The current value, without recording a dependency."""
+        if state.detached:
+            pending = aside()
+            if pending is not None:
+                value = pending.get(self, UNSET)
+                if value is not UNSET:
+                    return value  # type: ignore[no-any-return]
         return self._value
 
     @property
@@ -233,6 +248,10 @@ class Signal(BehaviorSubject[T]):
         """
         if self.is_stopped:
             return
+        s = state
+        if s.detached and aside() is not None:
+            self._write_aside(value)
+            return
         old = self._value
         if old is value:
             return
@@ -248,32 +267,19 @@ class Signal(BehaviorSubject[T]):
         elif equals(old, value):
             return
 
-        s = state
         me = get_ident()
         if s.owner == me:
             # Re-entrant (a subscriber, effect or batch of this thread).
-            self._value = value
-            self._version += 1
-            s.writes += 1
-            if self._targets:
-                mark(self)
+            self._write_owned(value)
             hook = write_hook
             if hook is not None:
                 hook(self, old, value)
-            if s.batch_depth:
-                batched = s.batched
-                if self not in batched:
-                    batched[self] = None
-                    self._pending += 1  # delivered by _deliver_latest
-            else:
-                self._pending += 1
-                s.queue.append((self._deliver_own, value))
             return
         try:
             claim()
         except IndexError:
             # Another thread delivers: it applies this write in turn.
-            s.queue.append((self._apply, value))
+            s.queue.append((self._apply, value, 0))
             hook = write_hook
             if hook is not None:
                 hook(self, old, value)
@@ -297,7 +303,7 @@ class Signal(BehaviorSubject[T]):
                 hook(self, old, value)
             if s.queue:
                 self._pending += 1
-                s.queue.append((self._deliver_own, value))
+                s.queue.append((self._deliver_own, value, 0))
             else:
                 self._delivered = value
                 if self._observers:
@@ -337,7 +343,68 @@ class Signal(BehaviorSubject[T]):
         Raises:
             SubscriberError: subscribers raised; all others were notified.
         """
-        self.on_next(fn(self._value))
+        self.on_next(fn(self.peek()))
+
+    def _write_owned(self, value: T) -> None:
+        """Apply a changed value as the owner, and queue or batch its delivery.
+
+        Raises:
+            CycleError: the write would lengthen a chain of deliveries, each
+                caused by the one before, past ``MAX_CHAIN``.
+        """
+        s = state
+        if s.batch_depth:
+            self._value = value
+            self._version += 1
+            s.writes += 1
+            if self._targets:
+                mark(self)
+            batched = s.batched
+            if self not in batched:
+                batched[self] = None
+                self._pending += 1  # delivered by _deliver_latest
+            return
+        depth = follow()
+        self._value = value
+        self._version += 1
+        s.writes += 1
+        if self._targets:
+            mark(self)
+        self._pending += 1
+        s.queue.append((self._deliver_own, value, depth))
+
+    def _write_aside(self, value: T) -> None:
+        """A write in this thread's batch kept aside (see ``batch``)."""
+        pending = aside()
+        assert pending is not None
+        old = pending.get(self, UNSET)
+        if old is UNSET:
+            old = self._value
+        equals = self._equals
+        if equals is None:
+            if not changed(old, value):
+                return
+        elif equals(old, value):
+            return
+        pending[self] = value
+        hook = write_hook
+        if hook is not None:
+            hook(self, old, value)
+
+    def _apply_batched(self, value: T) -> None:
+        """Apply a write of a batch kept aside, as the owner inside a batch."""
+        if self.is_stopped:
+            return
+        if self._pending:
+            self._deliver_superseded(value)  # see ``_apply``
+            return
+        equals = self._equals
+        if equals is None:
+            if not changed(self._value, value):
+                return
+        elif equals(self._value, value):
+            return
+        self._write_owned(value)
 
     def _notify_now(self, value: T) -> list[BaseException] | None:
         """Deliver ``value`` to every observer (owner only); return failures."""

@@ -696,3 +696,17 @@ def test_an_unwatched_computed_compares_results_by_the_default_rule(
     else:
         assert second is not first
         assert made.statistics().writes == version + 1
+
+
+def test_a_computed_suspended_on_an_untracked_suspense_recomputes() -> None:
+    from reactivex.subject import Subject
+
+    from impact_rx import SuspendedError, Suspense, untracked
+
+    work: Subject[int] = Subject()
+    pending = Suspense.from_(work)
+    doubled = Computed(lambda: untracked(pending.use) * 2, name="doubled")
+    with pytest.raises(SuspendedError, match="is still pending"):
+        _ = doubled.value
+    work.on_next(21)
+    assert doubled.value == 42

@@ -355,3 +355,18 @@ def test_an_observe_callback_always_rewriting_its_input_ends_in_cycle_error() ->
 
     assert len(calls) == 100
     scope.dispose()
+
+
+def test_an_effect_suspended_on_an_untracked_suspense_still_wakes() -> None:
+    from reactivex.subject import Subject
+
+    from impact_rx import Suspense, untracked
+
+    work: Subject[str] = Subject()
+    user = Suspense.from_(work)
+    runs: list[str] = []
+    running = effect(lambda: runs.append(untracked(user.use)))
+    assert runs == []
+    work.on_next("ada")
+    assert runs == ["ada"]
+    running.dispose()

@@ -1,0 +1,336 @@
+"""A subscriber may wait for another thread, whatever that thread does.
+
+While one thread delivers (it owns the delivery queue), another thread never
+waits for it: its writes, batches, new effects, subscriptions and disposals
+are queued and take effect in turn, and its ``observe`` blocks record on
+their own. So a subscriber that hands work to a thread and waits for the
+result cannot deadlock. Each test runs the other thread from inside a
+subscriber and joins it; the join's timeout only turns a deadlock into a
+failure instead of a hung suite.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from impact_rx import (
+    CycleError,
+    Emitter,
+    Signal,
+    SubscriberError,
+    batch,
+    computed,
+    effect,
+    observe,
+)
+from impact_rx._graph import MAX_CHAIN
+
+
+def wait_for(work: Callable[[], Any]) -> Any:
+    """Run ``work`` on another thread and wait for its result."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as exc:  # handed back to the waiting thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=30)
+    assert not thread.is_alive(), "the other thread waited for this one"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
+def while_delivering(work: Callable[[], Any]) -> Any:
+    """Run ``work`` on another thread while this thread delivers a write."""
+    trigger = Signal(0, name="trigger")
+    result: list[Any] = []
+
+    def subscriber(value: int) -> None:
+        if value:
+            result.append(wait_for(work))
+
+    subscription = trigger.subscribe(subscriber)
+    try:
+        trigger.value = 1
+    finally:
+        subscription.dispose()
+    return result[0]
+
+
+def test_a_subscriber_may_wait_for_a_thread_that_batches() -> None:
+    a = Signal(0, name="a")
+    b = Signal(0, name="b")
+    total = computed(lambda: a.value + b.value)
+    seen: list[tuple[str, int]] = []
+    a.subscribe(lambda value: seen.append(("a", value)))
+    b.subscribe(lambda value: seen.append(("b", value)))
+    sums: list[int] = []
+    runs = effect(lambda: sums.append(total.value))
+
+    def work() -> tuple[int, int, int]:
+        with batch():
+            a.value = 1
+            b.value = a.value + 1  # reads its own batch's write
+            inside = (a.value, b.value, total.value)
+        return inside
+
+    def subscriber(value: int) -> None:
+        if value:
+            assert wait_for(work) == (1, 2, 3)
+            # Queued behind this delivery: the shared graph is untouched.
+            assert (a.value, b.value, total.value) == (0, 0, 0)
+
+    trigger = Signal(0)
+    trigger.subscribe(subscriber)
+    trigger.value = 1
+
+    assert (a.value, b.value, total.value) == (1, 2, 3)
+    assert seen == [("a", 0), ("b", 0), ("a", 1), ("b", 2)]
+    assert sums == [0, 3]  # one consistent run for the whole batch
+    runs.dispose()
+
+
+def test_a_batch_kept_aside_nests_and_delivers_each_signal_once() -> None:
+    count = Signal(0, name="count")
+    seen: list[int] = []
+    count.subscribe(seen.append)
+
+    def work() -> int:
+        with batch():
+            count.value = 1
+            with batch():
+                count.update(lambda value: value + 10)
+            count.update(lambda value: value + 100)
+            return count.peek()
+
+    assert while_delivering(work) == 111
+    assert seen == [0, 111]
+    assert count.value == 111
+
+
+def test_a_batch_kept_aside_delivers_events_in_order_at_its_end() -> None:
+    saved = Emitter[str](name="saved")
+    name = Signal("draft", name="name")
+    log: list[str] = []
+    saved.on(lambda event: log.append(f"event {event}"))
+    name.subscribe(lambda value: log.append(f"name {value}"))
+
+    def work() -> None:
+        with batch():
+            name.value = "final"
+            saved.emit("one")
+            saved.emit("two")
+            log.append("batch ends")
+
+    while_delivering(work)
+    assert log == [
+        "name draft",
+        "batch ends",
+        "name final",
+        "event one",
+        "event two",
+    ]
+
+
+def test_a_batch_kept_aside_that_writes_nothing_new_notifies_nobody() -> None:
+    count = Signal(5, name="count")
+    seen: list[int] = []
+    count.subscribe(seen.append)
+
+    def work() -> None:
+        with batch():
+            count.value = 6
+            count.value = 5
+
+    while_delivering(work)
+    assert seen == [5]
+
+
+def test_a_batch_kept_aside_keeps_its_writes_when_its_block_raises() -> None:
+    count = Signal(0, name="count")
+
+    def work() -> None:
+        with batch():
+            count.value = 1
+            raise ValueError("boom")
+
+    with pytest.raises(SubscriberError, match="ValueError") as caught:
+        while_delivering(work)
+    assert str(caught.value.exceptions[0]) == "boom"
+    assert count.value == 1
+
+
+def test_a_later_write_of_the_delivering_thread_wins_over_an_older_batch() -> None:
+    count = Signal(0, name="count")
+    seen: list[int] = []
+    count.subscribe(seen.append)
+
+    def work() -> None:
+        with batch():
+            count.value = 1
+
+    def subscriber(value: str) -> None:
+        if value == "go":
+            wait_for(work)  # queued first...
+            count.value = 2  # ...so this later write is the one that stays
+
+    trigger = Signal("idle")
+    trigger.subscribe(subscriber)
+    trigger.value = "go"
+    assert count.value == 2
+    assert seen == [0, 1, 2]
+
+
+def test_an_effect_created_while_another_thread_delivers_runs_in_turn() -> None:
+    source = Signal(1, name="source")
+    runs: list[int] = []
+
+    created = while_delivering(lambda: effect(lambda: runs.append(source.value)))
+    assert runs == [1]
+    source.value = 2
+    assert runs == [1, 2]
+    created.dispose()
+    source.value = 3
+    assert runs == [1, 2]
+
+
+def test_a_queued_first_run_that_raises_reports_to_the_delivering_call() -> None:
+    def broken() -> None:
+        raise ValueError("no")
+
+    made: list[Any] = []
+    with pytest.raises(SubscriberError, match="first run") as caught:
+        while_delivering(lambda: made.append(effect(broken)))
+    assert isinstance(caught.value.exceptions[0], ValueError)
+    assert made[0].is_disposed
+
+
+def test_an_effect_disposed_from_another_thread_never_runs_again() -> None:
+    source = Signal(0, name="source")
+    log: list[str] = []
+
+    def body() -> Callable[[], None]:
+        value = source.value
+        log.append(f"run {value}")
+        return lambda: log.append(f"cleanup {value}")
+
+    running = effect(body)
+
+    def subscriber(value: int) -> None:
+        if value == 1:
+            wait_for(running.dispose)
+            assert running.is_disposed
+
+    source.subscribe(subscriber)
+    source.value = 1
+    source.value = 2
+    assert log == ["run 0", "cleanup 0"]
+
+
+def test_a_computed_subscribed_from_another_thread_is_attached_in_turn() -> None:
+    base = Signal(1, name="base")
+    double = computed(lambda: base.value * 2, name="double")
+    seen: list[int] = []
+
+    subscription = while_delivering(lambda: double.subscribe(seen.append))
+    assert seen == [2]
+    base.value = 2
+    assert seen == [2, 4]
+    while_delivering(subscription.dispose)
+    base.value = 3
+    assert seen == [2, 4]
+    assert double.statistics().subscribers == 0
+
+
+def test_a_computed_disposed_from_another_thread_completes_in_turn() -> None:
+    base = Signal(1, name="base")
+    double = computed(lambda: base.value * 2, name="double")
+    completed: list[str] = []
+    double.subscribe(on_completed=lambda: completed.append("done"))
+
+    while_delivering(double.dispose)
+    assert completed == ["done"]
+    assert double.is_disposed
+    base.value = 5
+    assert double.value == 2  # the last value stays readable
+
+
+def test_an_observe_block_entered_while_another_thread_delivers_records() -> None:
+    title = Signal("draft", name="title")
+    upper = computed(lambda: title.value.upper(), name="upper")
+    renders: list[str] = []
+
+    def render() -> Any:
+        scope = observe(lambda: renders.append("re-render"))
+        with scope:
+            renders.append(f"{title.value} {upper.value}")
+        return scope
+
+    scope = while_delivering(render)
+    assert renders == ["draft DRAFT"]
+    assert set(scope.sources) == {title, upper}
+    title.value = "final"
+    assert renders == ["draft DRAFT", "re-render"]
+    scope.dispose()
+
+
+def test_an_observe_block_that_read_a_value_changed_before_it_was_linked() -> None:
+    title = Signal("draft", name="title")
+    renders: list[str] = []
+
+    def render() -> Any:
+        scope = observe(lambda: renders.append("re-render"))
+        with scope:
+            renders.append(title.value)
+        return scope
+
+    def subscriber(value: int) -> None:
+        if value:
+            scopes.append(wait_for(render))
+            title.value = "final"  # lands before the scope is linked
+
+    scopes: list[Any] = []
+    trigger = Signal(0)
+    trigger.subscribe(subscriber)
+    trigger.value = 1
+    assert renders == ["draft", "re-render"]
+    scopes[0].dispose()
+
+
+def test_a_subscriber_that_always_rewrites_its_signal_is_a_cycle() -> None:
+    count = Signal(0, name="count")
+    count.subscribe(lambda value: value and count.set(value + 1))
+    with pytest.raises(SubscriberError, match="count") as caught:
+        count.value = 1
+    cause = caught.value.exceptions[0]
+    assert isinstance(cause, CycleError)
+    assert f"{MAX_CHAIN} deliveries in a row" in str(cause)
+    assert count.value == MAX_CHAIN + 1
+
+
+def test_two_subscribers_that_rewrite_each_others_signals_are_a_cycle() -> None:
+    ping = Signal(0, name="ping")
+    pong = Signal(0, name="pong")
+    ping.subscribe(lambda value: value and pong.set(value + 1))
+    pong.subscribe(lambda value: value and ping.set(value + 1))
+    with pytest.raises(SubscriberError, match=r"ping|pong") as caught:
+        ping.value = 1
+    assert isinstance(caught.value.exceptions[0], CycleError)
+
+
+def test_a_long_chain_of_forwarding_subscribers_is_not_a_cycle() -> None:
+    signals = [Signal(0, name=f"s{index}") for index in range(3_000)]
+    for current, following in itertools.pairwise(signals):
+        current.subscribe(lambda value, nxt=following: nxt.set(value))
+    signals[0].value = 7
+    assert signals[-1].value == 7
