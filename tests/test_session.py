@@ -192,6 +192,31 @@ def test_a_failed_sign_in_becomes_a_session_error_with_the_message() -> None:
     assert session.user is None
 
 
+def test_a_failed_sign_in_over_a_session_ends_that_session_too() -> None:
+    # Signing in again drops the previous tokens at once, so when the new
+    # sign-in fails nobody is signed in any more, and listeners are told so.
+    with marbles() as m:
+        rejected = AuthRejectedError("Unknown user or wrong password.")
+        api = FakeApi(sign_in=m.cold("--#", error=rejected))
+        session = open_session(m, api, ADA)
+
+        session.sign_in(Credentials("grace", "nope"))
+        m.expect(session.events).to_be(
+            "--(of)",
+            {
+                "o": SessionEvent("SIGNED_OUT", user=ADA, reason="user"),
+                "f": SessionEvent(
+                    "SIGN_IN_FAILED", error="Unknown user or wrong password."
+                ),
+            },
+        )
+        m.flush()
+        assert session.access_token().value is None
+
+    assert session.state == SessionError("Unknown user or wrong password.")
+    assert session.user is None
+
+
 def test_an_api_that_raises_at_once_fails_the_sign_in_with_its_message() -> None:
     with marbles() as m:
         session = open_session(m, FakeApi(sign_in=ValueError("No network.")))

@@ -264,7 +264,9 @@ class SessionService(Disposable):
 
         Signing in while somebody is signed in starts the new session at
         once: the previous tokens are no longer refreshed, and ``user``
-        changes when the answer arrives.
+        changes when the answer arrives. If that sign-in fails, nobody is
+        signed in: ``user`` becomes ``None`` and ``SIGNED_OUT`` (reason
+        ``"user"``) comes before ``SIGN_IN_FAILED``.
 
         Raises:
             DisposedError: The session was disposed.
@@ -437,8 +439,13 @@ class SessionService(Disposable):
 
         self._sign_in = None
         message = readable(error)
-        self._publish(SessionError(message), self._peek_user())
-        self._emit(SessionEvent("SIGN_IN_FAILED", error=message))
+        # Its tokens were dropped when this sign-in began: nobody is left.
+        previous_user = self._peek_user()
+        self._publish(SessionError(message), None)
+        if previous_user is not None:
+            self._emit(SessionEvent("SIGNED_OUT", user=previous_user, reason="user"))
+        if self._current(generation):  # a listener may have signed in again
+            self._emit(SessionEvent("SIGN_IN_FAILED", error=message))
         call.reject(error)
 
     @_locked
