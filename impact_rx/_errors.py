@@ -23,6 +23,7 @@ values of signals or local variables: state may hold user data.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -198,8 +199,32 @@ class MarbleSyntaxError(ImpactRxError, ValueError):
         self.diagram = diagram
         self.column = column
         if diagram:
-            message = f"{message}\n  {diagram}\n  {' ' * column}^"
+            message = f"{message}\n  {diagram}\n  {under(diagram[:column])}^"
         super().__init__(message)
+
+
+def under(prefix: str) -> str:
+    r"""Blank space as wide on screen as ``prefix``, to put a mark below it.
+
+    Tabs stay tabs, East Asian wide characters take two cells and
+    combining marks none, so the mark lines up in a terminal.
+
+    >>> under("a\tb") + "^"
+    ' \t ^'
+    >>> len(under("日本"))
+    4
+    """
+    cells = []
+    for char in prefix:
+        if char == "\t":
+            cells.append("\t")
+        elif unicodedata.combining(char):
+            continue
+        elif unicodedata.east_asian_width(char) in ("W", "F"):
+            cells.append("  ")
+        else:
+            cells.append(" ")
+    return "".join(cells)
 
 
 def _short(obj: object, limit: int = 80) -> str:

@@ -39,6 +39,20 @@ def test_a_different_value_is_marked_and_listed() -> None:
     )
 
 
+def test_the_marks_line_up_under_wide_value_names() -> None:
+    error = failure(
+        lambda m: m.expect(m.cold("-日-b|", values={"日": 1, "b": 2})).to_be(
+            "-日-b|", values={"日": 1, "b": 3}
+        )
+    )
+    lines = str(error).splitlines()
+    assert lines[2:5] == [
+        "  expected  -日-b|",
+        "  actual    -日-a|",
+        "                ^",  # under the b: 日 takes two cells on screen
+    ]
+
+
 def test_late_events_show_in_later_columns() -> None:
     error = failure(lambda m: m.expect(m.cold("--a--c--|")).to_be("--a--b---|"))
     assert str(error) == HEADER.format(frame=0) + (

@@ -366,3 +366,10 @@ def test_a_values_key_no_diagram_can_write_is_refused(key: object) -> None:
     )
     with pytest.raises(ValueError, match=re.escape(message)):
         parse("a", values={key: 1})  # type: ignore[dict-item]
+
+
+def test_the_caret_lines_up_under_wide_characters() -> None:
+    error = _syntax_error("cold", "日-a)", "closes no group")
+    diagram_line, caret_line = str(error).splitlines()[-2:]
+    assert diagram_line == "  日-a)"
+    assert caret_line == "      ^"  # two cells for 日, then '-a'

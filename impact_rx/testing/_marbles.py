@@ -12,7 +12,7 @@ from reactivex import Observable, abc
 from reactivex.disposable import CompositeDisposable, Disposable, SerialDisposable
 from reactivex.scheduler import TimeoutScheduler
 
-from .._errors import MarbleSyntaxError
+from .._errors import MarbleSyntaxError, under
 from ._diagram import Diagram, Labeler, Lane, align, to_marbles
 from ._parse import Parsed, parse, parse_subscription, parse_time, progression_frames
 from ._records import Kind, Record, SubscriptionLog
@@ -453,9 +453,10 @@ def _report(expectation: Expectation) -> str:
     expected_at = _by_frame(expected_lane.records)
     actual_at = _by_frame(actual_lane.records)
     differing = diagram.marked
-    carets = [" "] * (max(len(r) for r in rows) + 1)
-    for frame in differing:
-        carets[columns[frame]] = "^"
+    carets = ""
+    for frame in sorted(differing, key=columns.__getitem__):
+        # ``under`` keeps tabs and wide labels lined up on screen.
+        carets += under(rows[0][: columns[frame]])[len(carets) :] + "^"
 
     def describe(records: list[Record]) -> str:
         return ", ".join(labels.describe(r) for r in records) or "nothing"
@@ -465,7 +466,7 @@ def _report(expectation: Expectation) -> str:
         _frame_zero(expectation) + " one frame is 1 ms.",
         f"  expected  {rows[0]}",
         f"  actual    {rows[1]}",
-        f"            {''.join(carets).rstrip()}",
+        f"            {carets}",
     ]
     for frame in differing:
         lines.append(
