@@ -605,15 +605,7 @@ class SessionService(Disposable):
                 self.user = user
                 self.state = state
 
-        took = _graph.acquire(wait=False)
-        if took < 0:
-            _graph.enqueue(write, None)
-            return
-        try:
-            write()
-        finally:
-            if took:
-                _graph.release()
+        _graph.run_or_queue(write, None)
 
     def _emit(self, event: SessionEvent) -> None:
         if not self.is_disposed:
