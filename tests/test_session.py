@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import reactivex
 from reactivex import operators as ops
+from session_fakes import ADA, PASSWORD, FakeApi, open_session
 
 from impact_rx import (
     DisposedError,
@@ -44,48 +45,8 @@ from impact_rx.session import (
 )
 from impact_rx.testing import marbles
 
-ADA = User("1", "Ada")
-PASSWORD = "correct horse battery staple"
 ACCESS = "access-token-0f9e8d"
 REFRESH = "refresh-token-7a6b5c"
-
-
-class FakeApi:
-    """An AuthApi whose answers each test sets; it records what was asked."""
-
-    def __init__(self, **answers: Any) -> None:
-        self.answers = answers
-        self.requests: list[str] = []
-
-    def _answer(self, name: str, *args: Any) -> Any:
-        self.requests.append(name)
-        answer = self.answers.get(name)
-        if isinstance(answer, list):
-            answer = answer.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer(*args) if callable(answer) else answer
-
-    def authenticate(self) -> Any:
-        return self._answer("authenticate")
-
-    def sign_in(self, credentials: Credentials) -> Any:
-        return self._answer("sign_in", credentials)
-
-    def sign_out(self) -> Any:
-        return self._answer("sign_out")
-
-    def refresh(self, refresh_token: Secret[str]) -> Any:
-        return self._answer("refresh", refresh_token)
-
-
-def open_session(
-    m: Any, api: Any, user: Any = None, values: dict[Any, Any] | None = None
-) -> SessionService:
-    provider = m.provider(
-        [SessionService], {USER: user, AuthApi: api, **(values or {})}
-    )
-    return provider.get(SessionService)  # type: ignore[no-any-return]
 
 
 def at(m: Any, diagram: str, action: Any) -> None:

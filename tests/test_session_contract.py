@@ -18,6 +18,7 @@ import pytest
 import reactivex
 from reactivex import operators as ops
 from reactivex.scheduler import ImmediateScheduler
+from session_fakes import ADA, PASSWORD, FakeApi, open_session
 
 from impact_rx import DisposedError, ServiceProvider, Signal, signal_of
 from impact_rx.session import (
@@ -42,40 +43,6 @@ from impact_rx.session import (
     session_provider,
 )
 from impact_rx.testing import marbles
-
-ADA = User("1", "Ada")
-PASSWORD = "correct horse battery staple"
-
-
-class FakeApi:
-    """An AuthApi answering with whatever each test sets, recording requests."""
-
-    def __init__(self, **answers: Any) -> None:
-        self.answers = answers
-        self.requests: list[str] = []
-
-    def _answer(self, name: str, *args: Any) -> Any:
-        self.requests.append(name)
-        answer = self.answers.get(name)
-        return answer(*args) if callable(answer) else answer
-
-    def authenticate(self) -> Any:
-        return self._answer("authenticate")
-
-    def sign_in(self, credentials: Credentials) -> Any:
-        return self._answer("sign_in", credentials)
-
-    def sign_out(self) -> Any:
-        return self._answer("sign_out")
-
-    def refresh(self, refresh_token: Secret[str]) -> Any:
-        return self._answer("refresh", refresh_token)
-
-
-def open_session(m: Any, api: Any, user: Any = None) -> SessionService:
-    provider = m.provider([SessionService], {USER: user, AuthApi: api})
-    return provider.get(SessionService)  # type: ignore[no-any-return]
-
 
 # ---------------------------------------------------------------- bad input
 
