@@ -16,9 +16,10 @@ a token or a password. ``--url``, ``--username`` and ``--password`` point
 the demo at another server that speaks the contract of
 :mod:`impact_rx.session.http`.
 
-Exit status: 0 when the flow ran (a refused sign-in is part of the flow), 1
-when the server could not be reached or failed, 2 for bad arguments, 130
-when interrupted.
+Exit status: 0 when the flow ran (a refused sign-in, or a server that
+answers with an error, is part of the flow: the demo says what happened), 1
+when the server cannot be reached at all (no connection, or no answer in
+time), 2 for bad arguments, 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TextIO
 from urllib.parse import urlsplit
+
+import httpx
 
 from .._services import ServiceProvider
 from .._signal import signal_of
@@ -166,7 +169,11 @@ async def _flow(api: HttpAuthApi, args: argparse.Namespace, out: TextIO) -> None
         try:
             user = await app.get(AuthenticatorService).authenticate()
         except AuthUnavailableError as exc:
-            raise _Unreachable(str(exc)) from exc
+            if _unreachable(exc) is not None:
+                raise _Unreachable(str(exc)) from exc
+            _say(out, f"The server could not restore a session ({exc}).")
+            _say(out, "Carrying on anonymously.")
+            user = None
 
         with ServiceProvider([SessionService], {USER: user}, name="session") as scope:
             session = scope.get(SessionService)
@@ -193,9 +200,9 @@ async def _sign_in(session: SessionService, credentials: Credentials) -> bool:
     try:
         await session.sign_in(credentials)
     except Exception as exc:
-        unavailable = _unavailable(exc)
-        if unavailable is not None:
-            raise _Unreachable(str(unavailable)) from exc
+        unreachable = _unreachable(exc)
+        if unreachable is not None:
+            raise _Unreachable(str(unreachable)) from exc
         return False
     return session.state.status == "AUTHENTICATED" and session.user is not None
 
@@ -205,9 +212,9 @@ async def _sign_out(session: SessionService, out: TextIO) -> None:
     try:
         await session.sign_out()
     except Exception as exc:
-        unavailable = _unavailable(exc)
-        if unavailable is not None:
-            raise _Unreachable(str(unavailable)) from exc
+        unreachable = _unreachable(exc)
+        if unreachable is not None:
+            raise _Unreachable(str(unreachable)) from exc
         _say(out, f"Signed out here, but the server did not confirm it: {exc}")
 
 
@@ -228,12 +235,18 @@ async def _wait_for_refresh(
         _say(out, "No refresh happened in time; carrying on.")
 
 
-def _unavailable(exc: BaseException | None) -> AuthUnavailableError | None:
-    """The ``AuthUnavailableError`` behind ``exc``, if any."""
+def _unreachable(exc: BaseException | None) -> AuthUnavailableError | None:
+    """The ``AuthUnavailableError`` behind ``exc`` if no answer came at all.
+
+    A connection that failed or timed out is that; a server that answered
+    (with a 5xx, say) was reached, and its answer is part of the flow.
+    """
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         if isinstance(exc, AuthUnavailableError):
-            return exc
+            if isinstance(exc.__cause__, httpx.TransportError):
+                return exc
+            return None
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
     return None
