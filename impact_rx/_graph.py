@@ -1044,8 +1044,14 @@ def _aside(mine: _Local) -> Iterator[None]:
 
 
 def _apply_aside(pending: dict[Any, Any]) -> None:
-    """Apply a batch kept aside, as one batch of the owner (a queued job)."""
+    """Apply a batch kept aside, as one batch of the owner (a queued job).
+
+    Its deliveries go to the front of the queue: everything queued now was
+    queued after the batch ended.
+    """
     with batch():
+        if state.batch_depth == 1:
+            state.batch_mark = 0
         for item, value in pending.items():
             item._apply_batched(value)
 

@@ -1,0 +1,136 @@
+"""Edge cases of threads that never wait for a delivering one (review of #3).
+
+Each test drives another thread from inside a subscriber (or while another
+thread owns the delivery queue) and joins it with a timeout, which only
+turns a deadlock into a failure. Events hand control between threads; no
+test sleeps.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from impact_rx import (
+    Emitter,
+    Signal,
+    batch,
+)
+
+
+def wait_for(work: Callable[[], Any]) -> Any:
+    """Run ``work`` on another thread and wait for its result."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as exc:  # handed back to the waiting thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=30)
+    assert not thread.is_alive(), "the other thread waited for this one"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
+def while_delivering(work: Callable[[], Any]) -> Any:
+    """Run ``work`` on another thread while this thread delivers a write."""
+    trigger = Signal(0, name="trigger")
+    result: list[Any] = []
+
+    def subscriber(value: int) -> None:
+        if value:
+            result.append(wait_for(work))
+
+    subscription = trigger.subscribe(subscriber)
+    try:
+        trigger.value = 1
+    finally:
+        subscription.dispose()
+    return result[0]
+
+
+@pytest.mark.timeout(60)
+def test_a_write_queued_after_a_batch_kept_aside_wins_over_it() -> None:
+    count = Signal(0, name="count")
+    seen: list[int] = []
+    count.subscribe(seen.append)
+
+    def batched() -> None:
+        with batch():
+            count.value = 1
+
+    def written() -> None:
+        count.value = 2
+
+    def subscriber(value: int) -> None:
+        if value:
+            wait_for(batched)  # queued first...
+            wait_for(written)  # ...so this later write is the one that stays
+
+    trigger = Signal(0)
+    trigger.subscribe(subscriber)
+    trigger.value = 1
+    assert count.value == 2
+    assert seen == [0, 1, 2]
+
+
+@pytest.mark.timeout(60)
+def test_an_event_of_a_batch_kept_aside_comes_before_a_later_event() -> None:
+    events = Emitter[str](name="events")
+    heard: list[str] = []
+    events.on(heard.append)
+
+    def batched() -> None:
+        with batch():
+            events.emit("first")
+
+    def subscriber(value: int) -> None:
+        if value:
+            wait_for(batched)
+            wait_for(lambda: events.emit("second"))
+
+    trigger = Signal(0)
+    trigger.subscribe(subscriber)
+    trigger.value = 1
+    assert heard == ["first", "second"]
+
+
+def _owner_inside_a_batch_kept_aside(inside: Callable[[], None]) -> None:
+    """Run ``inside`` on a thread whose batch was kept aside, once the
+    delivery that made it so has ended (so the thread may own the queue)."""
+    entered = threading.Event()
+    ended = threading.Event()
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            with batch():
+                entered.set()
+                assert ended.wait(30)
+                inside()
+        except BaseException as exc:  # handed back to the test
+            failures.append(exc)
+
+    thread = threading.Thread(target=work)
+
+    def subscriber(value: int) -> None:
+        if value:
+            thread.start()
+            assert entered.wait(30)
+
+    trigger = Signal(0)
+    trigger.subscribe(subscriber)
+    trigger.value = 1
+    ended.set()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    if failures:
+        raise failures[0]
