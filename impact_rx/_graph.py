@@ -1000,7 +1000,10 @@ def batch() -> Iterator[None]:
         SubscriberError: subscribers raised while the batch was delivered.
     """
     mine = local
-    if mine.depth:  # nested in this thread's batch kept aside
+    if mine.depth and state.owner != get_ident():
+        # Nested in this thread's batch kept aside. Not while this thread
+        # owns the queue (it made an effect, say): it then works on the
+        # shared graph, and delivers other threads' batches, as one batch.
         mine.depth += 1
         try:
             yield

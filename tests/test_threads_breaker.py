@@ -18,6 +18,7 @@ from impact_rx import (
     Emitter,
     Signal,
     batch,
+    effect,
 )
 
 
@@ -134,3 +135,44 @@ def _owner_inside_a_batch_kept_aside(inside: Callable[[], None]) -> None:
     assert not thread.is_alive()
     if failures:
         raise failures[0]
+
+
+@pytest.mark.timeout(60)
+def test_another_threads_batch_run_by_a_thread_in_a_batch_kept_aside_keeps_events() -> (
+    None
+):
+    events = Emitter[str](name="events")
+    heard: list[str] = []
+    events.on(heard.append)
+
+    def other() -> None:
+        with batch():  # kept aside: the effect's thread owns the queue
+            events.emit("saved")
+
+    made: list[Any] = []
+
+    def inside() -> None:
+        # Owning the queue for this first run, the thread then delivers what
+        # the other thread queued meanwhile.
+        made.append(effect(lambda: wait_for(other)))
+
+    _owner_inside_a_batch_kept_aside(inside)
+    assert heard == ["saved"]
+    made[0].dispose()
+
+
+@pytest.mark.timeout(60)
+def test_a_batch_in_an_effect_made_inside_a_batch_kept_aside_still_batches() -> None:
+    count = Signal(0, name="count")
+    seen: list[int] = []
+    count.subscribe(seen.append)
+    made: list[Any] = []
+
+    def body() -> None:
+        with batch():
+            count.value = 1
+            count.value = 2
+
+    _owner_inside_a_batch_kept_aside(lambda: made.append(effect(body)))
+    assert seen == [0, 2]
+    made[0].dispose()
