@@ -1050,13 +1050,23 @@ def _apply_aside(pending: dict[Any, Any]) -> None:
     """Apply a batch kept aside, as one batch of the owner (a queued job).
 
     Its deliveries go to the front of the queue: everything queued now was
-    queued after the batch ended.
+    queued after the batch ended. A subscriber refusing one value (an older
+    one, delivered at once) does not drop the batch's other writes.
+
+    Raises:
+        SubscriberError: subscribers refused superseded values.
     """
+    errors: list[BaseException] | None = None
     with batch():
         if state.batch_depth == 1:
             state.batch_mark = 0
         for item, value in pending.items():
-            item._apply_batched(value)
+            try:
+                item._apply_batched(value)
+            except Exception as exc:
+                errors = _add(errors, exc)
+    if errors:
+        raise combine(errors)
 
 
 def _flush_batch() -> None:

@@ -17,6 +17,7 @@ import pytest
 from impact_rx import (
     Emitter,
     Signal,
+    SubscriberError,
     batch,
     effect,
 )
@@ -176,3 +177,33 @@ def test_a_batch_in_an_effect_made_inside_a_batch_kept_aside_still_batches() -> 
     _owner_inside_a_batch_kept_aside(lambda: made.append(effect(body)))
     assert seen == [0, 2]
     made[0].dispose()
+
+
+@pytest.mark.timeout(60)
+def test_a_raising_subscriber_does_not_drop_the_rest_of_a_batch_kept_aside() -> None:
+    first = Signal(0, name="first")
+    second = Signal(0, name="second")
+
+    def refuse(value: int) -> None:
+        if value == 1:
+            raise ValueError("no 1")
+
+    first.subscribe(refuse)
+
+    def batched() -> None:
+        with batch():
+            first.value = 1
+            second.value = 1
+
+    def subscriber(value: int) -> None:
+        if value:
+            wait_for(batched)
+            # A later write of this thread: the batch's older value of
+            # ``first`` is delivered in its turn, and refused.
+            first.value = 2
+
+    trigger = Signal(0)
+    trigger.subscribe(subscriber)
+    with pytest.raises(SubscriberError, match=r"first=2.*raised \(ValueError\)"):
+        trigger.value = 1
+    assert (first.value, second.value) == (2, 1)
