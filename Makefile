@@ -22,7 +22,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict impact_rx
+	$(BIN)/mypy --strict impact_rx tests/typing_examples.py
 
 check: lint typecheck
 

@@ -94,7 +94,7 @@ import inspect
 import itertools
 import logging
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import Token
 from dataclasses import dataclass
 from types import TracebackType
@@ -411,13 +411,16 @@ class ServiceProvider(Disposable):
     @overload
     def get(self, token: Value) -> object: ...
 
-    def get(self, token: type[T] | Value) -> T | object:
+    @overload
+    def get(self, token: Callable[..., T]) -> T: ...  # a Protocol or ABC
+
+    def get(self, token: type[T] | Value | Callable[..., T]) -> T | object:
         """Resolve a service or value from this provider and its ancestors.
 
         Args:
-            token: A class, or ``Value("NAME")`` for a named value. mypy
-                rejects a Protocol or abstract class here (``type-abstract``):
-                ``get`` cannot know that an instance was registered for it.
+            token: A class (a Protocol or abstract class too, when an
+                instance was registered for it), or ``Value("NAME")`` for a
+                named value.
 
         Raises:
             ServiceNotRegisteredError: no provider in the chain gives it.

@@ -270,7 +270,7 @@ def test_a_service_gets_the_scheduler_of_the_provider_that_built_it() -> None:
         ServiceProvider(scheduler=inner) as child,
     ):
         assert child.get(Ticker).scheduler is outer
-        assert root.get(SchedulerBase) is outer  # type: ignore[type-abstract]
+        assert root.get(SchedulerBase) is outer
 
 
 def test_without_a_loop_the_default_scheduler_is_the_timeout_scheduler() -> None:

@@ -1,0 +1,32 @@
+"""What users' type checkers see: ``make check`` runs ``mypy --strict`` on it.
+
+Nothing here runs; each ``assert_type`` is checked statically, so a public
+signature that loses its types fails the build.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, assert_type
+
+from reactivex.abc import SchedulerBase
+
+from impact_rx import Computed, ServiceProvider, Signal, Value, computed
+
+
+class Greeter(Protocol):
+    def greet(self) -> str: ...
+
+
+def resolving(provider: ServiceProvider) -> None:
+    assert_type(provider.get(ServiceProvider), ServiceProvider)
+    # Protocols and abstract classes resolve without a type: ignore.
+    assert_type(provider.get(Greeter), Greeter)
+    assert_type(provider.get(SchedulerBase), SchedulerBase)
+    assert_type(provider.get(Value("USER")), object)
+
+
+def deriving(count: Signal[int]) -> None:
+    assert_type(count.value, int)
+    doubled = computed(lambda: count.value * 2)
+    assert_type(doubled, Computed[int])
+    assert_type(doubled.value, int)
