@@ -1106,6 +1106,15 @@ def untracked(fn: Callable[[], T]) -> T:
     """
     s = state
     if s.tracker is None or s.owner != get_ident():
+        mine = local
+        if s.detached and mine.reads is not None and s.owner != get_ident():
+            # An observe block kept aside: record these reads nowhere.
+            recording = mine.reads
+            mine.reads = []
+            try:
+                return fn()
+            finally:
+                mine.reads = recording
         return fn()
     previous = s.tracker
     s.tracker = None

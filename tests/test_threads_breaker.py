@@ -19,7 +19,10 @@ from impact_rx import (
     Signal,
     SubscriberError,
     batch,
+    computed,
     effect,
+    observe,
+    untracked,
 )
 
 
@@ -177,6 +180,28 @@ def test_a_batch_in_an_effect_made_inside_a_batch_kept_aside_still_batches() -> 
     _owner_inside_a_batch_kept_aside(lambda: made.append(effect(body)))
     assert seen == [0, 2]
     made[0].dispose()
+
+
+@pytest.mark.timeout(60)
+def test_an_untracked_read_in_an_observe_block_kept_aside_is_not_a_dependency() -> None:
+    title = Signal("draft", name="title")
+    other = Signal(0, name="other")
+    upper = computed(lambda: title.value.upper(), name="upper")
+    renders: list[str] = []
+
+    def render() -> Any:
+        scope = observe(lambda: renders.append("re-render"))
+        with scope:
+            renders.append(title.value)
+            untracked(lambda: other.value)
+            upper.peek()
+        return scope
+
+    scope = while_delivering(render)
+    assert scope.sources == (title,)
+    other.value = 1
+    assert renders == ["draft"]
+    scope.dispose()
 
 
 @pytest.mark.timeout(60)
