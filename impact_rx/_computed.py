@@ -488,7 +488,9 @@ class Computed(Observable[T]):
             observer.on_completed()
             return RxDisposable()
         if not self._observers:
-            if not self._targets:
+            # Still watched when the last subscriber's unwatch is queued
+            # (another thread left while this one delivers): linked already.
+            if not self._targets and not self._watch:
                 _graph.activate(self)
             self._watch = True
             if self._state:

@@ -232,3 +232,23 @@ def test_a_raising_subscriber_does_not_drop_the_rest_of_a_batch_kept_aside() -> 
     with pytest.raises(SubscriberError, match=r"first=2.*raised \(ValueError\)"):
         trigger.value = 1
     assert (first.value, second.value) == (2, 1)
+
+
+@pytest.mark.timeout(60)
+def test_a_computed_resubscribed_before_its_queued_unwatch_is_linked_once() -> None:
+    base = Signal(1, name="base")
+    double = computed(lambda: base.value * 2, name="double")
+    first = double.subscribe(lambda _: None)
+    later: list[Any] = []
+
+    def subscriber(value: int) -> None:
+        if value:
+            wait_for(first.dispose)  # the unwatch waits for this delivery
+            later.append(double.subscribe(lambda _: None))
+
+    trigger = Signal(0)
+    trigger.subscribe(subscriber)
+    trigger.value = 1
+    assert base._targets == [double]
+    later[0].dispose()
+    assert not base._targets
