@@ -60,6 +60,7 @@ from . import _graph
 from ._disposable import Disposable, adopt, owning
 from ._errors import SubscriberError
 from ._graph import (
+    MAX_CHAIN,
     UNSET,
     aside,
     changed,
@@ -354,6 +355,10 @@ class Signal(BehaviorSubject[T]):
         """
         s = state
         if s.batch_depth:
+            if s.chain >= MAX_CHAIN:
+                # Refused before it applies: the batch's flush would end the
+                # chain with the value set but never delivered, and owed.
+                follow()
             self._value = value
             self._version += 1
             s.writes += 1

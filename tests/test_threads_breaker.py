@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from impact_rx import (
+    CycleError,
     Emitter,
     Signal,
     SubscriberError,
@@ -252,3 +253,30 @@ def test_a_computed_resubscribed_before_its_queued_unwatch_is_linked_once() -> N
     assert base._targets == [double]
     later[0].dispose()
     assert not base._targets
+
+
+@pytest.mark.timeout(60)
+def test_a_cycle_of_batched_rewrites_leaves_the_signal_writable_by_other_threads() -> (
+    None
+):
+    count = Signal(0, name="count")
+    seen: list[int] = []
+
+    def rewrite(value: int) -> None:
+        seen.append(value)
+        if value > 0:
+            with batch():
+                count.value = value + 1
+
+    count.subscribe(rewrite)
+    with pytest.raises(SubscriberError, match="count") as caught:
+        count.value = 1
+    assert isinstance(caught.value.exceptions[0], CycleError)
+    assert seen[-1] == count.value
+
+    def write() -> None:
+        count.value = -5
+
+    while_delivering(write)
+    assert count.value == -5
+    assert seen[-1] == -5
