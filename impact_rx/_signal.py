@@ -398,8 +398,8 @@ class Signal(BehaviorSubject[T]):
 
     def _apply_batched(self, value: T) -> None:
         """Apply a write of a batch kept aside, as the owner inside a batch."""
-        if self.is_stopped:
-            return
+        if self.is_stopped and not self._observers:
+            return  # ended before this write's turn (see ``_apply``)
         if self._pending:
             self._deliver_superseded(value)  # see ``_apply``
             return
@@ -457,7 +457,9 @@ class Signal(BehaviorSubject[T]):
 
     def _apply(self, value: T) -> None:
         """A write from another thread, applied by the owner in order."""
-        if self.is_stopped:
+        if self.is_stopped and not self._observers:
+            # Ended before this write's turn. Stopped with observers left,
+            # the ending is queued after this write: it still applies.
             return
         if self._pending:
             # The owner wrote this signal after this write was queued, and
@@ -495,13 +497,22 @@ class Signal(BehaviorSubject[T]):
     def on_completed(self) -> None:
         """Complete the signal: observers are told, later writes are ignored."""
         if self._stop():
-            _graph.enqueue(self._end, None)
+            self._end_in_turn(None)
 
     def on_error(self, error: Exception) -> None:
         """End the signal with ``error``; later writes are ignored."""
         if self._stop():
             self.exception = error
-            _graph.enqueue(self._end, error)
+            self._end_in_turn(error)
+
+    def _end_in_turn(self, error: Exception | None) -> None:
+        """Queue the ending, after this thread's writes that wait their turn."""
+        if state.detached:
+            pending = aside()
+            if pending is not None:  # this thread's batch kept aside
+                pending[_Ending(self, error)] = None
+                return
+        _graph.enqueue(self._end, error)
 
     def _stop(self) -> bool:
         with lock:
@@ -618,6 +629,22 @@ class Signal(BehaviorSubject[T]):
         from .notebook import html_repr  # type: ignore[import-not-found,unused-ignore]
 
         return html_repr(self)  # type: ignore[no-any-return,unused-ignore]
+
+
+class _Ending:
+    """A signal's completion in a batch kept aside, delivered after its writes."""
+
+    __slots__ = ("error", "signal")
+
+    def __init__(self, signal: Signal[Any], error: Exception | None) -> None:
+        self.signal = signal
+        self.error = error
+
+    def _apply_batched(self, _: object) -> None:
+        state.batched[self] = None  # joins the owner's batch, in order
+
+    def _deliver_latest(self, _: object) -> None:
+        self.signal._end(self.error)
 
 
 class _Subscription(abc.DisposableBase, Generic[T]):

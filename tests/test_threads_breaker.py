@@ -280,3 +280,37 @@ def test_a_cycle_of_batched_rewrites_leaves_the_signal_writable_by_other_threads
     while_delivering(write)
     assert count.value == -5
     assert seen[-1] == -5
+
+
+@pytest.mark.timeout(60)
+def test_a_write_then_completion_in_a_batch_kept_aside_delivers_the_write_first() -> (
+    None
+):
+    count = Signal(0, name="count")
+    log: list[object] = []
+    count.subscribe(log.append, on_completed=lambda: log.append("completed"))
+
+    def work() -> None:
+        with batch():
+            count.value = 1
+            count.on_completed()
+            count.value = 2  # after completion: ignored
+
+    while_delivering(work)
+    assert log == [0, 1, "completed"]
+    assert count.value == 1
+
+
+@pytest.mark.timeout(60)
+def test_a_write_then_completion_from_another_thread_delivers_the_write_first() -> None:
+    count = Signal(0, name="count")
+    log: list[object] = []
+    count.subscribe(log.append, on_completed=lambda: log.append("completed"))
+
+    def work() -> None:
+        count.value = 1
+        count.on_completed()
+
+    while_delivering(work)
+    assert log == [0, 1, "completed"]
+    assert count.value == 1
