@@ -365,7 +365,7 @@ class Observation(abc.DisposableBase):
                     pull(source)
                 value, error = what
                 if error is not None or source._error is not None:
-                    changed = error is not source._error
+                    changed = not _same_error(error, source._error)
                 elif source._equals is not None:
                     changed = not source._equals(value, source._value)
                 else:
@@ -416,6 +416,21 @@ class Observation(abc.DisposableBase):
 
     def __repr__(self) -> str:
         return f"<Observation ({len(self._sources)} sources)>"
+
+
+def _same_error(seen: Exception | None, now: Exception | None) -> bool:
+    """Whether a computed raised ``now`` as it raised ``seen`` when read aside.
+
+    A read kept aside evaluates the function again, so an unchanged failure
+    (a pending suspense, say) is a new exception object, equal in kind.
+    """
+    if seen is None or now is None or seen is now:
+        return seen is now
+    return (
+        type(seen) is type(now)
+        and getattr(seen, "suspense", None) is getattr(now, "suspense", None)
+        and not _graph.changed(seen.args, now.args)
+    )
 
 
 def _raised(

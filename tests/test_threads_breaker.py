@@ -8,17 +8,21 @@ test sleeps.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from reactivex.subject import Subject
 
 from impact_rx import (
     CycleError,
     Emitter,
     Signal,
     SubscriberError,
+    SuspendedError,
+    Suspense,
     batch,
     computed,
     effect,
@@ -314,3 +318,24 @@ def test_a_write_then_completion_from_another_thread_delivers_the_write_first() 
     while_delivering(work)
     assert log == [0, 1, "completed"]
     assert count.value == 1
+
+
+@pytest.mark.timeout(60)
+def test_an_observe_block_kept_aside_reading_a_pending_computed_waits_for_it() -> None:
+    subject: Subject[int] = Subject()
+    user = Suspense.from_(subject)
+    name = computed(lambda: f"user {user.use()}", name="name")
+    renders: list[str] = []
+
+    def render() -> Any:
+        scope = observe(lambda: renders.append("re-render"))
+        with scope, contextlib.suppress(SuspendedError):
+            renders.append(name.value)
+        return scope
+
+    scope = while_delivering(render)
+    assert renders == []  # still pending, as it was when the block read it
+    subject.on_next(7)
+    assert renders == ["re-render"]
+    assert name.value == "user 7"
+    scope.dispose()
