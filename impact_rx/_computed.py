@@ -482,6 +482,9 @@ class Computed(Observable[T]):
             except Exception as exc:
                 subscription.observer = None
                 raise SubscriberError(self, [exc]) from exc
+            if subscription.observer is None:
+                # Disposed while it was attached: that dispose found nothing.
+                self._detach(observer)
 
     def _attach(self, observer: abc.ObserverBase[T]) -> abc.DisposableBase:
         if self._fn is None:

@@ -601,6 +601,9 @@ class Signal(BehaviorSubject[T]):
             except Exception as exc:
                 subscription.observer = None
                 raise SubscriberError(self, [exc]) from exc
+            if subscription.observer is None:
+                # Disposed while it was attached: that dispose found nothing.
+                self._detach(observer)
 
     def _detach(self, observer: abc.ObserverBase[T]) -> None:
         with lock:

@@ -339,3 +339,29 @@ def test_an_observe_block_kept_aside_reading_a_pending_computed_waits_for_it() -
     assert renders == ["re-render"]
     assert name.value == "user 7"
     scope.dispose()
+
+
+@pytest.mark.timeout(60)
+def test_a_queued_subscription_disposed_while_it_attaches_is_not_kept() -> None:
+    base = Signal(1, name="base")
+    subscriptions: list[Any] = []
+
+    def double_it() -> int:
+        if len(subscriptions) == 1:  # attaching in turn: its subscriber leaves
+            wait_for(subscriptions.pop().dispose)
+        return base.value * 2
+
+    double = computed(double_it, name="double")
+    seen: list[int] = []
+
+    def subscriber(value: int) -> None:
+        if value:
+            subscriptions.append(wait_for(lambda: double.subscribe(seen.append)))
+
+    trigger = Signal(0)
+    trigger.subscribe(subscriber)
+    trigger.value = 1
+    assert double.statistics().subscribers == 0
+    base.value = 2
+    assert seen == []  # it left before it was attached
+    assert not base._targets
