@@ -383,18 +383,19 @@ class Signal(BehaviorSubject[T]):
         pending = aside()
         assert pending is not None
         old = pending.get(self, UNSET)
-        if old is UNSET:
+        first = old is UNSET
+        if first:
             old = self._value
         equals = self._equals
-        if equals is None:
-            if not changed(old, value):
-                return
-        elif equals(old, value):
-            return
-        pending[self] = value
-        hook = write_hook
-        if hook is not None:
-            hook(self, old, value)
+        if changed(old, value) if equals is None else not equals(old, value):
+            pending[self] = value
+            hook = write_hook
+            if hook is not None:
+                hook(self, old, value)
+        elif first:
+            # Kept though it changes nothing now: the batch reads it, and
+            # applies it in turn, whatever other threads write meanwhile.
+            pending[self] = value
 
     def _apply_batched(self, value: T) -> None:
         """Apply a write of a batch kept aside, as the owner inside a batch."""

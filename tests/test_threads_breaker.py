@@ -9,8 +9,10 @@ test sleeps.
 from __future__ import annotations
 
 import contextlib
+import random
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -365,3 +367,140 @@ def test_a_queued_subscription_disposed_while_it_attaches_is_not_kept() -> None:
     base.value = 2
     assert seen == []  # it left before it was attached
     assert not base._targets
+
+
+@pytest.fixture
+def fast_switching() -> Iterator[None]:
+    """Switch threads as often as possible, so races show."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(interval)
+
+
+def run_threads(count: int, work: Callable[[int], None]) -> None:
+    """Run ``work(index)`` on ``count`` threads; re-raise the first failure."""
+    failures: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            work(index)
+        except BaseException as exc:  # handed back to the test
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
+    if failures:
+        raise failures[0]
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.usefixtures("fast_switching")
+def test_threads_mixing_writes_and_batches_end_with_subscribers_on_value() -> None:
+    signals = [Signal(0, name=f"s{index}") for index in range(4)]
+    values = computed(lambda: tuple(s.value for s in signals), name="values")
+    inside: list[int] = []
+    last: dict[int, int] = {}
+    seen: list[tuple[int, ...]] = []
+
+    def subscriber(index: int) -> Callable[[int], None]:
+        def record(value: int) -> None:
+            inside.append(index)
+            assert len(inside) == 1, "two threads inside subscribers at once"
+            last[index] = value
+            inside.pop()
+
+        return record
+
+    for index, signal in enumerate(signals):
+        signal.subscribe(subscriber(index))
+    values.subscribe(seen.append)
+
+    def work(seed: int) -> None:
+        rng = random.Random(seed)
+        for _ in range(150):
+            if rng.random() < 0.5:
+                signals[rng.randrange(4)].value = rng.randrange(100)
+                continue
+            with batch():
+                for _ in range(rng.randrange(1, 4)):
+                    index = rng.randrange(4)
+                    signals[index].value = rng.randrange(100)
+                    # Its own write, whether kept aside or not.
+                    assert values.value[index] == signals[index].peek()
+                    signals[index].update(lambda value: value + 1)
+
+    run_threads(6, work)
+    assert [last[index] for index in range(4)] == [s.value for s in signals]
+    assert seen[-1] == values.value == tuple(s.value for s in signals)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.usefixtures("fast_switching")
+def test_threads_subscribing_and_leaving_while_others_write_leave_no_observer() -> None:
+    base = Signal(0, name="base")
+    double = computed(lambda: base.value * 2, name="double")
+    base.subscribe(lambda value: None)  # deliveries take a while
+    done = threading.Event()
+
+    def work(index: int) -> None:
+        if index == 0:
+            count = 0
+            while not done.is_set():
+                count += 1
+                base.value = count
+            return
+        for round_ in range(400):
+            source = base if round_ % 2 else double
+            source.subscribe(lambda value: None).dispose()
+        if index == 1:
+            done.set()
+
+    run_threads(3, work)
+    base.value = -1  # whatever was queued is delivered by now
+    assert base.statistics().subscribers == 1
+    assert double.statistics().subscribers == 0
+    assert not base._targets
+
+
+@pytest.mark.timeout(60)
+def test_a_batch_kept_aside_keeps_a_write_of_the_current_value_against_later_ones() -> (
+    None
+):
+    count = Signal(0, name="count")
+    seen: list[int] = []
+    count.subscribe(seen.append)
+    entered = threading.Event()
+    other_applied = threading.Event()
+    inside: list[int] = []
+
+    def reset() -> None:
+        with batch():
+            count.value = 0  # the current value, which another write changes
+            entered.set()
+            assert other_applied.wait(30)
+            inside.append(count.value)
+
+    thread = threading.Thread(target=reset)
+
+    def subscriber(value: int) -> None:
+        if value:
+            thread.start()
+            assert entered.wait(30)
+            wait_for(lambda: count.set(5))  # applied before the batch ends
+
+    trigger = Signal(0)
+    trigger.subscribe(subscriber)
+    trigger.value = 1
+    other_applied.set()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert inside == [0]  # the batch reads its own write
+    assert count.value == 0  # and it ended after the other write
+    assert seen == [0, 5, 0]
