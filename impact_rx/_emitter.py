@@ -161,7 +161,7 @@ class Emitter(Observable[T]):
         remover, self._remover = self._remover, None
         if remover is not None:
             remover()
-        _graph.enqueue(self._end, None)
+        _graph.end_in_turn(self._end, None)
 
     def _end(self, _: object) -> None:
         with lock:
@@ -213,8 +213,8 @@ class _Emission:
 
     def _apply_batched(self, _: object) -> None:
         """Join the owner's batch (for a batch kept aside, see ``batch``)."""
-        emitter = self.emitter
-        if not emitter._disposed and emitter._observers:
+        # Disposed in turn after this event (its end not run yet): heard.
+        if self.emitter._observers:
             state.batched[self] = None
 
 

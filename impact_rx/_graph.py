@@ -1046,6 +1046,36 @@ def _aside(mine: _Local) -> Iterator[None]:
             enqueue(_apply_aside, pending)
 
 
+class _Ending:
+    """The end of a signal or emitter in a batch kept aside: after its writes."""
+
+    __slots__ = ("arg", "end")
+
+    def __init__(self, end: Callable[[Any], None], arg: Any) -> None:
+        self.end = end
+        self.arg = arg
+
+    def _apply_batched(self, _: object) -> None:
+        state.batched[self] = None  # joins the owner's batch, in order
+
+    def _deliver_latest(self, _: object) -> None:
+        self.end(self.arg)
+
+
+def end_in_turn(end: Callable[[Any], None], arg: Any) -> None:
+    """Queue ``end(arg)``, the completion of a signal or emitter.
+
+    In this thread's batch kept aside it comes after the batch's writes and
+    events, as it would in a batch that owns the queue.
+    """
+    if state.detached:
+        pending = aside()
+        if pending is not None:
+            pending[_Ending(end, arg)] = None
+            return
+    enqueue(end, arg)
+
+
 def _apply_aside(pending: dict[Any, Any]) -> None:
     """Apply a batch kept aside, as one batch of the owner (a queued job).
 

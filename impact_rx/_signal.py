@@ -498,22 +498,13 @@ class Signal(BehaviorSubject[T]):
     def on_completed(self) -> None:
         """Complete the signal: observers are told, later writes are ignored."""
         if self._stop():
-            self._end_in_turn(None)
+            _graph.end_in_turn(self._end, None)
 
     def on_error(self, error: Exception) -> None:
         """End the signal with ``error``; later writes are ignored."""
         if self._stop():
             self.exception = error
-            self._end_in_turn(error)
-
-    def _end_in_turn(self, error: Exception | None) -> None:
-        """Queue the ending, after this thread's writes that wait their turn."""
-        if state.detached:
-            pending = aside()
-            if pending is not None:  # this thread's batch kept aside
-                pending[_Ending(self, error)] = None
-                return
-        _graph.enqueue(self._end, error)
+            _graph.end_in_turn(self._end, error)
 
     def _stop(self) -> bool:
         with lock:
@@ -633,22 +624,6 @@ class Signal(BehaviorSubject[T]):
         from .notebook import html_repr  # type: ignore[import-not-found,unused-ignore]
 
         return html_repr(self)  # type: ignore[no-any-return,unused-ignore]
-
-
-class _Ending:
-    """A signal's completion in a batch kept aside, delivered after its writes."""
-
-    __slots__ = ("error", "signal")
-
-    def __init__(self, signal: Signal[Any], error: Exception | None) -> None:
-        self.signal = signal
-        self.error = error
-
-    def _apply_batched(self, _: object) -> None:
-        state.batched[self] = None  # joins the owner's batch, in order
-
-    def _deliver_latest(self, _: object) -> None:
-        self.signal._end(self.error)
 
 
 class _Subscription(abc.DisposableBase, Generic[T]):

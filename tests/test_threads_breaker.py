@@ -504,3 +504,19 @@ def test_a_batch_kept_aside_keeps_a_write_of_the_current_value_against_later_one
     assert inside == [0]  # the batch reads its own write
     assert count.value == 0  # and it ended after the other write
     assert seen == [0, 5, 0]
+
+
+@pytest.mark.timeout(60)
+def test_an_event_then_dispose_in_a_batch_kept_aside_is_heard_before_the_end() -> None:
+    events = Emitter[str](name="events")
+    log: list[str] = []
+    events.subscribe(log.append, on_completed=lambda: log.append("completed"))
+
+    def work() -> None:
+        with batch():
+            events.emit("last")
+            events.dispose()
+            events.emit("ignored")
+
+    while_delivering(work)
+    assert log == ["last", "completed"]
