@@ -1136,9 +1136,9 @@ def untracked(fn: Callable[[], T]) -> T:
     """
     s = state
     if s.tracker is None or s.owner != get_ident():
-        mine = local
-        if s.detached and mine.reads is not None and s.owner != get_ident():
+        if s.detached and local.reads is not None and s.owner != get_ident():
             # An observe block kept aside: record these reads nowhere.
+            mine = local
             recording = mine.reads
             mine.reads = []
             try:

@@ -520,3 +520,23 @@ def test_an_event_then_dispose_in_a_batch_kept_aside_is_heard_before_the_end() -
 
     while_delivering(work)
     assert log == ["last", "completed"]
+
+
+@pytest.mark.timeout(60)
+def test_an_effect_disposed_by_another_thread_mid_run_cleans_up_once() -> None:
+    source = Signal(0, name="source")
+    log: list[str] = []
+    running: list[Any] = []
+
+    def body() -> Callable[[], None]:
+        value = source.value
+        log.append(f"run {value}")
+        if value == 1:
+            wait_for(running[0].dispose)  # while this run is not over
+        return lambda: log.append(f"cleanup {value}")
+
+    running.append(effect(body))
+    source.value = 1
+    source.value = 2
+    assert running[0].is_disposed
+    assert log == ["run 0", "cleanup 0", "run 1", "cleanup 1"]
