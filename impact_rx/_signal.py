@@ -250,9 +250,15 @@ class Signal(BehaviorSubject[T]):
         if self.is_stopped:
             return
         s = state
-        if s.detached and aside() is not None:
-            self._write_aside(value)
-            return
+        if s.detached:
+            pending = _graph.local.pending
+            if pending is not None:
+                if s.owner != get_ident():
+                    self._write_aside(value)
+                    return
+                # This thread owns the queue inside its batch kept aside: a
+                # later write than the batch's, which must not undo it.
+                pending.pop(self, None)
         old = self._value
         if old is value:
             return

@@ -540,3 +540,30 @@ def test_an_effect_disposed_by_another_thread_mid_run_cleans_up_once() -> None:
     source.value = 2
     assert running[0].is_disposed
     assert log == ["run 0", "cleanup 0", "run 1", "cleanup 1"]
+
+
+@pytest.mark.timeout(60)
+def test_a_later_write_of_a_thread_owning_the_queue_in_its_batch_kept_aside_stays() -> (
+    None
+):
+    count = Signal(0, name="count")
+    seen: list[int] = []
+    count.subscribe(seen.append)
+    scopes: list[Any] = []
+
+    def inside() -> None:
+        # The delivery ended: this observe block owns the queue, and writes
+        # the shared graph after the batch wrote 1.
+        scope = observe(lambda: None)
+        with scope:
+            count.value = 2
+        scopes.append(scope)
+
+    def work() -> None:
+        count.value = 1
+        inside()
+
+    _owner_inside_a_batch_kept_aside(work)
+    assert count.value == 2
+    assert seen[-1] == 2
+    scopes[0].dispose()
