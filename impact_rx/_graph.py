@@ -308,6 +308,16 @@ def release(errors: list[BaseException] | None = None) -> None:
 def drain(errors: list[BaseException] | None) -> list[BaseException] | None:
     """Work off the queue and the watchers, then release ownership."""
     s = state
+    if s.detached and local.pending is not None:
+        # This thread is in a batch kept aside: what it delivers for others
+        # neither sees nor joins that batch, which ends later.
+        mine = local
+        kept = mine.pending
+        mine.pending = None
+        try:
+            return drain(errors)
+        finally:
+            mine.pending = kept
     q = s.queue
     try:
         while True:

@@ -256,9 +256,10 @@ class Signal(BehaviorSubject[T]):
                 if s.owner != get_ident():
                     self._write_aside(value)
                     return
-                # This thread owns the queue inside its batch kept aside: a
-                # later write than the batch's, which must not undo it.
-                pending.pop(self, None)
+                # This thread owns the queue inside its batch kept aside (it
+                # makes an effect, say): the write applies now, and is the
+                # batch's latest for this signal, as in a batch that owns it.
+                pending[self] = value
         old = self._value
         if old is value:
             return

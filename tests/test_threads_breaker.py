@@ -567,3 +567,25 @@ def test_a_later_write_of_a_thread_owning_the_queue_in_its_batch_kept_aside_stay
     assert count.value == 2
     assert seen[-1] == 2
     scopes[0].dispose()
+
+
+@pytest.mark.timeout(60)
+def test_a_batch_kept_aside_ends_after_what_its_thread_delivered_for_others() -> None:
+    count = Signal(0, name="count")
+    other = Signal(0, name="other")
+    other.subscribe(lambda value: value and count.set(7))
+    seen: list[int] = []
+    count.subscribe(seen.append)
+    made: list[Any] = []
+
+    def work() -> None:
+        count.value = 1
+        # Owning the queue for this first run, the thread then delivers the
+        # other thread's write, whose subscriber writes ``count``: that is
+        # older than this batch, which ends later.
+        made.append(effect(lambda: wait_for(lambda: other.set(1))))
+
+    _owner_inside_a_batch_kept_aside(work)
+    assert count.value == 1
+    assert seen == [0, 7, 1]
+    made[0].dispose()
