@@ -92,8 +92,11 @@ class Emitter(Observable[T]):
             return
         s = state
         if s.detached:
-            pending = _graph.aside()
-            if pending is not None:  # in this thread's batch kept aside
+            pending = _graph.local.pending
+            if pending is not None:
+                # In this thread's batch kept aside, heard when it ends; also
+                # while the thread owns the queue for its own code (an effect
+                # it makes, say), as in a batch that owns the queue.
                 pending[_Emission(self, value)] = None
                 return
         me = get_ident()

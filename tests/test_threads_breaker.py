@@ -589,3 +589,20 @@ def test_a_batch_kept_aside_ends_after_what_its_thread_delivered_for_others() ->
     assert count.value == 1
     assert seen == [0, 7, 1]
     made[0].dispose()
+
+
+@pytest.mark.timeout(60)
+def test_events_of_a_batch_kept_aside_keep_their_order_when_its_thread_owns() -> None:
+    events = Emitter[str](name="events")
+    heard: list[str] = []
+    events.on(heard.append)
+    made: list[Any] = []
+
+    def work() -> None:
+        events.emit("first")
+        made.append(effect(lambda: events.emit("second")))  # owns the queue
+        events.emit("third")
+
+    _owner_inside_a_batch_kept_aside(work)
+    assert heard == ["first", "second", "third"]
+    made[0].dispose()
