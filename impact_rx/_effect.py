@@ -194,6 +194,10 @@ class Effect(abc.DisposableBase):
                 " not kept. See .exceptions (or __cause__) for the original.",
             ) from error
 
+    def _apply_batched(self, _: object) -> None:
+        """The first run, as a batch kept aside is applied (see ``effect``)."""
+        self._start()
+
     def __repr__(self) -> str:
         fn = self._fn
         label = getattr(fn, "__qualname__", "disposed") if fn else "disposed"
@@ -217,7 +221,8 @@ def effect(fn: Callable[[], object]) -> Effect:
         The running :class:`Effect`; ``dispose()`` stops it. Created while a
         service's constructor runs, it is disposed with the service.
         Created while another thread delivers, its first run waits for that
-        delivery in the queue, as a write from this thread would.
+        delivery in the queue, as a write from this thread would; created
+        in a batch kept aside (see ``batch``), it waits for that batch.
 
     Raises:
         Exception: whatever the first run of ``fn`` raised (the effect is
@@ -236,6 +241,13 @@ def effect(fn: Callable[[], object]) -> Effect:
     hook = _signal.subscribe_hook
     if hook is not None:
         hook(None, created)
+    if state.detached:
+        pending = _graph.local.pending
+        if pending is not None:
+            # In this thread's batch kept aside: the first run comes as the
+            # batch is applied, on its values, as in a batch owning the queue.
+            pending[created] = None
+            return created
     took = _graph.acquire(wait=False)
     if took < 0:
         _graph.enqueue(Effect._start, created)

@@ -148,6 +148,16 @@ def _owner_inside_a_batch_kept_aside(inside: Callable[[], None]) -> None:
         raise failures[0]
 
 
+def owning_the_queue(work: Callable[[], None]) -> None:
+    """Run ``work`` in an ``observe`` block, which owns the idle queue."""
+    scope = observe(lambda: None)
+    try:
+        with scope:
+            work()
+    finally:
+        scope.dispose()
+
+
 @pytest.mark.timeout(60)
 def test_another_threads_batch_run_by_a_thread_in_a_batch_kept_aside_keeps_events() -> (
     None
@@ -157,36 +167,27 @@ def test_another_threads_batch_run_by_a_thread_in_a_batch_kept_aside_keeps_event
     events.on(heard.append)
 
     def other() -> None:
-        with batch():  # kept aside: the effect's thread owns the queue
+        with batch():  # kept aside: the first thread owns the queue
             events.emit("saved")
 
-    made: list[Any] = []
-
-    def inside() -> None:
-        # Owning the queue for this first run, the thread then delivers what
-        # the other thread queued meanwhile.
-        made.append(effect(lambda: wait_for(other)))
-
-    _owner_inside_a_batch_kept_aside(inside)
+    # Owning the queue, the thread then delivers what the other queued.
+    _owner_inside_a_batch_kept_aside(lambda: owning_the_queue(lambda: wait_for(other)))
     assert heard == ["saved"]
-    made[0].dispose()
 
 
 @pytest.mark.timeout(60)
-def test_a_batch_in_an_effect_made_inside_a_batch_kept_aside_still_batches() -> None:
+def test_a_batch_of_a_thread_owning_the_queue_in_its_batch_kept_aside_batches() -> None:
     count = Signal(0, name="count")
     seen: list[int] = []
     count.subscribe(seen.append)
-    made: list[Any] = []
 
     def body() -> None:
         with batch():
             count.value = 1
             count.value = 2
 
-    _owner_inside_a_batch_kept_aside(lambda: made.append(effect(body)))
+    _owner_inside_a_batch_kept_aside(lambda: owning_the_queue(body))
     assert seen == [0, 2]
-    made[0].dispose()
 
 
 @pytest.mark.timeout(60)
@@ -576,19 +577,17 @@ def test_a_batch_kept_aside_ends_after_what_its_thread_delivered_for_others() ->
     other.subscribe(lambda value: value and count.set(7))
     seen: list[int] = []
     count.subscribe(seen.append)
-    made: list[Any] = []
 
     def work() -> None:
         count.value = 1
-        # Owning the queue for this first run, the thread then delivers the
-        # other thread's write, whose subscriber writes ``count``: that is
-        # older than this batch, which ends later.
-        made.append(effect(lambda: wait_for(lambda: other.set(1))))
+        # Owning the queue, the thread then delivers the other thread's
+        # write, whose subscriber writes ``count``: that is older than this
+        # batch, which ends later.
+        owning_the_queue(lambda: wait_for(lambda: other.set(1)))
 
     _owner_inside_a_batch_kept_aside(work)
     assert count.value == 1
     assert seen == [0, 7, 1]
-    made[0].dispose()
 
 
 @pytest.mark.timeout(60)
@@ -596,13 +595,43 @@ def test_events_of_a_batch_kept_aside_keep_their_order_when_its_thread_owns() ->
     events = Emitter[str](name="events")
     heard: list[str] = []
     events.on(heard.append)
-    made: list[Any] = []
 
     def work() -> None:
         events.emit("first")
-        made.append(effect(lambda: events.emit("second")))  # owns the queue
+        owning_the_queue(lambda: events.emit("second"))
         events.emit("third")
 
     _owner_inside_a_batch_kept_aside(work)
     assert heard == ["first", "second", "third"]
+
+
+@pytest.mark.timeout(60)
+def test_an_effect_made_in_a_batch_kept_aside_first_runs_on_the_batchs_values() -> None:
+    count = Signal(0, name="count")
+    runs: list[int] = []
+
+    def work() -> Any:
+        with batch():
+            count.value = 1
+            return effect(lambda: runs.append(count.value))
+
+    made = while_delivering(work)
+    assert runs == [1]  # as in a batch that owns the queue: never the old 0
+    made.dispose()
+
+
+@pytest.mark.timeout(60)
+def test_an_effect_made_in_a_batch_kept_aside_by_an_owning_thread_sees_the_batch() -> (
+    None
+):
+    count = Signal(0, name="count")
+    runs: list[int] = []
+    made: list[Any] = []
+
+    def work() -> None:
+        count.value = 1
+        made.append(effect(lambda: runs.append(count.value)))
+
+    _owner_inside_a_batch_kept_aside(work)
+    assert runs == [1]
     made[0].dispose()
