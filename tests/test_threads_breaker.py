@@ -574,7 +574,12 @@ def test_a_later_write_of_a_thread_owning_the_queue_in_its_batch_kept_aside_stay
 def test_a_batch_kept_aside_ends_after_what_its_thread_delivered_for_others() -> None:
     count = Signal(0, name="count")
     other = Signal(0, name="other")
-    other.subscribe(lambda value: value and count.set(7))
+
+    def rewrite(value: int) -> None:
+        if value:
+            count.value = 7
+
+    other.subscribe(rewrite)
     seen: list[int] = []
     count.subscribe(seen.append)
 
@@ -635,3 +640,85 @@ def test_an_effect_made_in_a_batch_kept_aside_by_an_owning_thread_sees_the_batch
     _owner_inside_a_batch_kept_aside(work)
     assert runs == [1]
     made[0].dispose()
+
+
+class _RandomBatch:
+    """A random batch on a small graph, and what it left behind: what it
+    read, the last value each subscriber and effect saw, the events heard."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.signals = [Signal(0, name=f"s{index}") for index in range(4)]
+        signals = self.signals
+        pair = computed(lambda: signals[0].value + signals[1].value, name="pair")
+        scaled = computed(lambda: pair.value * 2 + signals[2].value, name="scaled")
+        both = computed(lambda: (scaled.value, signals[3].value), name="both")
+        self.nodes: list[Any] = [pair, scaled, both]
+        mirror = Signal(0, name="mirror")
+        self.events = Emitter[str](name="events")
+        self.last: dict[str, Any] = {}
+        self.heard: list[str] = []
+        self.events.on(self.heard.append)
+        for index, signal in enumerate(signals):
+            signal.subscribe(self.recorder(f"s{index}"))
+        both.subscribe(self.recorder("both"))
+        mirror.subscribe(self.recorder("mirror"))
+        self.kept: list[Any] = [effect(lambda: mirror.set(scaled.value))]
+        self.reads: list[Any] = []
+
+    def recorder(self, key: str) -> Callable[[Any], None]:
+        def record(value: Any) -> None:
+            self.last[key] = value
+
+        return record
+
+    def watch_pair(self, key: str) -> Callable[[], None]:
+        pair = self.nodes[0]
+        return lambda: self.recorder(key)(pair.value)
+
+    def run(self) -> None:
+        with batch():
+            self.steps(0)
+
+    def steps(self, depth: int) -> None:
+        rng, signals, nodes = self.rng, self.signals, self.nodes
+        for _ in range(rng.randrange(1, 6)):
+            roll = rng.random()
+            if roll < 0.35:
+                signals[rng.randrange(4)].value = rng.randrange(4)
+            elif roll < 0.5:
+                signals[rng.randrange(4)].update(lambda value: value + 1)
+            elif roll < 0.65:
+                self.reads.append(nodes[rng.randrange(3)].value)
+            elif roll < 0.75:
+                self.reads.append(signals[rng.randrange(4)].value)
+                self.reads.append(signals[rng.randrange(4)].peek())
+            elif roll < 0.83:
+                self.events.emit(f"e{rng.randrange(10)}")
+            elif roll < 0.88:
+                self.kept.append(effect(self.watch_pair(f"effect{len(self.kept)}")))
+            elif roll < 0.9:
+                node = nodes[rng.randrange(3)]
+                self.kept.append(node.subscribe(self.recorder(f"sub{len(self.kept)}")))
+            elif roll < 0.93 and depth < 3:
+                with batch():
+                    self.steps(depth + 1)
+            else:
+                self.reads.append(untracked(lambda: nodes[2].value))
+
+    def outcome(self) -> tuple[list[Any], dict[str, Any], list[str]]:
+        self.last["values"] = [signal.value for signal in self.signals]
+        self.last["nodes"] = [node.value for node in self.nodes]
+        for item in self.kept:
+            item.dispose()
+        return self.reads, self.last, self.heard
+
+
+@pytest.mark.timeout(120)
+def test_a_batch_kept_aside_ends_where_the_same_batch_owning_the_queue_ends() -> None:
+    for seed in range(200):
+        owning = _RandomBatch(seed)
+        owning.run()
+        kept_aside = _RandomBatch(seed)
+        while_delivering(kept_aside.run)
+        assert kept_aside.outcome() == owning.outcome(), f"seed {seed}"
