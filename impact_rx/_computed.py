@@ -475,16 +475,7 @@ class Computed(Observable[T]):
         return subscription
 
     def _attach_queued(self, subscription: _Detach) -> None:
-        observer = subscription.observer
-        if observer is not None:
-            try:
-                self._attach(observer)
-            except Exception as exc:
-                subscription.observer = None
-                raise SubscriberError(self, [exc]) from exc
-            if subscription.observer is None:
-                # Disposed while it was attached: that dispose found nothing.
-                self._detach(observer)
+        _signal.attach_in_turn(self, subscription)
 
     def _attach(self, observer: abc.ObserverBase[T]) -> abc.DisposableBase:
         if self._fn is None:
@@ -563,21 +554,11 @@ class Computed(Observable[T]):
         _graph.unlink(self)
         self._state = CLEAN
         self._watch = False
-        with lock:
-            observers = self._observers
-            self._observers = ()
         remover = self._remover
         self._remover = None
         if remover is not None:
             remover()
-        errors: list[BaseException] = []
-        for observer in observers:
-            try:
-                observer.on_completed()
-            except Exception as exc:
-                errors.append(exc)
-        if errors:
-            raise SubscriberError(self, errors)
+        _signal.end_observers(self)
 
     @property
     def is_disposed(self) -> bool:

@@ -29,6 +29,7 @@ from . import _graph
 from ._disposable import adopt
 from ._errors import SubscriberError
 from ._graph import claim, get_ident, lock, state
+from ._signal import end_observers
 
 __all__ = ["Emitter"]
 
@@ -167,17 +168,7 @@ class Emitter(Observable[T]):
         _graph.end_in_turn(self._end, None)
 
     def _end(self, _: object) -> None:
-        with lock:
-            observers = self._observers
-            self._observers = ()
-        errors: list[BaseException] = []
-        for observer in observers:
-            try:
-                observer.on_completed()
-            except Exception as exc:
-                errors.append(exc)
-        if errors:
-            raise SubscriberError(self, errors)
+        end_observers(self)
 
     def __repr__(self) -> str:
         label = self._name or "Emitter"

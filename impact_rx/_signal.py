@@ -525,20 +525,7 @@ class Signal(BehaviorSubject[T]):
         return True
 
     def _end(self, error: Exception | None) -> None:
-        with lock:
-            observers = self._observers
-            self._observers = ()
-        errors: list[BaseException] = []
-        for observer in observers:
-            try:
-                if error is None:
-                    observer.on_completed()
-                else:
-                    observer.on_error(error)
-            except Exception as exc:
-                errors.append(exc)
-        if errors:
-            raise SubscriberError(self, errors)
+        end_observers(self, error)
 
     def dispose(self) -> None:
         """Stop the signal and drop every observer without notifying them."""
@@ -593,16 +580,7 @@ class Signal(BehaviorSubject[T]):
         return _Subscription(self, observer)
 
     def _attach_queued(self, subscription: _Subscription[T]) -> None:
-        observer = subscription.observer
-        if observer is not None:
-            try:
-                self._attach(observer)
-            except Exception as exc:
-                subscription.observer = None
-                raise SubscriberError(self, [exc]) from exc
-            if subscription.observer is None:
-                # Disposed while it was attached: that dispose found nothing.
-                self._detach(observer)
+        attach_in_turn(self, subscription)
 
     def _detach(self, observer: abc.ObserverBase[T]) -> None:
         with lock:
@@ -647,6 +625,50 @@ class _Subscription(abc.DisposableBase, Generic[T]):
         self.source = self.observer = None
         if source is not None and observer is not None:
             source._detach(observer)
+
+
+def attach_in_turn(node: Any, subscription: Any) -> None:
+    """Attach an observer queued while another thread delivered (owner only).
+
+    ``node`` is a signal or computed and ``subscription`` the handle its
+    subscriber already holds; disposed meanwhile, it attaches nothing.
+
+    Raises:
+        SubscriberError: the observer raised on its initial value.
+    """
+    observer = subscription.observer
+    if observer is None:
+        return
+    try:
+        node._attach(observer)
+    except Exception as exc:
+        subscription.observer = None
+        raise SubscriberError(node, [exc]) from exc
+    if subscription.observer is None:
+        # Disposed while it was attached: that dispose found nothing.
+        node._detach(observer)
+
+
+def end_observers(node: Any, error: Exception | None = None) -> None:
+    """Take every observer off ``node`` and complete it (or fail it).
+
+    Raises:
+        SubscriberError: observers raised; every other one was still ended.
+    """
+    with lock:
+        observers = node._observers
+        node._observers = ()
+    errors: list[BaseException] = []
+    for observer in observers:
+        try:
+            if error is None:
+                observer.on_completed()
+            else:
+                observer.on_error(error)
+        except Exception as exc:
+            errors.append(exc)
+    if errors:
+        raise SubscriberError(node, errors)
 
 
 def short_repr(value: object, limit: int = _REPR_LIMIT) -> str:
