@@ -184,81 +184,84 @@ class Computed(Observable[T]):
         tracker = s.tracker
         if tracker is not None and s.owner == get_ident():
             tracker.append(self)
-        if self._state and self._checked != s.writes:
-            if s.owner is not None:
-                return self._read_owned()
-            try:
-                claim()
-            except IndexError:
-                # Another thread took the queue just now: compute without
-                # touching the graph, so nothing it does can be disturbed.
-                return self._evaluate_detached()
-            s.owner = get_ident()
-            try:
-                source = self._solo
-                if source is None or source._state:
-                    self._refresh()
-                elif source._version == self._versions[0]:
-                    self._checked = s.writes  # validated; it stays STALE
+        # Fresh first: a short jump lets CPython specialise the comparison.
+        if not self._state or self._checked == s.writes:
+            if self._error is not None:
+                raise self._error
+            return self._value
+        if s.owner is not None:
+            return self._read_owned()
+        try:
+            claim()
+        except IndexError:
+            # Another thread took the queue just now: compute without
+            # touching the graph, so nothing it does can be disturbed.
+            return self._evaluate_detached()
+        s.owner = get_ident()
+        try:
+            source = self._solo
+            if source is None or source._state:
+                self._refresh()
+            elif source._version == self._versions[0]:
+                self._checked = s.writes  # validated; it stays STALE
+            else:
+                # An unwatched node with one fresh source that moved: the
+                # hot path of reading derived values outside a delivery,
+                # recomputed inline. The common outcome (the same source,
+                # still solo) is recorded here, any other by ``store``.
+                fn = self._fn
+                start = s.writes
+                reads: list[Any] = []
+                s.tracker = reads
+                try:
+                    value = fn()  # type: ignore[misc]
+                except RecursionError:
+                    s.tracker = None
+                    raise
+                except Exception as exc:
+                    s.tracker = None
+                    _graph.store(self, reads, start, UNSET, exc)
+                except BaseException:
+                    s.tracker = None
+                    raise
                 else:
-                    # An unwatched node with one fresh source that moved: the
-                    # hot path of reading derived values outside a delivery,
-                    # recomputed inline. The common outcome (the same source,
-                    # still solo) is recorded here, any other by ``store``.
-                    start = s.writes
-                    reads: list[Any] = []
-                    s.tracker = reads
-                    try:
-                        value = self._fn()  # type: ignore[misc]
-                    except RecursionError:
-                        s.tracker = None
-                        raise
-                    except Exception as exc:
-                        s.tracker = None
-                        _graph.store(self, reads, start, UNSET, exc)
-                    except BaseException:
-                        s.tracker = None
-                        raise
-                    else:
-                        s.tracker = None
-                        if (
-                            reads == self._sources
-                            and self._solo is source
-                            and not s.queue
-                            and not watchers
-                        ):
-                            self._recomputes += 1
-                            self._versions[0] = source._version
-                            self._checked = start
-                            old = self._value
-                            if old is not value:
-                                # ``changed(old, value)``, inlined.
-                                try:
-                                    same = old == value
-                                except Exception:
-                                    same = False
-                                if same is False or (
-                                    same is not True and differs(same)
-                                ):
-                                    self._value = value
-                                    self._version += 1
-                                    old = value
-                            s.owner = None
-                            unclaim(1)
-                            if s.waiting or s.queue:
-                                _late()
-                            return old
-                        _graph.store(self, reads, start, value, None)
-                    if s.queue or watchers:  # it wrote: deliver that first
-                        _graph.release()
-                        return self._current()
-            except BaseException:
-                _graph.abandon()
-                raise
-            s.owner = None
-            unclaim(1)
-            if s.waiting or s.queue:
-                _late()
+                    s.tracker = None
+                    if (
+                        reads == self._sources
+                        and self._solo is source
+                        and not s.queue
+                        and not watchers
+                    ):
+                        self._recomputes += 1
+                        self._versions[0] = source._version
+                        self._checked = start
+                        old = self._value
+                        if old is not value:
+                            # ``changed(old, value)``, inlined.
+                            try:
+                                same = old == value
+                            except Exception:
+                                same = False
+                            if same is False or (same is not True and differs(same)):
+                                self._value = value
+                                self._version += 1
+                                old = value
+                        s.owner = None
+                        unclaim(1)
+                        if s.waiting or s.queue:
+                            _late()
+                        return old
+                    _graph.store(self, reads, start, value, None)
+                if s.queue or watchers:  # it wrote: deliver that first
+                    _graph.release()
+                    return self._current()
+        except BaseException:
+            _graph.abandon()
+            raise
+        s.owner = None
+        unclaim(1)
+        if s.waiting or s.queue:
+            _late()
         if self._error is not None:
             raise self._error
         return self._value
