@@ -83,11 +83,10 @@ class Effect(abc.DisposableBase):
         if self._fn is None:
             return
         # ``stale(self)``, inlined: this runs once per change per effect.
-        versions = self._versions
-        for index, source in enumerate(self._sources):
+        for source, version in zip(self._sources, self._versions):  # noqa: B905
             if source._state:
                 pull(source)
-            if source._version != versions[index]:
+            if source._version != version:
                 break
         else:
             self._state = CLEAN

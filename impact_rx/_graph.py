@@ -550,47 +550,50 @@ def _quick(node: Any, depth: int) -> bool:
     ``depth`` levels it gives up and returns ``False``, leaving what it
     refreshed so far fresh, and ``pull`` carries on with the stack.
     """
+    status = node._state
+    if status != STALE:  # a short jump: CPython specialises the comparison
+        if status == DIRTY:
+            node._computing = True
+            try:
+                recompute(node)
+            finally:
+                node._computing = False
+        return True
     s = state
-    if node._state == STALE:
-        if node._checked == s.writes:
-            if node._watch or node._targets:
-                node._state = CLEAN
-            return True
-        node._computing = True
-        try:
-            moved = False
-            # Indexing beats ``zip(..., strict=False)``, whose keyword
-            # argument makes every call build a dict.
-            versions = node._versions
-            for index, source in enumerate(node._sources):
-                status = source._state
-                if status and source._checked != s.writes:
+    if node._checked == s.writes:
+        if node._watch or node._targets:
+            node._state = CLEAN
+        return True
+    node._computing = True
+    try:
+        moved = False
+        # Plain ``zip``: ``strict=False`` would build a keyword dict per call.
+        for source, version in zip(node._sources, node._versions):  # noqa: B905
+            status = source._state
+            if status:
+                if status == DIRTY:  # marked since it last ran: recompute here
                     if source._computing:
                         moved = True  # a cycle: the function reports it
                         continue
-                    if status == DIRTY:  # recompute it here: one call less
-                        source._computing = True
-                        try:
-                            recompute(source)
-                        finally:
-                            source._computing = False
-                    elif not depth or not _quick(source, depth - 1):
+                    source._computing = True
+                    try:
+                        recompute(source)
+                    finally:
+                        source._computing = False
+                elif source._checked != s.writes:
+                    if source._computing:
+                        moved = True
+                        continue
+                    if not depth or not _quick(source, depth - 1):
                         return False
-                if source._version != versions[index]:
-                    moved = True
-            if moved:
-                recompute(node)
-            else:
-                validated(node)
-        finally:
-            node._computing = False
-        return True
-    if node._state == DIRTY:
-        node._computing = True
-        try:
+            if source._version != version:
+                moved = True
+        if moved:
             recompute(node)
-        finally:
-            node._computing = False
+        else:
+            validated(node)
+    finally:
+        node._computing = False
     return True
 
 
@@ -633,15 +636,14 @@ def _settle(stack: list[Any]) -> None:
                     pop()
                     continue
                 moved = waiting = False
-                versions = node._versions
-                for index, source in enumerate(sources):
+                for source, version in zip(sources, node._versions):  # noqa: B905
                     if source._state and source._checked != s.writes:
                         if source._computing:
                             moved = True
                         else:
                             push(source)
                             waiting = True
-                    elif source._version != versions[index]:
+                    elif source._version != version:
                         moved = True
                 if waiting:
                     continue
@@ -705,9 +707,11 @@ def recompute(node: Any) -> None:
         node._solo = None
         collect(node, reads)
     node._checked = start
-    node._state = CLEAN if node._watch or node._targets else STALE
+    node._state = CLEAN if node._targets or node._watch else STALE
     old = node._value
-    if node._error is None and old is not UNSET:
+    if node._error is not None:
+        node._error = None
+    elif old is not UNSET:
         if old is value:
             return
         equals = node._equals
@@ -720,7 +724,6 @@ def recompute(node: Any) -> None:
                 return
         elif equals(old, value):
             return
-    node._error = None
     node._value = value
     node._version += 1
 
@@ -794,11 +797,10 @@ def waits_on(error: Exception, reads: list[Any]) -> None:
 
 def stale(node: Any) -> bool:
     """Whether any source of a watcher changed since it last ran."""
-    versions = node._versions
-    for index, source in enumerate(node._sources):
+    for source, version in zip(node._sources, node._versions):  # noqa: B905
         if source._state:
             pull(source)
-        if source._version != versions[index]:
+        if source._version != version:
             return True
     node._state = CLEAN
     return False
@@ -901,17 +903,24 @@ def unlink(node: Any) -> None:
 
 
 def run_watchers(errors: list[BaseException] | None) -> list[BaseException] | None:
-    state.epoch += 1
-    while watchers and not state.batch_depth:
-        count = len(watchers)
-        for index in range(count):
-            watcher = watchers[index]
-            watcher._queued = False
-            try:
-                watcher._notify()
-            except Exception as exc:
-                errors = _add(errors, exc)
-        del watchers[:count]
+    s = state
+    s.epoch += 1
+    if s.batch_depth:
+        return errors
+    # The list's iterator also meets the watchers queued while these run, in
+    # order; a watcher that leaves a batch open stops the pass.
+    for watcher in watchers:
+        watcher._queued = False
+        try:
+            watcher._notify()
+        except Exception as exc:
+            errors = _add(errors, exc)
+        if s.batch_depth:
+            # The first occurrence is this one: a watcher is queued again
+            # only after it ran.
+            del watchers[: watchers.index(watcher) + 1]
+            return errors
+    watchers.clear()
     return errors
 
 
