@@ -699,8 +699,11 @@ def recompute(node: Any) -> None:
         return
     sources = node._sources
     if reads == sources:
-        if len(sources) == 1:
+        count = len(sources)
+        if count == 1:
             node._versions[0] = sources[0]._version
+        elif count == 2:  # a diamond's sink: no map object, no attrgetter calls
+            node._versions = [sources[0]._version, sources[1]._version]
         else:
             node._versions = list(map(_version_of, sources))
     else:
