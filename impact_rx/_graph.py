@@ -480,7 +480,7 @@ def mark(source: Any) -> None:
     # than it saves on the few nodes a write usually reaches.
     stack: list[Any] = []
     for target in source._targets:
-        if target._state == CLEAN:
+        if not target._state:  # CLEAN
             target._state = DIRTY
             if target._watch and not target._queued:
                 target._queued = True
@@ -489,7 +489,7 @@ def mark(source: Any) -> None:
                 stack.append(target)
     while stack:
         for target in stack.pop()._targets:
-            if target._state == CLEAN:
+            if not target._state:  # CLEAN
                 target._state = STALE
                 if target._watch and not target._queued:
                     target._queued = True
