@@ -499,12 +499,18 @@ def mark(source: Any) -> None:
 
 
 # TODO(#9): the fan-out benchmark (1,000 stale unwatched computeds read from
-# outside a delivery) measures about 1.5x to 2.05x raw reactivex across full
-# runs, and a diamond whose sink an effect reads 1.8x to 2.05x, against 2x
-# targets: both sit at the target, not safely under it. A solo node's read
-# is a property call, an ownership claim and release and a tracked run,
-# about 2.5x the bytecodes of Rx's map-and-store; going lower needs a read
-# that skips the claim, e.g. a queue a thread keeps until another contends.
+# outside a delivery) still sits at its 2x target: about 1.5x to 2.2x raw
+# reactivex across runs (raw Rx's own time varies twofold between processes),
+# and 2.16x in executed instructions (callgrind: 7.3k per node against Rx's
+# 3.4k). The diamond an effect reads has margin (about 1.6x against 2x). Of
+# a solo read, two property calls (Computed.value, then Signal.value in the
+# function) and two thread-identity checks (get_ident allocates an int each
+# time) cost about 2.5k instructions, the claim and release about 0.3k. A
+# token a thread keeps until another contends saves nothing: resuming it
+# needs the same atomic pop and identity check. Skipping the identity check
+# in Signal.value during a solo run saves about 0.5k, but lets another
+# thread's concurrent reads become dependencies of the node (extra
+# recomputes, never stale values): exactness was kept.
 def pull(node: Any) -> None:
     """Bring a stale computed up to date, its sources first (owner only).
 
