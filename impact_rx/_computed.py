@@ -248,7 +248,7 @@ class Computed(Observable[T]):
                                 old = value
                         s.owner = None
                         unclaim(1)
-                        if s.waiting or s.queue:
+                        if s.queue:
                             _late()
                         return old
                     _graph.store(self, reads, start, value, None)
@@ -260,7 +260,7 @@ class Computed(Observable[T]):
             raise
         s.owner = None
         unclaim(1)
-        if s.waiting or s.queue:
+        if s.queue:
             _late()
         if self._error is not None:
             raise self._error
@@ -458,7 +458,7 @@ class Computed(Observable[T]):
         hook = _signal.subscribe_hook
         if hook is not None:
             hook(self, observer)
-        took = _graph.acquire(wait=False)
+        took = _graph.acquire()
         if took < 0:
             # Another thread is delivering: it attaches the observer in turn
             # (waiting could deadlock with a subscriber waiting for us).

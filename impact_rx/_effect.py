@@ -247,7 +247,7 @@ def effect(fn: Callable[[], object]) -> Effect:
             # batch is applied, on its values, as in a batch owning the queue.
             pending[created] = None
             return created
-    took = _graph.acquire(wait=False)
+    took = _graph.acquire()
     if took < 0:
         _graph.enqueue(Effect._start, created)
         return created
@@ -310,7 +310,7 @@ class Observation(abc.DisposableBase):
         # The block runs as the owner of the delivery queue, so writes made
         # in it are delivered when it ends. While another thread delivers it
         # does not wait: it records reads on its own and is linked in turn.
-        took = self._took = _graph.acquire(wait=False)
+        took = self._took = _graph.acquire()
         if took < 0:
             mine = _graph.local
             self._previous = mine.reads

@@ -147,7 +147,6 @@ class _State:
         "queue",
         "settling",
         "tracker",
-        "waiting",
         "writes",
     )
 
@@ -176,14 +175,12 @@ class _State:
         self.batch_mark = 0
         self.batched: dict[Any, None] = {}
         self.epoch = 0
-        self.waiting = 0
         # How many threads are in a batch kept aside (see ``batch``): while
         # any are, reads and writes check whether they are made in one.
         self.detached = 0
 
 
 lock = threading.Lock()
-_ready = threading.Condition(lock)
 state = _State()
 get_ident = threading.get_ident
 _version_of = attrgetter("_version")
@@ -210,9 +207,7 @@ def rx_lock(node: Any) -> threading.RLock:
 # it back with ``unclaim(1)``, without a lock round-trip. A thread that queued
 # work and failed to claim leaves it to the owner, and the owner re-checks
 # the queue after giving the token back (see ``drain``): in every
-# interleaving one of them delivers it. Threads that must wait for the token
-# wait on ``_ready``; they count themselves in ``waiting`` before trying, and
-# a releasing owner that sees ``waiting`` wakes them, so no wake-up is lost.
+# interleaving one of them delivers it. No thread ever waits for the token.
 _token: list[int] = [1]
 claim = _token.pop
 unclaim = _token.append
@@ -261,13 +256,13 @@ def differs(result: object) -> bool:
 # -- ownership of the queue ----------------------------------------------------
 
 
-def acquire(*, wait: bool) -> int:
-    """Become the owner of the queue.
+def acquire() -> int:
+    """Become the owner of the queue, if nobody else is.
 
     Returns:
         1 when this call took ownership (the caller must ``release``), 0 when
-        this thread already owned it, -1 when another thread owns it and
-        ``wait`` is false.
+        this thread already owned it, -1 when another thread owns it (the
+        caller queues its work instead of waiting).
     """
     me = get_ident()
     s = state
@@ -276,19 +271,7 @@ def acquire(*, wait: bool) -> int:
     try:
         claim()
     except IndexError:
-        if not wait:
-            return -1
-        with lock:
-            s.waiting += 1
-            try:
-                while True:
-                    try:
-                        claim()
-                        break
-                    except IndexError:
-                        _ready.wait()
-            finally:
-                s.waiting -= 1
+        return -1
     s.owner = me
     return 1
 
@@ -335,8 +318,6 @@ def drain(errors: list[BaseException] | None) -> list[BaseException] | None:
                 s.chain = 0
                 s.owner = None
                 unclaim(1)
-                if s.waiting:
-                    wake()
                 # Work queued by a thread that found the token taken just
                 # before it was given back: take it over, unless another
                 # thread claimed the token and will deliver it.
@@ -353,14 +334,12 @@ def drain(errors: list[BaseException] | None) -> list[BaseException] | None:
 
 
 def unclaimed(errors: list[BaseException] | None) -> list[BaseException] | None:
-    """After an owner gave the token back: wake waiters, take over late work.
+    """After an owner gave the token back: take over work queued meanwhile.
 
-    The fast paths call this only when ``state.waiting`` or ``state.queue``
-    is set once they released.
+    The fast paths call this only when ``state.queue`` is set once they
+    released.
     """
     s = state
-    if s.waiting:
-        wake()
     if s.queue:
         try:
             claim()
@@ -378,14 +357,6 @@ def abandon() -> None:
         s.chain = 0
         s.owner = None
         unclaim(1)
-        if s.waiting:
-            wake()
-
-
-def wake() -> None:
-    """Wake threads waiting for ownership."""
-    with lock:
-        _ready.notify_all()
 
 
 def enqueue(job: Callable[[Any], None], arg: Any) -> None:
@@ -411,7 +382,7 @@ def run_or_queue(job: Callable[[Any], None], arg: Any) -> None:
     with a subscriber that waits for this thread, so the job takes its turn
     instead, as a write from this thread would.
     """
-    took = acquire(wait=False)
+    took = acquire()
     if took < 0:
         enqueue(job, arg)
         return
@@ -1038,7 +1009,7 @@ def batch() -> Iterator[None]:
         finally:
             mine.depth -= 1
         return
-    took = acquire(wait=False)
+    took = acquire()
     if took < 0:
         yield from _aside(mine)
         return

@@ -336,7 +336,7 @@ class Signal(BehaviorSubject[T]):
         if not s.queue and not watchers:
             s.owner = None
             unclaim(1)
-            if s.waiting or s.queue:
+            if s.queue:
                 errors = _graph.unclaimed(errors)
             if errors:
                 raise _graph.combine(errors)
@@ -544,7 +544,7 @@ class Signal(BehaviorSubject[T]):
         hook = subscribe_hook
         if hook is not None:
             hook(self, observer)
-        took = _graph.acquire(wait=False)
+        took = _graph.acquire()
         if took < 0:
             # Another thread is delivering: it attaches the observer in turn,
             # so the observer is never called from two threads at once.
