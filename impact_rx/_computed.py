@@ -182,7 +182,11 @@ class Computed(Observable[T]):
         if s.detached and _graph.detached_here():
             return self._read_aside()
         tracker = s.tracker
-        if tracker is not None and s.owner == get_ident():
+        if (
+            tracker is not None
+            and (self is not s.quiet or tracker is not s.quiet_reads)
+            and s.owner == get_ident()
+        ):
             tracker.append(self)
         # Fresh first: a short jump lets CPython specialise the comparison.
         if not self._state or self._checked == s.writes:
@@ -211,23 +215,27 @@ class Computed(Observable[T]):
                 # still solo) is recorded here, any other by ``store``.
                 fn = self._fn
                 start = s.writes
+                # Its read of ``source`` goes unrecorded: ``reads`` keeps
+                # only what else it read, usually nothing.
                 reads: list[Any] = []
-                s.tracker = reads
+                s.tracker = s.quiet_reads = reads
+                s.quiet = source
                 try:
                     value = fn()  # type: ignore[misc]
                 except RecursionError:
-                    s.tracker = None
+                    s.tracker = s.quiet = s.quiet_reads = None
                     raise
                 except Exception as exc:
-                    s.tracker = None
+                    s.tracker = s.quiet = s.quiet_reads = None
+                    reads.insert(0, source)
                     _graph.store(self, reads, start, UNSET, exc)
                 except BaseException:
-                    s.tracker = None
+                    s.tracker = s.quiet = s.quiet_reads = None
                     raise
                 else:
-                    s.tracker = None
+                    s.tracker = s.quiet = s.quiet_reads = None
                     if (
-                        reads == self._sources
+                        not reads
                         and self._solo is source
                         and not s.queue
                         and not watchers
@@ -251,6 +259,7 @@ class Computed(Observable[T]):
                         if s.queue:
                             _late()
                         return old
+                    reads.insert(0, source)
                     _graph.store(self, reads, start, value, None)
                 if s.queue or watchers:  # it wrote: deliver that first
                     _graph.release()

@@ -145,6 +145,8 @@ class _State:
         "epoch",
         "owner",
         "queue",
+        "quiet",
+        "quiet_reads",
         "settling",
         "tracker",
         "writes",
@@ -156,6 +158,10 @@ class _State:
         # block reads. Only the owner sets it, and a read records only when
         # made by the owner: another thread's reads never leak into it.
         self.tracker: list[Any] | None = None
+        # While a solo computed runs (see ``Computed.value``): its one
+        # source, whose read into ``quiet_reads`` need not be recorded.
+        self.quiet: Any = None
+        self.quiet_reads: list[Any] | None = None
         # Whether an outermost pull is refreshing, and how deep pulls nest
         # inside it (owner only).
         self.settling = False

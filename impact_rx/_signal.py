@@ -200,7 +200,11 @@ class Signal(BehaviorSubject[T]):
             if value is not UNSET:
                 return value  # type: ignore[no-any-return]
         tracker = s.tracker
-        if tracker is not None and s.owner == get_ident():
+        if (
+            tracker is not None
+            and (self is not s.quiet or tracker is not s.quiet_reads)
+            and s.owner == get_ident()
+        ):
             tracker.append(self)
         return self._value
 

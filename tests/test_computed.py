@@ -710,3 +710,40 @@ def test_a_computed_suspended_on_an_untracked_suspense_recomputes() -> None:
         _ = doubled.value
     work.on_next(21)
     assert doubled.value == 42
+
+
+def test_an_unwatched_computed_that_starts_reading_another_signal_follows_it() -> None:
+    a = Signal(1, name="a")
+    b = Signal(10, name="b")
+    pick = Computed(lambda: a.value if a.value < 5 else a.value + b.value)
+    assert pick.value == 1
+    a.value = 2  # one source: recomputed on the solo path
+    assert pick.value == 2
+    a.value = 6  # now it reads b too
+    assert pick.value == 16
+    b.value = 20
+    assert pick.value == 26
+    a.value = 3  # and drops b again
+    b.value = 30
+    assert pick.value == 3
+
+
+def test_another_threads_reads_during_a_recompute_are_not_dependencies() -> None:
+    from thread_helpers import wait_for
+
+    source = Signal(1, name="source")
+    other = Signal(100, name="other")
+    runs: list[int] = []
+
+    def fn() -> int:
+        wait_for(lambda: other.value)  # read by another thread meanwhile
+        runs.append(source.value)
+        return source.value * 2
+
+    doubled = Computed(fn, name="doubled")
+    assert doubled.value == 2
+    source.value = 2  # the solo path
+    assert doubled.value == 4
+    other.value = 200
+    assert doubled.value == 4
+    assert runs == [1, 2]
