@@ -215,25 +215,32 @@ class Computed(Observable[T]):
                 # still solo) is recorded here, any other by ``store``.
                 fn = self._fn
                 start = s.writes
-                # Its read of ``source`` goes unrecorded: ``reads`` keeps
-                # only what else it read, usually nothing.
-                reads: list[Any] = []
-                s.tracker = s.quiet_reads = reads
+                # Its read of ``source`` goes unrecorded: ``reads`` (the
+                # graph's spare list, empty) keeps only what else it read,
+                # usually nothing. A list that got reads is not reused.
+                reads = s.quiet_reads
+                s.tracker = reads
                 s.quiet = source
                 try:
                     value = fn()  # type: ignore[misc]
                 except RecursionError:
-                    s.tracker = s.quiet = s.quiet_reads = None
+                    s.tracker = s.quiet = None
+                    if reads:
+                        s.quiet_reads = []
                     raise
                 except Exception as exc:
-                    s.tracker = s.quiet = s.quiet_reads = None
-                    reads.insert(0, source)
+                    s.tracker = s.quiet = None
+                    if reads:
+                        s.quiet_reads = []
+                    reads = [source, *reads]
                     _graph.store(self, reads, start, UNSET, exc)
                 except BaseException:
-                    s.tracker = s.quiet = s.quiet_reads = None
+                    s.tracker = s.quiet = None
+                    if reads:
+                        s.quiet_reads = []
                     raise
                 else:
-                    s.tracker = s.quiet = s.quiet_reads = None
+                    s.tracker = s.quiet = None
                     if (
                         not reads
                         and self._solo is source
@@ -259,7 +266,9 @@ class Computed(Observable[T]):
                         if s.queue:
                             _late()
                         return old
-                    reads.insert(0, source)
+                    if reads:
+                        s.quiet_reads = []
+                    reads = [source, *reads]
                     _graph.store(self, reads, start, value, None)
                 if s.queue or watchers:  # it wrote: deliver that first
                     _graph.release()

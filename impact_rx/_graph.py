@@ -160,8 +160,9 @@ class _State:
         self.tracker: list[Any] | None = None
         # While a solo computed runs (see ``Computed.value``): its one
         # source, whose read into ``quiet_reads`` need not be recorded.
+        # ``quiet_reads`` is a spare empty list between runs (owner only).
         self.quiet: Any = None
-        self.quiet_reads: list[Any] | None = None
+        self.quiet_reads: list[Any] = []
         # Whether an outermost pull is refreshing, and how deep pulls nest
         # inside it (owner only).
         self.settling = False
