@@ -476,19 +476,15 @@ def mark(source: Any) -> None:
                     stack.append(target)
 
 
-# TODO(#9): the fan-out benchmark (1,000 stale unwatched computeds read from
-# outside a delivery) still sits at its 2x target: about 1.5x to 2.2x raw
-# reactivex across runs (raw Rx's own time varies twofold between processes),
-# and 2.16x in executed instructions (callgrind: 7.3k per node against Rx's
-# 3.4k). The diamond an effect reads has margin (about 1.6x against 2x). Of
-# a solo read, two property calls (Computed.value, then Signal.value in the
-# function) and two thread-identity checks (get_ident allocates an int each
-# time) cost about 2.5k instructions, the claim and release about 0.3k. A
-# token a thread keeps until another contends saves nothing: resuming it
-# needs the same atomic pop and identity check. Skipping the identity check
-# in Signal.value during a solo run saves about 0.5k, but lets another
-# thread's concurrent reads become dependencies of the node (extra
-# recomputes, never stale values): exactness was kept.
+# Cost notes (benchmarks/, scenario e). Reading 1,000 stale unwatched
+# one-source computeds costs about 6.6k instructions per node (callgrind)
+# against raw Rx's 3.4k for a map and a store: two property calls, one
+# thread-identity check to take the queue (``get_ident`` allocates an int),
+# the claim and release, and the bookkeeping of a tracked run. The solo path
+# in ``Computed.value`` already skips recording its source's read and reuses
+# an empty tracking list. Keeping the token between reads saves nothing
+# (taking it back needs the same pop and identity check), and skipping the
+# identity check would let other threads' reads become dependencies.
 def pull(node: Any) -> None:
     """Bring a stale computed up to date, its sources first (owner only).
 
