@@ -16,9 +16,13 @@ the queue instead of nesting:
   batches made by one subscriber are two notifications, in order, and
   writes other threads made meanwhile are delivered after them.
 - A write from another thread while a delivery runs is queued whole and
-  applied by the owner, in order (that thread reads the old value until
-  then); the writer never waits, so a subscriber that waits for another
-  thread that writes cannot deadlock.
+  delivered by the owner, in order; the writer never waits, so a subscriber
+  that waits for another thread that writes cannot deadlock. The writing
+  thread reads its write back at once, and the owner takes it in (applies
+  the value, its delivery keeping its place) as soon as it reads outside a
+  tracked run and a batch: a subscriber that waited for that thread sees
+  what it wrote. ``update(fn)`` is atomic: queued, it is applied again to
+  the value then current if another write came first.
 - *Watchers* — computeds with subscribers, effects and ``observe`` scopes —
   run once the queue is empty. They pull fresh values on demand, so a watcher
   never sees a mix of old and new inputs, runs at most once per settled
@@ -143,6 +147,7 @@ class _State:
         "depth",
         "detached",
         "epoch",
+        "foreign",
         "owner",
         "queue",
         "quiet",
@@ -185,6 +190,9 @@ class _State:
         # How many threads are in a batch kept aside (see ``batch``): while
         # any are, reads and writes check whether they are made in one.
         self.detached = 0
+        # How many writes other threads queued are not taken in yet (see
+        # ``write_in_turn``); changed under ``lock``.
+        self.foreign = 0
 
 
 lock = threading.Lock()
@@ -926,9 +934,155 @@ class _Local(threading.local):
     # the results so far, and how deep its reads nest.
     memo: dict[Any, Any] | None = None
     nesting = 0
+    # Its writes queued for the owner and not applied yet, a signal mapping
+    # to the latest (see ``write_in_turn``). Made on first use; the owner
+    # removes what it applies, under ``lock``.
+    queued: dict[Any, _Queued] | None = None
 
 
 local = _Local()
+
+
+class _Queued:
+    """A write from a thread that did not own the queue, waiting its turn.
+
+    Until the owner takes it in, the writing thread's reads see ``value``
+    (it is kept in ``held``, that thread's ``_Local.queued``). An ``update``
+    also carries its function and the value it was applied to, so the owner
+    applies it again if another write came first. ``mode`` says what the
+    owner did with it (see ``Signal._take``): 0 nothing yet, then what its
+    turn in the queue delivers.
+    """
+
+    __slots__ = ("based", "fn", "held", "mode", "value")
+
+    def __init__(
+        self,
+        held: dict[Any, _Queued],
+        value: Any,
+        fn: Callable[[Any], Any] | None,
+        based: Any,
+    ) -> None:
+        self.held = held
+        self.value = value
+        self.fn = fn
+        self.based = based
+        self.mode = 0
+
+
+def write_in_turn(
+    node: Any,
+    job: Callable[[_Queued], None],
+    value: Any,
+    fn: Callable[[Any], Any] | None = None,
+    based: Any = UNSET,
+) -> None:
+    """Queue a write of ``node`` made while another thread owns the queue.
+
+    The write waits its turn, but this thread reads it back at once: the
+    value is held for this thread until the owner takes it in (``job`` in
+    its turn, or ``absorb`` before) and calls ``settle``. Whoever ends up
+    owning the queue delivers it.
+    """
+    mine = local
+    held = mine.queued
+    if held is None:
+        held = mine.queued = {}
+    ticket = _Queued(held, value, fn, based)
+    s = state
+    with lock:
+        if not held:
+            s.detached += 1
+        held[node] = ticket
+        s.foreign += 1
+    s.queue.append((job, ticket, 0))
+    try:
+        claim()  # unless the owner gave the token back meanwhile
+    except IndexError:
+        return  # the owner delivers it
+    s.owner = get_ident()
+    release()
+
+
+def settle(node: Any, ticket: _Queued) -> None:
+    """The owner took ``ticket`` in: its thread reads ``node`` as all do."""
+    held = ticket.held
+    with lock:
+        state.foreign -= 1
+        if held.get(node) is ticket:
+            del held[node]
+            if not held:
+                state.detached -= 1
+
+
+def absorb() -> None:
+    """Take in the writes other threads queued, as the owner reads.
+
+    A subscriber may hand work to another thread and wait for it; what that
+    thread wrote is then queued behind the delivery running. When the owner
+    reads a signal or computed outside any tracked run, each such write is
+    applied now, in queue order, as if the owner made it then, and its
+    delivery keeps its place in the queue. A tracked run (a computed, an
+    effect, an ``observe`` block) never takes writes in midway: it sees one
+    consistent set of values; nor does a ``batch()``, whose writes come
+    before those other threads made meanwhile.
+    """
+    s = state
+    if (
+        not s.foreign
+        or s.tracker is not None
+        or s.batch_depth
+        or s.owner != get_ident()
+    ):
+        return
+    q = s.queue
+    i = 0
+    while i < len(q):  # other threads may append meanwhile; only we pop
+        job, arg, _ = q[i]
+        i += 1
+        if type(arg) is _Queued and not arg.mode:
+            node = job.__self__  # type: ignore[attr-defined]
+            node._take(arg, _delivery_after(q, i, node))
+
+
+def _delivery_after(
+    q: deque[tuple[Callable[[Any], None], Any, int]], start: int, node: Any
+) -> bool:
+    """Whether a delivery of the owner's own write of ``node`` is queued from
+    ``start`` on: a write made after the one at ``start - 1`` was queued."""
+    for k in range(start, len(q)):
+        job = q[k][0]
+        if getattr(job, "__self__", None) is node and getattr(job, "__name__", "") in (
+            "_deliver_own",
+            "_deliver_latest",
+        ):
+            return True
+    return False
+
+
+def unapplied(node: Any) -> Any:
+    """This thread's latest write of ``node`` not yet applied, else ``UNSET``.
+
+    A batch kept aside comes first, then writes queued for the owner; the
+    owner itself reads the shared graph.
+    """
+    mine = local
+    pending = mine.pending
+    held = mine.queued
+    if state.owner == get_ident():
+        absorb()
+        return UNSET
+    if pending is None and not held:
+        return UNSET
+    if pending is not None:
+        value = pending.get(node, UNSET)
+        if value is not UNSET:
+            return value
+    if held:
+        ticket = held.get(node)
+        if ticket is not None:
+            return ticket.value
+    return UNSET
 
 
 def read_aside(node: Any) -> Any:
@@ -937,6 +1091,7 @@ def read_aside(node: Any) -> Any:
     batch's value for ``node`` (``UNSET`` when it wrote none).
     """
     if state.owner == get_ident():
+        absorb()
         return UNSET
     mine = local
     reads = mine.reads
@@ -945,17 +1100,25 @@ def read_aside(node: Any) -> Any:
         # shows as a change, never hides one.
         reads.append((node, node._version))
     pending = mine.pending
-    if pending is None:
-        return UNSET
-    return pending.get(node, UNSET)
+    if pending is not None:
+        value = pending.get(node, UNSET)
+        if value is not UNSET:
+            return value
+    held = mine.queued
+    if held:
+        ticket = held.get(node)
+        if ticket is not None:
+            return ticket.value
+    return UNSET
 
 
 def detached_here() -> bool:
     """Whether reads of computeds by this thread must bypass the graph now."""
+    if state.owner == get_ident():
+        absorb()
+        return False
     mine = local
-    if mine.pending or mine.reads is not None:
-        return state.owner != get_ident()
-    return False
+    return bool(mine.pending or mine.reads is not None or mine.queued)
 
 
 def aside() -> dict[Any, Any] | None:

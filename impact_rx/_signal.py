@@ -94,6 +94,9 @@ __all__ = [
 T = TypeVar("T")
 
 write_hook: Callable[[Signal[Any], Any, Any], None] | None = None
+
+# What the turn of a write queued by another thread delivers (``_Queued.mode``).
+_NOTHING, _APPLIED, _SUPERSEDED, _FAILED = 1, 2, 3, 4
 subscribe_hook: Callable[[object, object], None] | None = None
 
 _REPR_LIMIT = 40
@@ -215,11 +218,9 @@ class Signal(BehaviorSubject[T]):
     def peek(self) -> T:
         """The current value, without recording a dependency."""
         if state.detached:
-            pending = aside()
-            if pending is not None:
-                value = pending.get(self, UNSET)
-                if value is not UNSET:
-                    return value  # type: ignore[no-any-return]
+            value = _graph.unapplied(self)
+            if value is not UNSET:
+                return value  # type: ignore[no-any-return]
         return self._value
 
     @property
@@ -254,8 +255,10 @@ class Signal(BehaviorSubject[T]):
         if self.is_stopped:
             return
         s = state
+        old = self._value
         if s.detached:
-            pending = _graph.local.pending
+            mine = _graph.local
+            pending = mine.pending
             if pending is not None:
                 if s.owner != get_ident():
                     self._write_aside(value)
@@ -264,7 +267,10 @@ class Signal(BehaviorSubject[T]):
                 # makes an effect, say): the write applies now, and is the
                 # batch's latest for this signal, as in a batch that owns it.
                 pending[self] = value
-        old = self._value
+            elif mine.queued and s.owner != get_ident():
+                ticket = mine.queued.get(self)
+                if ticket is not None:
+                    old = ticket.value  # what this thread last wrote
         if old is value:
             return
         equals = self._equals
@@ -290,17 +296,12 @@ class Signal(BehaviorSubject[T]):
         try:
             claim()
         except IndexError:
-            # Another thread delivers: it applies this write in turn.
-            s.queue.append((self._apply, value, 0))
+            # Another thread delivers: it applies this write in turn, and
+            # this thread reads it back meanwhile.
             hook = write_hook
             if hook is not None:
                 hook(self, old, value)
-            try:
-                claim()  # unless it gave the token back meanwhile
-            except IndexError:
-                return
-            s.owner = me
-            release()
+            _graph.write_in_turn(self, self._apply_queued, value)
             return
         s.owner = me
         errors: list[BaseException] | None = None
@@ -350,12 +351,124 @@ class Signal(BehaviorSubject[T]):
     set = on_next
 
     def update(self, fn: Callable[[T], T]) -> None:
-        """Set the value to ``fn(current)``.
+        """Set the value to ``fn(current)``, atomically among threads.
+
+        No write of another thread lands between reading the current value
+        and writing the new one. While another thread delivers, ``fn`` is
+        applied to the value this thread sees and the result waits its turn
+        (this thread reads it back at once); if another write came first,
+        the delivering thread applies ``fn`` again, to the value then
+        current. So ``fn`` should be free of side effects.
+
+        Example:
+            >>> from impact_rx import Signal
+            >>> hits = Signal(0)
+            >>> hits.update(lambda n: n + 1)
+            >>> hits.value
+            1
 
         Raises:
             SubscriberError: subscribers raised; all others were notified.
+                Also when ``fn``, applied again by the delivering thread,
+                raised: that update is then dropped.
+            Exception: whatever ``fn`` raised when applied in this call.
         """
-        self.on_next(fn(self.peek()))
+        if self.is_stopped:
+            return
+        s = state
+        if s.detached and _graph.local.pending is not None:
+            self.on_next(fn(self.peek()))  # in this thread's batch kept aside
+            return
+        took = _graph.acquire()
+        if took >= 0:
+            try:
+                self.on_next(fn(self._value))
+            finally:
+                if took:
+                    release()
+            return
+        based = self.peek()
+        value = fn(based)
+        equals = self._equals
+        if not (changed(based, value) if equals is None else not equals(based, value)):
+            return
+        hook = write_hook
+        if hook is not None:
+            hook(self, based, value)
+        _graph.write_in_turn(self, self._apply_queued, value, fn, based)
+
+    def _apply_queued(self, ticket: _graph._Queued) -> None:
+        """A write or update from another thread, in its turn (owner only)."""
+        if not ticket.mode:
+            self._take(ticket, bool(self._pending))
+        mode = ticket.mode
+        if mode == _APPLIED:
+            self._deliver_own(ticket.value)
+        elif mode == _SUPERSEDED:
+            self._deliver_superseded(ticket.value)
+        elif mode == _FAILED:
+            raise ticket.value
+
+    def _take(self, ticket: _graph._Queued, later: bool) -> None:
+        """Apply a write another thread queued, as the owner, now.
+
+        ``later`` tells whether the owner wrote this signal after the write
+        was queued (that delivery is still queued): a plain write then only
+        delivers its value in turn, an update builds on the owner's value.
+        What the write's turn in the queue delivers is left in ``mode``.
+        """
+        try:
+            value = ticket.value
+            fn = ticket.fn
+            current = self._value
+            ticket.mode = _NOTHING
+            if self.is_stopped and not self._observers:
+                # Ended before this write's turn. Stopped with observers
+                # left, the ending is queued after this write: it applies.
+                return
+            if fn is None:
+                if later:
+                    # The owner's later write stands; this value is still
+                    # delivered in its turn, unless it changes nothing.
+                    ticket.mode = _SUPERSEDED
+                    return
+            elif current is not ticket.based:
+                # Another write came first: apply the update to it.
+                try:
+                    value = fn(current)
+                except Exception as exc:
+                    label = getattr(fn, "__qualname__", None) or anonymous(fn)
+                    error = SubscriberError(
+                        self,
+                        [exc],
+                        f"update {label} of {self!r}, queued by another thread,"
+                        f" raised {type(exc).__name__} when applied again to"
+                        " the value another write had set first; that update"
+                        " was dropped. See .exceptions (or __cause__).",
+                    )
+                    ticket.value = error
+                    ticket.mode = _FAILED
+                    return
+            equals = self._equals
+            if equals is None:
+                if not changed(current, value):
+                    return
+            elif equals(current, value):
+                return
+            if fn is not None and later:
+                # Builds on the owner's later write, so delivered after it.
+                self._write_owned(value)
+                return
+            self._value = value
+            self._version += 1
+            state.writes += 1
+            if self._targets:
+                mark(self)
+            self._pending += 1
+            ticket.value = value
+            ticket.mode = _APPLIED
+        finally:
+            _graph.settle(self, ticket)
 
     def _write_owned(self, value: T) -> None:
         """Apply a changed value as the owner, and queue or batch its delivery.
@@ -396,7 +509,9 @@ class Signal(BehaviorSubject[T]):
         old = pending.get(self, UNSET)
         first = old is UNSET
         if first:
-            old = self._value
+            old = _graph.unapplied(self)  # a write still queued, if any
+            if old is UNSET:
+                old = self._value
         equals = self._equals
         if changed(old, value) if equals is None else not equals(old, value):
             pending[self] = value
@@ -411,9 +526,9 @@ class Signal(BehaviorSubject[T]):
     def _apply_batched(self, value: T) -> None:
         """Apply a write of a batch kept aside, as the owner inside a batch."""
         if self.is_stopped and not self._observers:
-            return  # ended before this write's turn (see ``_apply``)
+            return  # ended before this write's turn (see ``_take``)
         if self._pending:
-            self._deliver_superseded(value)  # see ``_apply``
+            self._deliver_superseded(value)  # see ``_take``
             return
         equals = self._equals
         if equals is None:
@@ -465,32 +580,6 @@ class Signal(BehaviorSubject[T]):
         elif equals(delivered, value):
             self._delivered = value
             return
-        self._deliver(value)
-
-    def _apply(self, value: T) -> None:
-        """A write from another thread, applied by the owner in order."""
-        if self.is_stopped and not self._observers:
-            # Ended before this write's turn. Stopped with observers left,
-            # the ending is queued after this write: it still applies.
-            return
-        if self._pending:
-            # The owner wrote this signal after this write was queued, and
-            # that write's delivery is still queued: it is the later one, so
-            # this value is delivered in its turn but does not replace it.
-            self._deliver_superseded(value)
-            return
-        old = self._value
-        equals = self._equals
-        if equals is None:
-            if not changed(old, value):
-                return
-        elif equals(old, value):
-            return
-        self._value = value
-        self._version += 1
-        state.writes += 1
-        if self._targets:
-            mark(self)
         self._deliver(value)
 
     def _deliver_superseded(self, value: T) -> None:

@@ -12,6 +12,7 @@ failure instead of a hung suite.
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -298,3 +299,140 @@ def test_a_long_chain_of_forwarding_subscribers_is_not_a_cycle() -> None:
         current.subscribe(lambda value, nxt=following: nxt.set(value))
     signals[0].value = 7
     assert signals[-1].value == 7
+
+
+# -- plain writes and updates queued by another thread --------------------------
+
+
+def test_a_thread_reads_back_its_write_queued_behind_a_delivery() -> None:
+    b = Signal(0, name="b")
+    doubled = computed(lambda: b.value * 2)
+
+    def work() -> tuple[int, int, int]:
+        b.value = 5
+        return b.value, b.peek(), doubled.value
+
+    assert while_delivering(work) == (5, 5, 10)
+    assert (b.value, doubled.value) == (5, 10)
+
+
+def test_a_subscriber_that_waited_for_a_writer_sees_what_it_wrote() -> None:
+    b = Signal(0, name="b")
+    doubled = computed(lambda: b.value * 2)
+    seen: list[int] = []
+    b.subscribe(seen.append)
+    inside: list[tuple[int, int]] = []
+
+    def subscriber(value: int) -> None:
+        if value:
+            wait_for(lambda: b.set(5))
+            inside.append((b.value, doubled.value))
+
+    trigger = Signal(0)
+    trigger.subscribe(subscriber)
+    trigger.value = 1
+
+    assert inside == [(5, 10)]
+    assert seen == [0, 5]  # delivered once, in its turn
+
+
+def test_a_write_taken_in_early_keeps_its_place_among_deliveries() -> None:
+    b = Signal(0, name="b")
+    seen: list[int] = []
+    b.subscribe(seen.append)
+
+    def subscriber(value: int) -> None:
+        if value:
+            b.value = 1  # the owner's write: delivered after this one
+            wait_for(lambda: b.set(2))
+            assert b.value == 2
+            b.value = 3
+
+    trigger = Signal(0)
+    trigger.subscribe(subscriber)
+    trigger.value = 1
+
+    assert seen == [0, 1, 2, 3]
+    assert b.value == 3
+
+
+def test_a_tracked_run_never_takes_in_a_queued_write_midway() -> None:
+    b = Signal(0, name="b")
+    pairs: list[tuple[int, int]] = []
+
+    def run() -> None:
+        first = b.value
+        if first == 1:
+            wait_for(lambda: b.set(2))
+        pairs.append((first, b.value))
+
+    trigger = Signal(0)
+    trigger.subscribe(lambda value: b.set(value))
+    stop = effect(run)
+    trigger.value = 1
+
+    assert pairs == [(0, 0), (1, 1), (2, 2)]
+    stop.dispose()
+
+
+def test_updates_from_many_threads_are_never_lost() -> None:
+    count = Signal(0, name="count")
+    doubled = computed(lambda: count.value * 2)
+    seen: list[int] = []
+    runs = effect(lambda: seen.append(doubled.value))
+    start = threading.Barrier(4)
+
+    def worker() -> None:
+        start.wait()
+        for _ in range(2_000):
+            count.update(lambda n: n + 1)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert count.value == 8_000
+    assert seen[-1] == doubled.value == 16_000
+    runs.dispose()
+
+
+def test_a_queued_update_applies_again_when_another_write_came_first() -> None:
+    count = Signal(10, name="count")
+    calls: list[int] = []
+
+    def plus_one(n: int) -> int:
+        calls.append(n)
+        return n + 1
+
+    def subscriber(value: int) -> None:
+        if value:
+            assert wait_for(lambda: (count.update(plus_one), count.value)[1]) == 11
+            count.value = 100  # lands before the queued update's turn
+
+    trigger = Signal(0)
+    trigger.subscribe(subscriber)
+    trigger.value = 1
+
+    assert count.value == 101
+    assert calls == [10, 100]
+
+
+def test_a_queued_update_that_fails_when_applied_again_is_reported() -> None:
+    count = Signal(1, name="count")
+
+    def inverse(n: int) -> int:
+        return 100 // n
+
+    def subscriber(value: int) -> None:
+        if value:
+            wait_for(lambda: count.update(inverse))
+            count.value = 0  # the update's second application divides by 0
+
+    trigger = Signal(0)
+    trigger.subscribe(subscriber)
+    with pytest.raises(SubscriberError, match=r"update .*inverse.* dropped") as caught:
+        trigger.value = 1
+    assert isinstance(caught.value.__cause__, ZeroDivisionError)
+    assert count.value == 0
