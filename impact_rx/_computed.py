@@ -33,6 +33,7 @@ from ._graph import (
     DIRTY,
     STALE,
     UNSET,
+    changed,
     check_runs,
     claim,
     differs,
@@ -120,6 +121,7 @@ class Computed(Observable[T]):
         "_name",
         "_observers",
         "_queued",
+        "_raised",
         "_recomputes",
         "_remover",
         "_runs",
@@ -158,6 +160,8 @@ class Computed(Observable[T]):
         self._observers: tuple[abc.ObserverBase[T], ...] = ()
         self._delivered: T = UNSET
         self._emitted = -1
+        # Whether it raised since its subscribers were last given a value.
+        self._raised = False
         self._watch = False
         self._queued = False
         self._computing = False
@@ -451,8 +455,22 @@ class Computed(Observable[T]):
             check_runs(self)
         self._emitted = self._version
         if self._error is not None:
+            self._raised = True
             return
-        value = self._delivered = self._value
+        value = self._value
+        if self._raised:
+            self._raised = False
+            delivered = self._delivered
+            # Back to what subscribers last saw? They never see the error
+            # in between, so for them nothing changed.
+            equals = self._equals
+            if delivered is not UNSET and (
+                not changed(delivered, value)
+                if equals is None
+                else equals(delivered, value)
+            ):
+                return
+        self._delivered = value
         errors: list[BaseException] | None = None
         observers = iter(self._observers)
         while True:
@@ -512,6 +530,7 @@ class Computed(Observable[T]):
                 pull(self)
             self._emitted = self._version
             self._delivered = self._value if self._error is None else UNSET
+            self._raised = False
         with lock:
             self._observers = (*self._observers, observer)
         replay = self._delivered

@@ -152,6 +152,20 @@ def test_the_observable_of_a_raising_computed_does_not_terminate() -> None:
     assert ended == []
 
 
+def test_recovering_to_the_value_last_emitted_emits_nothing() -> None:
+    a = Signal(1)
+    inverse = computed(lambda: 1 / a.value)
+    seen: list[float] = []
+    inverse.subscribe(seen.append)
+
+    a.value = 0  # raises: subscribers hear nothing
+    a.value = 1  # back to 1.0, which they already have
+    a.value = 0
+    a.value = 2
+
+    assert seen == [1.0, 0.5]
+
+
 def test_a_computed_that_reads_itself_raises_a_cycle_error() -> None:
     holder: list[Computed[int]] = []
     loop = computed(lambda: holder[0].value + 1)
