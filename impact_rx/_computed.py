@@ -486,6 +486,19 @@ class Computed(Observable[T]):
         if errors:
             raise SubscriberError(self, errors)
 
+    def subscribe(
+        self,
+        on_next: abc.ObserverBase[T] | abc.OnNext[T] | None = None,
+        on_error: abc.OnError | None = None,
+        on_completed: abc.OnCompleted | None = None,
+        *,
+        scheduler: abc.SchedulerBase | None = None,
+    ) -> abc.DisposableBase:
+        """As for any Observable; the subscription keeps nothing once disposed."""
+        return _signal.Released(
+            super().subscribe(on_next, on_error, on_completed, scheduler=scheduler)
+        )
+
     def _subscribe_core(
         self,
         observer: abc.ObserverBase[T],

@@ -29,7 +29,7 @@ from . import _graph
 from ._disposable import adopt
 from ._errors import SubscriberError
 from ._graph import claim, get_ident, lock, state
-from ._signal import end_observers
+from ._signal import Released, end_observers
 
 __all__ = ["Emitter"]
 
@@ -128,6 +128,19 @@ class Emitter(Observable[T]):
         errors = _notify(self, value)
         if errors:
             raise errors[0]
+
+    def subscribe(
+        self,
+        on_next: abc.ObserverBase[T] | abc.OnNext[T] | None = None,
+        on_error: abc.OnError | None = None,
+        on_completed: abc.OnCompleted | None = None,
+        *,
+        scheduler: abc.SchedulerBase | None = None,
+    ) -> abc.DisposableBase:
+        """As for any Observable; the subscription keeps nothing once disposed."""
+        return Released(
+            super().subscribe(on_next, on_error, on_completed, scheduler=scheduler)
+        )
 
     def _subscribe_core(
         self,

@@ -50,7 +50,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, cast, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Generic,
+    Self,
+    TypeVar,
+    cast,
+    final,
+    overload,
+)
 
 from reactivex import abc
 from reactivex.disposable import Disposable as RxDisposable
@@ -629,6 +638,19 @@ class Signal(BehaviorSubject[T]):
 
     # -- subscribing ---------------------------------------------------------
 
+    def subscribe(
+        self,
+        on_next: abc.ObserverBase[T] | abc.OnNext[T] | None = None,
+        on_error: abc.OnError | None = None,
+        on_completed: abc.OnCompleted | None = None,
+        *,
+        scheduler: abc.SchedulerBase | None = None,
+    ) -> abc.DisposableBase:
+        """As for any Observable; the subscription keeps nothing once disposed."""
+        return Released(
+            super().subscribe(on_next, on_error, on_completed, scheduler=scheduler)
+        )
+
     def _subscribe_core(
         self,
         observer: abc.ObserverBase[T],
@@ -702,6 +724,26 @@ class Signal(BehaviorSubject[T]):
         from .notebook import html_repr  # type: ignore[import-not-found,unused-ignore]
 
         return html_repr(self)  # type: ignore[no-any-return,unused-ignore]
+
+
+@final
+class Released(abc.DisposableBase):
+    """What ``subscribe`` returns: once disposed, it keeps nothing.
+
+    Rx's own subscription keeps the observer, and so the callbacks and what
+    their closures hold, for as long as anyone holds the subscription.
+    """
+
+    __slots__ = ("_inner",)
+
+    def __init__(self, inner: abc.DisposableBase) -> None:
+        self._inner: abc.DisposableBase | None = inner
+
+    def dispose(self) -> None:
+        inner = self._inner
+        self._inner = None
+        if inner is not None:
+            inner.dispose()
 
 
 class _Subscription(abc.DisposableBase, Generic[T]):
@@ -935,9 +977,18 @@ def signal_of(obj: object, attr: str) -> Signal[Any] | Computed[Any]:
         3
 
     Raises:
-        TypeError: ``obj.attr`` is neither a signal nor a computed.
+        TypeError: ``obj.attr`` is neither a signal nor a computed, or
+            ``obj`` is the class that declares it, not an instance.
         AttributeError: ``obj`` has no attribute ``attr``.
     """
+    if isinstance(obj, type):
+        declared = getattr(obj, attr, None)
+        if hasattr(declared, "_impact_of"):
+            raise TypeError(
+                f"signal_of({obj.__name__}, {attr!r}) was given the class:"
+                f" each instance of {obj.__name__} has its own {attr}."
+                f" Pass an instance, e.g. signal_of({obj.__name__}(), {attr!r})."
+            )
     for klass in type(obj).__mro__:
         descriptor = klass.__dict__.get(attr)
         if descriptor is not None:

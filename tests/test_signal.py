@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +13,16 @@ import reactivex
 from reactivex import operators as ops
 from reactivex.subject import BehaviorSubject
 
-from impact_rx import Disposable, Signal, SubscriberError, batch, signal, signal_of
+from impact_rx import (
+    Disposable,
+    Emitter,
+    Signal,
+    SubscriberError,
+    batch,
+    computed,
+    signal,
+    signal_of,
+)
 from impact_rx._disposable import owning
 
 
@@ -361,6 +372,21 @@ def test_signal_of_a_plain_attribute_holding_a_signal_returns_it() -> None:
         signal_of(box, "other")
 
 
+def test_signal_of_the_declaring_class_asks_for_an_instance() -> None:
+    class Counter(Disposable):
+        count = signal(0)
+
+        @computed
+        def double(self) -> int:
+            return self.count * 2
+
+    for attr in ("count", "double"):
+        with pytest.raises(
+            TypeError, match=rf"signal_of\(Counter, '{attr}'\) was given the class"
+        ):
+            signal_of(Counter, attr)
+
+
 def test_a_subscription_keeps_nothing_once_disposed() -> None:
     s = Signal(0)
     subscription = s.subscribe(lambda v: None)
@@ -368,6 +394,29 @@ def test_a_subscription_keeps_nothing_once_disposed() -> None:
     subscription.dispose()
 
     assert s.observers == []
+
+
+@pytest.mark.parametrize("kind", ["signal", "computed", "emitter"])
+def test_a_disposed_subscription_lets_its_callbacks_be_collected(kind: str) -> None:
+    source = Signal(0)
+    observable: Any = {
+        "signal": source,
+        "computed": computed(lambda: source.value + 1),
+        "emitter": Emitter[int](),
+    }[kind]
+
+    class Listener:
+        def __call__(self, value: int) -> None:
+            pass
+
+    listener = Listener()
+    gone = weakref.ref(listener)
+    subscription = observable.subscribe(listener)
+    del listener
+    subscription.dispose()
+    gc.collect()
+
+    assert gone() is None
 
 
 def test_a_subscriber_waiting_for_a_thread_that_writes_does_not_deadlock() -> None:
