@@ -98,9 +98,12 @@ class Effect(abc.DisposableBase):
         else:
             try:
                 check_runs(self)
-            except CycleError:
+            except CycleError as exc:
                 self.dispose()
-                raise
+                raise CycleError(
+                    f"{exc} The effect was stopped (disposed) to end the loop;"
+                    " create it again once the cycle is broken."
+                ) from None
         sources, versions, fn = self._sources, self._versions, self._fn
         error = self._run()
         if error is not None:
@@ -224,8 +227,10 @@ def effect(fn: Callable[[], object]) -> Effect:
         in a batch kept aside (see ``batch``), it waits for that batch.
 
     Raises:
-        Exception: whatever the first run of ``fn`` raised (the effect is
-            then not kept). A first run that waited in the queue reports
+        Exception: whatever the first run of ``fn`` raised, or what the
+            changes it made raised as they were delivered (a
+            ``SubscriberError``, a ``CycleError``); the effect is then not
+            kept. A first run that waited in the queue reports
             its failure as ``SubscriberError`` to the delivering call.
 
     Example:
@@ -258,7 +263,13 @@ def effect(fn: Callable[[], object]) -> Effect:
             raise error
     finally:
         if took:
-            _graph.release()
+            try:
+                _graph.release()
+            except BaseException:
+                # What its first run set off failed (a cycle, a raising
+                # subscriber): the caller gets no handle, so none is kept.
+                created.dispose()
+                raise
     return created
 
 

@@ -98,13 +98,46 @@ def test_an_effect_that_writes_what_it_reads_does_not_retrigger_itself() -> None
 
 def test_effects_that_keep_triggering_each_other_raise_a_cycle_error() -> None:
     ping, pong = Signal(0), Signal(0)
-    effect(lambda: pong.set(ping.value + 1))
+    first = effect(lambda: pong.set(ping.value + 1))
+    runs: list[int] = []
 
-    with pytest.raises(CycleError, match=r"ran 100 times while one change settled"):
-        effect(lambda: ping.set(pong.value + 1))
+    def second() -> None:
+        runs.append(pong.value)
+        ping.set(pong.value + 1)
 
-    ping.value = -5  # the effect that hit the cap was stopped: this settles
-    assert ping.value == -5
+    with pytest.raises(
+        CycleError,
+        match=r"ran 100 times while one change settled.*stopped \(disposed\)",
+    ):
+        effect(second)
+
+    assert first.is_disposed  # the effect that hit the cap was stopped
+    runs.clear()
+    pong.value = 1000  # effect() raised, so its effect was not kept either
+    ping.value = -5
+    assert runs == []
+    assert (ping.value, pong.value) == (-5, 1000)
+
+
+def test_an_effect_whose_first_changes_fail_to_deliver_is_not_kept() -> None:
+    source, out = Signal(1), Signal(0, name="out")
+    runs: list[int] = []
+
+    def refuse(value: int) -> None:
+        if value == 1:
+            raise ValueError("no")
+
+    out.subscribe(refuse)
+
+    def mirror() -> None:
+        runs.append(source.value)
+        out.value = source.value
+
+    with pytest.raises(SubscriberError, match=r"subscriber.* of .*out.* raised"):
+        effect(mirror)
+
+    source.value = 2
+    assert runs == [1]
 
 
 def test_an_effect_batches_its_own_writes_for_subscribers() -> None:
