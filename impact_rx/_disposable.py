@@ -4,8 +4,9 @@ A ``Disposable`` collects cleanup callbacks and runs them once, newest first,
 when it is disposed. Every callback runs even when some raise; the failures
 are raised together afterwards as one ``DisposeError``.
 
-While a service's constructor runs, its provider makes the service the
-*current owner* (:func:`owning`). Signals, computeds, effects and suspenses
+While the constructor of a ``Disposable`` subclass runs, the object is the
+*current owner* (:func:`owning`), whether a provider builds it or it is
+called directly. Signals, computeds, effects and suspenses
 created then call :func:`adopt`, so they are disposed with the service without
 any bookkeeping in user code:
 
@@ -22,13 +23,14 @@ True
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from itertools import count
 from types import TracebackType
-from typing import Protocol, Self, runtime_checkable
+from typing import Any, Protocol, Self, runtime_checkable
 
 from ._errors import DisposeError
 
@@ -74,6 +76,22 @@ class Disposable:
     def __init__(self) -> None:
         self._impact_callbacks = None
         self._impact_disposed = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Make a subclass's constructor the owner of what it creates.
+
+        However the object is made (by a provider, or called directly), the
+        signals, computeds, effects and suspenses its ``__init__`` creates
+        are disposed with it; made inside another owner's constructor, the
+        object itself is disposed with that owner.
+        """
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None or getattr(init, "_impact_owning", False):
+            return
+        if cls.__module__.split(".", 1)[0] == "impact_rx":
+            return  # the library's own classes adopt what they make themselves
+        cls.__init__ = _owning_init(init)  # type: ignore[method-assign]
 
     @property
     def is_disposed(self) -> bool:
@@ -159,6 +177,25 @@ class Disposable:
         tb: TracebackType | None,
     ) -> None:
         self.dispose()
+
+
+def _owning_init(init: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(init)
+    def __init__(self: Disposable, *args: Any, **kwargs: Any) -> None:
+        outer = _owner.get()
+        if outer is self:  # a provider builds it, or a subclass's __init__
+            init(self, *args, **kwargs)
+            return
+        token = _owner.set(self)
+        try:
+            init(self, *args, **kwargs)
+        finally:
+            _owner.reset(token)
+        if outer is not None:
+            self.on_dispose(outer.on_dispose(self))
+
+    __init__._impact_owning = True  # type: ignore[attr-defined]
+    return __init__
 
 
 def _run(callback: DisposeCallback) -> None:

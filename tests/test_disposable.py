@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import inspect
 import threading
 
 import pytest
 from reactivex.disposable import Disposable as RxDisposable
 
-from impact_rx import Disposable, DisposeError
+from impact_rx import (
+    Disposable,
+    DisposeError,
+    Emitter,
+    Signal,
+    computed,
+    effect,
+    service,
+)
 from impact_rx._disposable import adopt, current_owner, owning
 
 
@@ -164,3 +173,55 @@ def test_concurrent_registration_and_dispose_lose_no_callback() -> None:
     d.dispose()
 
     assert len(ran) == 4000
+
+
+def test_a_subclass_made_directly_owns_what_its_constructor_creates() -> None:
+    @service
+    class Store(Disposable):
+        def __init__(self) -> None:
+            self.made = Signal(1, name="made")
+            self.events = Emitter[int]()
+            self.double = computed(lambda: self.made.value * 2)
+            self.runs: list[int] = []
+            self.watch = effect(lambda: self.runs.append(self.made.value))
+
+    store = Store()
+    assert current_owner() is None  # the constructor's ownership ended with it
+    store.dispose()
+
+    assert store.made.is_stopped
+    assert store.watch.is_disposed
+    store.made.value = 5
+    assert store.runs == [1]
+
+
+def test_an_object_made_in_another_constructor_is_disposed_with_its_maker() -> None:
+    class Part(Disposable):
+        def __init__(self) -> None:
+            self.level = Signal(0)
+
+    class Whole(Disposable):
+        def __init__(self) -> None:
+            self.part = Part()
+            self.spare = Part()
+
+    whole = Whole()
+    whole.spare.dispose()  # leaves its maker: the maker keeps no reference
+    assert len(whole._impact_callbacks or {}) == 1
+    whole.dispose()
+
+    assert whole.part.is_disposed
+    assert whole.part.level.is_stopped
+
+
+def test_a_subclass_constructor_keeps_its_signature_for_injection() -> None:
+    class Greeter(Disposable):
+        def __init__(self, name: str, times: int = 1) -> None:
+            self.name = name
+
+    assert list(inspect.signature(Greeter.__init__).parameters) == [
+        "self",
+        "name",
+        "times",
+    ]
+    assert Greeter.__init__.__qualname__.endswith("Greeter.__init__")
