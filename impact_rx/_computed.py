@@ -756,18 +756,30 @@ def computed(
 ) -> ComputedProperty[S, T]: ...
 
 
+@overload
 def computed(
-    fn: Callable[[], T] | Callable[[S], T],
+    fn: None = None,
+    /,
+    *,
+    equals: Callable[[Any, Any], bool] | None = None,
+    name: str | None = None,
+) -> _Decorator: ...
+
+
+def computed(
+    fn: Callable[[], T] | Callable[[S], T] | None = None,
     /,
     *,
     equals: Callable[[T, T], bool] | None = None,
     name: str | None = None,
-) -> Computed[T] | ComputedProperty[S, T]:
+) -> Computed[T] | ComputedProperty[S, T] | _Decorator:
     """Derive a value from signals: a :class:`Computed`, or a property.
 
     Called with a function of no arguments it returns a :class:`Computed`.
     Used as a decorator on a method (a function taking ``self``) it returns
     a :class:`ComputedProperty`: each instance gets its own cached computed.
+    Called with options only (``@computed(equals=...)``), it returns a
+    decorator that does the same with them.
 
     Args:
         fn: The derivation.
@@ -788,9 +800,41 @@ def computed(
         >>> cart.size, signal_of(cart, "size")
         (2, <Computed Cart.size=2 (0 subscribers)>)
     """
+    if fn is None:
+        return _Decorator(equals, name)
+    if not callable(fn):
+        raise TypeError(
+            f"computed() takes a function, got {type(fn).__name__}."
+            " Pass a lambda or decorate a method; options go by keyword,"
+            " e.g. @computed(equals=...)."
+        )
     if _takes_an_argument(fn):
         return ComputedProperty(fn, equals=equals)  # type: ignore[arg-type]
     return Computed(fn, equals=equals, name=name)  # type: ignore[arg-type]
+
+
+@final
+class _Decorator:
+    """``computed(equals=..., name=...)``: applies those options to a function."""
+
+    __slots__ = ("_equals", "_name")
+
+    def __init__(
+        self, equals: Callable[[Any, Any], bool] | None, name: str | None
+    ) -> None:
+        self._equals = equals
+        self._name = name
+
+    @overload
+    def __call__(self, fn: Callable[[], T], /) -> Computed[T]: ...
+
+    @overload
+    def __call__(self, fn: Callable[[S], T], /) -> ComputedProperty[S, T]: ...
+
+    def __call__(
+        self, fn: Callable[[], T] | Callable[[S], T], /
+    ) -> Computed[T] | ComputedProperty[S, T]:
+        return computed(fn, equals=self._equals, name=self._name)
 
 
 def _takes_an_argument(fn: Callable[..., Any]) -> bool:

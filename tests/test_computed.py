@@ -761,3 +761,33 @@ def test_another_threads_reads_during_a_recompute_are_not_dependencies() -> None
     other.value = 200
     assert doubled.value == 4
     assert runs == [1, 2]
+
+
+def test_computed_with_options_only_is_a_decorator() -> None:
+    class Meter(Disposable):
+        reading = signal(1.0)
+
+        @computed(equals=lambda old, new: round(old) == round(new))
+        def rounded(self) -> float:
+            return self.reading
+
+    a = Signal(10)
+    tens = computed(name="tens", equals=lambda old, new: old // 10 == new // 10)(
+        lambda: a.value
+    )
+    seen: list[int] = []
+    tens.subscribe(seen.append)
+    a.value = 15  # same ten: equal, nothing emitted
+    a.value = 21
+    meter = Meter()
+    assert meter.rounded == 1.0
+    meter.reading = 1.2
+
+    assert seen == [10, 21]
+    assert tens.name == "tens"
+    assert meter.rounded == 1.0  # 1.2 counts as equal to 1.0: kept
+
+
+def test_computed_refuses_a_value_that_is_not_a_function() -> None:
+    with pytest.raises(TypeError, match=r"computed\(\) takes a function, got int"):
+        computed(3)  # type: ignore[call-overload]

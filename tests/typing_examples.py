@@ -30,3 +30,7 @@ def deriving(count: Signal[int]) -> None:
     doubled = computed(lambda: count.value * 2)
     assert_type(doubled, Computed[int])
     assert_type(doubled.value, int)
+    rounded = computed(equals=lambda old, new: round(old) == round(new))(
+        lambda: count.value / 3
+    )
+    assert_type(rounded, Computed[float])
