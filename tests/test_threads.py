@@ -52,8 +52,9 @@ def test_a_subscriber_may_wait_for_a_thread_that_batches() -> None:
     def subscriber(value: int) -> None:
         if value:
             assert wait_for(work) == (1, 2, 3)
-            # Queued behind this delivery: the shared graph is untouched.
-            assert (a.value, b.value, total.value) == (0, 0, 0)
+            # Queued behind this delivery, and taken in whole as this
+            # subscriber reads: it sees what the thread it waited for wrote.
+            assert (a.value, b.value, total.value) == (1, 2, 3)
 
     trigger = Signal(0)
     trigger.subscribe(subscriber)
@@ -436,3 +437,91 @@ def test_a_queued_update_that_fails_when_applied_again_is_reported() -> None:
         trigger.value = 1
     assert isinstance(caught.value.__cause__, ZeroDivisionError)
     assert count.value == 0
+
+
+# -- a batch kept aside, after it ended and before its turn ---------------------
+
+
+def test_a_thread_reads_back_its_batch_once_it_ended_before_its_turn() -> None:
+    b = Signal(0, name="b")
+    c = Signal(0, name="c")
+    total = computed(lambda: b.value + c.value)
+
+    def work() -> tuple[int, int, int, int]:
+        with batch():
+            b.value = 10
+            c.value = 1
+        return b.value, b.peek(), c.value, total.value
+
+    assert while_delivering(work) == (10, 10, 1, 11)
+    assert (b.value, c.value, total.value) == (10, 1, 11)
+
+
+def test_a_subscriber_that_waited_for_a_batch_sees_it_and_hears_it_once() -> None:
+    b = Signal(0, name="b")
+    c = Signal(0, name="c")
+    total = computed(lambda: b.value + c.value)
+    seen: list[int] = []
+    total.subscribe(seen.append)
+    heard: list[int] = []
+    b.subscribe(heard.append)
+    inside: list[tuple[int, int, int]] = []
+
+    def batched() -> None:
+        with batch():
+            b.value = 10
+            c.value = 1
+
+    def subscriber(value: int) -> None:
+        if value:
+            wait_for(batched)
+            inside.append((b.value, c.value, total.value))
+
+    trigger = Signal(0)
+    trigger.subscribe(subscriber)
+    trigger.value = 1
+
+    assert inside == [(10, 1, 11)]
+    assert heard == [0, 10]  # one notification, in the batch's turn
+    assert seen == [0, 11]  # never a mix of the batch's old and new values
+
+
+def test_a_batch_taken_in_early_keeps_its_place_among_deliveries() -> None:
+    b = Signal(0, name="b")
+    seen: list[int] = []
+    b.subscribe(seen.append)
+
+    def batched() -> None:
+        with batch():
+            b.value = 2
+            b.value = 3
+
+    def subscriber(value: int) -> None:
+        if value:
+            b.value = 1  # the owner's write: delivered before the batch's
+            wait_for(batched)
+            assert b.value == 3
+            b.value = 4
+
+    trigger = Signal(0)
+    trigger.subscribe(subscriber)
+    trigger.value = 1
+
+    assert seen == [0, 1, 3, 4]
+    assert b.value == 4
+
+
+def test_a_later_write_of_the_batching_thread_builds_on_its_batch() -> None:
+    b = Signal(0, name="b")
+    seen: list[int] = []
+    b.subscribe(seen.append)
+
+    def work() -> int:
+        with batch():
+            b.value = 5
+        b.update(lambda n: n + 1)
+        return b.value
+
+    assert while_delivering(work) == 6
+    assert b.value == 6
+    assert seen == [0, 5, 6]
