@@ -15,9 +15,14 @@ import pytest
 
 from benchmarks.__main__ import main
 from benchmarks._harness import (
+    Case,
+    Expected,
+    Fixture,
     NotAvailable,
     Result,
+    Scenario,
     Settings,
+    Tally,
     render_table,
     run_scenario,
     verify_case,
@@ -146,3 +151,22 @@ def test_a_quick_run_prints_the_table_and_writes_the_json(
     assert data["machine"]["cpu"]
     assert data["packages"]["reactivex"].startswith("6.")
     assert [r["impl"] for r in data["results"]][:2] == ["reactivex", "impact_rx"]
+
+
+def test_a_case_that_stops_delivering_while_timed_is_reported_as_an_error() -> None:
+    # Right for the checks before timing, then its subscriber "goes away":
+    # a run that only checked before timing would report it as fast.
+    tally = Tally()
+    steps = [0]
+
+    def step() -> None:
+        steps[0] += 1
+        if steps[0] <= TINY.verify_steps:
+            tally.delivered += 1
+
+    fading = Case("impact_rx", lambda: Fixture(step, tally), Expected(delivered=1))
+    scenario = Scenario("z", "fading", "fading", (fading,), baseline="impact_rx")
+
+    (result,) = run_scenario(scenario, TINY)
+
+    assert result.error.startswith("delivered per write while timed: expected 1")
