@@ -24,6 +24,7 @@ from benchmarks._harness import (
     Scenario,
     Settings,
     Tally,
+    _calibrate,
     render_table,
     run_scenario,
     verify_case,
@@ -208,3 +209,18 @@ def test_a_case_that_stops_delivering_while_timed_is_reported_as_an_error() -> N
     (result,) = run_scenario(scenario, TINY)
 
     assert result.error.startswith("delivered per write while timed: expected 1")
+
+
+def test_one_slow_step_while_calibrating_does_not_shrink_the_batches() -> None:
+    # A fake clock: each step costs 1 µs, except the first, which the process
+    # spent descheduled for 5 ms (as on a busy shared machine).
+    now = [0]
+    costs = iter([5_000_000])
+
+    def step() -> None:
+        now[0] += next(costs, 1_000)
+
+    n, ran = _calibrate(step, 10e6, lambda: now[0])
+
+    assert n == 10_000
+    assert ran == 3
