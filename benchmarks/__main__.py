@@ -143,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(render_table(results))
 
     path = args.json or RESULTS / f"bench-{env['date'].replace(':', '')}.json"
-    write_json(path, results, settings, env)
+    write_json(path, results, settings, {**env, "elapsed_s": round(elapsed, 1)})
     print(f"\nJSON: {path}")
 
     if args.profile:

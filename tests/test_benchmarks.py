@@ -1,8 +1,9 @@
 """Smoke run of the benchmark code: correctness only, never timing.
 
 Each scenario runs a few steps for every implementation; a case whose counts
-or observable result are wrong reports an error, which fails here. Cases of
-impact_rx pieces that have not landed report "n/a" and are skipped.
+or observable result are wrong, before or after its timing round, reports an
+error, which fails here. Every piece of impact_rx has landed, so an impact_rx
+or baseline row that says "n/a" (an export renamed, say) fails too.
 """
 
 from __future__ import annotations
@@ -15,9 +16,15 @@ import pytest
 
 from benchmarks.__main__ import main
 from benchmarks._harness import (
+    Case,
+    Expected,
+    Fixture,
     NotAvailable,
     Result,
+    Scenario,
     Settings,
+    Tally,
+    _calibrate,
     render_table,
     run_scenario,
     verify_case,
@@ -47,6 +54,43 @@ def test_every_available_implementation_runs_each_scenario_correctly(
     assert all(r.value is not None and r.value > 0 for r in measured)
     baseline = next(r for r in results if r.impl == SCENARIOS[key].baseline)
     assert baseline.ratio == 1.0
+
+
+# The peers' rows that cannot run, and why; any other "n/a" is a rotted case.
+NOT_AVAILABLE = {
+    "c": {"psygnal"},
+    "d": {"psygnal"},
+    "e": {"psygnal"},
+    "f2": {"psygnal"},
+    "g": {"reaktiv", "observ", "psygnal"},
+    "h": {"reaktiv", "observ", "psygnal"},
+    "i": {"reaktiv", "observ", "psygnal"},
+}
+
+
+@pytest.mark.parametrize("key", sorted(SCENARIOS))
+def test_only_peers_without_the_concept_are_not_available(key: str) -> None:
+    results = _run(key)
+
+    assert {r.impl for r in results if r.na} == NOT_AVAILABLE.get(key, set())
+    assert any(r.impl.startswith("impact_rx") for r in results)
+
+
+@pytest.mark.parametrize(
+    "key", sorted(k for k, s in SCENARIOS.items() if s.kind == "time")
+)
+def test_every_timed_case_states_counts_it_is_checked_against(key: str) -> None:
+    cases = [
+        c for c in SCENARIOS[key].cases if c.impl not in NOT_AVAILABLE.get(key, ())
+    ]
+
+    unchecked = [
+        c.impl
+        for c in cases
+        if c.expected.recomputes is None and c.expected.delivered is None
+    ]
+    assert cases
+    assert unchecked == []
 
 
 def _diamond_counts() -> dict[str, tuple[float | None, float | None]]:
@@ -146,3 +190,37 @@ def test_a_quick_run_prints_the_table_and_writes_the_json(
     assert data["machine"]["cpu"]
     assert data["packages"]["reactivex"].startswith("6.")
     assert [r["impl"] for r in data["results"]][:2] == ["reactivex", "impact_rx"]
+
+
+def test_a_case_that_stops_delivering_while_timed_is_reported_as_an_error() -> None:
+    # Right for the checks before timing, then its subscriber "goes away":
+    # a run that only checked before timing would report it as fast.
+    tally = Tally()
+    steps = [0]
+
+    def step() -> None:
+        steps[0] += 1
+        if steps[0] <= TINY.verify_steps:
+            tally.delivered += 1
+
+    fading = Case("impact_rx", lambda: Fixture(step, tally), Expected(delivered=1))
+    scenario = Scenario("z", "fading", "fading", (fading,), baseline="impact_rx")
+
+    (result,) = run_scenario(scenario, TINY)
+
+    assert result.error.startswith("delivered per write while timed: expected 1")
+
+
+def test_one_slow_step_while_calibrating_does_not_shrink_the_batches() -> None:
+    # A fake clock: each step costs 1 µs, except the first, which the process
+    # spent descheduled for 5 ms (as on a busy shared machine).
+    now = [0]
+    costs = iter([5_000_000])
+
+    def step() -> None:
+        now[0] += next(costs, 1_000)
+
+    n, ran = _calibrate(step, 10e6, lambda: now[0])
+
+    assert n == 10_000
+    assert ran == 3

@@ -19,28 +19,30 @@ from ._common import Box, impact
 
 __all__ = ["scenario_lifetime", "scenario_use"]
 
-# Constructions and disposals of the classes below, per fixture in turn.
-_COUNTS = Tally()
 _SIZE = 10
 
 
-def _classes() -> list[type[Any]]:
-    """Ten fresh service classes: Disposables that count their lifecycle."""
+def _classes(tally: Tally) -> list[type[Any]]:
+    """Ten fresh service classes: Disposables that count their lifecycle.
+
+    Constructions count as ``delivered`` and disposals as ``recomputes`` in
+    ``tally``, one tally per fixture: the cases are timed in turn, and the
+    counts over every timed step are checked afterwards.
+    """
     (disposable,) = impact("Disposable")
+
+    def count_disposal() -> None:
+        tally.recomputes += 1
 
     def make(index: int) -> type[Any]:
         def __init__(self: Any) -> None:
             disposable.__init__(self)
-            _COUNTS.delivered += 1
-            self.on_dispose(_count_disposal)
+            tally.delivered += 1
+            self.on_dispose(count_disposal)
 
         return type(f"Service{index}", (disposable,), {"__init__": __init__})
 
     return [make(i) for i in range(_SIZE)]
-
-
-def _count_disposal() -> None:
-    _COUNTS.recomputes += 1
 
 
 def _no_di() -> Fixture:
@@ -51,7 +53,8 @@ def _no_di() -> Fixture:
 
 
 def _use_injector() -> Fixture:
-    cls = _classes()[0]
+    tally = Tally()
+    cls = _classes(tally)[0]
     injector = Injector(auto_bind=False)
     injector.binder.bind(cls, to=cls, scope=singleton)
     first, box = injector.get(cls), Box()
@@ -60,14 +63,15 @@ def _use_injector() -> Fixture:
     def step() -> None:
         box.value = get(cls)
 
-    return Fixture(step, _COUNTS, lambda: _same(box, first))
+    return Fixture(step, tally, lambda: _same(box, first))
 
 
 def _use_impact_rx() -> Fixture:
     service, provider_cls, use_service = impact(
         "service", "ServiceProvider", "use_service"
     )
-    cls = service(_classes()[0])
+    tally = Tally()
+    cls = service(_classes(tally)[0])
     provider = provider_cls(services=[cls], name="bench")
     provider.__enter__()
     first, box = use_service(cls), Box()
@@ -79,7 +83,7 @@ def _use_impact_rx() -> Fixture:
         provider.__exit__(None, None, None)
         provider.dispose()
 
-    return Fixture(step, _COUNTS, lambda: _same(box, first), close=close)
+    return Fixture(step, tally, lambda: _same(box, first), close=close)
 
 
 def _same(box: Box, first: object) -> str | None:
@@ -111,7 +115,8 @@ def scenario_use() -> Scenario:
 
 
 def _lifetime_injector() -> Fixture:
-    classes = _classes()
+    tally = Tally()
+    classes = _classes(tally)
 
     def step() -> None:
         injector = Injector(auto_bind=False)
@@ -122,12 +127,13 @@ def _lifetime_injector() -> Fixture:
         for obj in reversed(built):
             obj.dispose()
 
-    return Fixture(step, _COUNTS)
+    return Fixture(step, tally)
 
 
 def _lifetime_impact_rx() -> Fixture:
     service, provider_cls = impact("service", "ServiceProvider")
-    classes = [service(cls) for cls in _classes()]
+    tally = Tally()
+    classes = [service(cls) for cls in _classes(tally)]
     last = Box()
 
     def step() -> None:
@@ -137,7 +143,7 @@ def _lifetime_impact_rx() -> Fixture:
         provider.dispose()
         last.value = provider
 
-    return Fixture(step, _COUNTS, _disposed(last))
+    return Fixture(step, tally, _disposed(last))
 
 
 def _disposed(last: Box) -> Callable[[], str | None]:

@@ -14,7 +14,7 @@ from typing import Any
 from reactivex import operators as ops
 from reactivex.subject import Subject
 
-from .._harness import Case, Fixture, NotAvailable, Scenario, Tally
+from .._harness import Case, Expected, Fixture, NotAvailable, Scenario, Tally
 from ._common import Box, impact, sink
 
 __all__ = ["scenario"]
@@ -79,8 +79,9 @@ def scenario() -> Scenario:
         title="Suspense from Observable",
         baseline="reactivex",
         cases=(
-            Case("reactivex", _reactivex, note="first()"),
-            Case("impact_rx", _impact_rx, note="Suspense.from_"),
+            Case("reactivex", _reactivex, Expected(delivered=1), "first()"),
+            # Pending on subscribe, then Fulfilled(value).
+            Case("impact_rx", _impact_rx, Expected(delivered=2), "Suspense.from_"),
             Case("reaktiv", _not_async("reaktiv.Resource loads via asyncio only")),
             Case("observ", _not_async("no async state")),
             Case("psygnal", _not_async("no async state")),
