@@ -40,6 +40,7 @@ from ._graph import (
     get_ident,
     lock,
     pull,
+    recompute,
     state,
     unclaim,
     untracked,
@@ -443,8 +444,19 @@ class Computed(Observable[T]):
 
     def _notify(self) -> None:
         """Run by the graph once writes settled: emit a changed value."""
-        if self._state:
-            pull(self)
+        status = self._state
+        if status:
+            if status == DIRTY and not state.settling:
+                # Marked by a write of one of its signals (a fan-out's
+                # nodes): ``pull`` would recompute it at once too, and what
+                # it reads refreshes itself as it is read.
+                self._computing = True
+                try:
+                    recompute(self)
+                finally:
+                    self._computing = False
+            else:
+                pull(self)
         if self._version == self._emitted:
             return
         # A subscriber that keeps changing what this reads is a cycle.

@@ -670,25 +670,44 @@ def recompute(node: Any) -> None:
     s = state
     start = s.writes
     previous = s.tracker
-    reads: list[Any] = []
+    sources = node._sources
+    # A node with one source reads it unrecorded, as a solo read does (see
+    # ``Computed.value``): the spare list keeps only what else it read,
+    # usually nothing. Not inside another such run, which owns the list.
+    quiet = sources[0] if len(sources) == 1 and s.quiet is None else None
+    if quiet is None:
+        reads: list[Any] = []
+    else:
+        reads = s.quiet_reads
+        s.quiet = quiet
     s.tracker = reads
     try:
         value = fn()
-    except RecursionError:
-        raise
-    except Exception as exc:
+    except BaseException as exc:
         s.tracker = previous
+        if quiet is not None:
+            s.quiet = None
+            if reads:
+                s.quiet_reads = []
+            reads = [quiet, *reads]
+        if isinstance(exc, RecursionError) or not isinstance(exc, Exception):
+            raise
         store(node, reads, start, UNSET, exc)
         return
-    finally:
-        s.tracker = previous
+    s.tracker = previous
     # ``store(node, reads, start, value, None)``, inlined: it runs per node.
     node._recomputes += 1
+    if quiet is not None:
+        s.quiet = None
+        if reads:
+            s.quiet_reads = []
+            reads = [quiet, *reads]
+        else:
+            reads = sources  # it read its one source again, or nothing
     if node._fn is None:  # disposed by its own function: stay unlinked
         node._state = CLEAN
         return
-    sources = node._sources
-    if reads == sources:
+    if reads is sources or reads == sources:
         count = len(sources)
         if count == 1:
             node._versions[0] = sources[0]._version
