@@ -172,7 +172,9 @@ def _read_parameters(cls: type, init: Any) -> Iterator[Parameter]:
         try:
             token = token_of(hints[param.name], where=where, param=param.name, cls=cls)
         except ServiceDefinitionError:
-            if has_default:  # an option such as `names: list[str] = ()`
+            # An option such as `names: list[str] = ()` keeps its default; a
+            # misplaced Value means to inject, so it is reported anyway.
+            if has_default and not _misplaces_a_value(hints[param.name]):
                 continue
             raise
         yield Parameter(param.name, token, has_default)
@@ -188,7 +190,14 @@ def token_of(hint: Any, *, where: str, param: str, cls: type) -> object:
         for meta in hint.__metadata__:
             if isinstance(meta, Value):
                 return meta
+        if isinstance(hint.__origin__, Value):  # Annotated[Value("N"), T]
+            raise _value_in_place_of_a_type(
+                hint, hint.__origin__, hint.__metadata__, where, param, cls
+            )
         return token_of(hint.__origin__, where=where, param=param, cls=cls)
+
+    if isinstance(hint, Value):  # `owner: Value("OWNER")`
+        raise _value_in_place_of_a_type(hint, hint, (), where, param, cls)
 
     if typing.get_origin(hint) in (Union, types.UnionType):
         members = [m for m in typing.get_args(hint) if m is not type(None)]
@@ -207,10 +216,62 @@ def token_of(hint: Any, *, where: str, param: str, cls: type) -> object:
     raise ServiceDefinitionError(
         f"Parameter {param!r} of {where} is annotated with {hint!r},"
         " which is not a class, so no provider can register it."
-        f' Name it as a value with Annotated[{hint!r}, Value("NAME")]'
+        f' Name it as a value with Annotated[{_type_text(hint)}, Value("NAME")]'
         ' and provide values={"NAME": ...}.',
         service=cls,
     )
+
+
+def _value_in_place_of_a_type(
+    hint: Any,
+    value: Value,
+    metadata: Sequence[object],
+    where: str,
+    param: str,
+    cls: type,
+) -> ServiceDefinitionError:
+    """The error for a ``Value`` written where the parameter's type belongs.
+
+    The advice names the real type when the annotation gives one after the
+    ``Value`` (``Annotated[Value("N"), str]``), else ``YourType``.
+    """
+    types_given = [m for m in metadata if _is_type(m)]
+    real = _type_text(types_given[0]) if types_given else "YourType"
+    written = (
+        repr(value)
+        if hint is value
+        else f"Annotated[{', '.join(_type_text(a) for a in (value, *metadata))}]"
+    )
+    return ServiceDefinitionError(
+        f"Parameter {param!r} of {where} is annotated with {written},"
+        " which puts a Value where the type belongs."
+        " A Value goes after the type: write"
+        f' {param}: Annotated[{real}, Value("{value.name}")]'
+        f' and provide values={{"{value.name}": ...}}.',
+        service=cls,
+    )
+
+
+def _misplaces_a_value(hint: Any) -> bool:
+    """Whether ``hint`` is ``Value("N")`` or ``Annotated[Value("N"), ...]``."""
+    if typing.get_origin(hint) is Annotated:
+        hint = hint.__origin__
+    return isinstance(hint, Value)
+
+
+def _is_type(obj: object) -> bool:
+    return isinstance(obj, type) or typing.get_origin(obj) is not None
+
+
+def _type_text(obj: object) -> str:
+    """An annotation as it is written in source: ``str``, ``list[int]``."""
+    if obj is type(None):
+        return "None"
+    if isinstance(obj, type) and typing.get_origin(obj) is None:
+        return obj.__qualname__
+    if typing.get_origin(obj) in (Union, types.UnionType):
+        return " | ".join(_type_text(a) for a in typing.get_args(obj))
+    return repr(obj).replace("typing.", "")
 
 
 # ------------------------------------------------------------ resolution path

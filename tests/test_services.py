@@ -563,6 +563,49 @@ def test_a_constructor_that_cannot_be_injected_raises_a_definition_error(
         app.get(cls)
 
 
+class ValueForType(Disposable):
+    def __init__(self, owner: Value("OWNER")) -> None:  # type: ignore[valid-type]
+        self.owner = owner
+
+
+class ValueForTypeWithDefault(Disposable):
+    def __init__(self, owner: Value("OWNER") = "nobody") -> None:  # type: ignore[valid-type]
+        self.owner = owner
+
+
+class ValueBeforeType(Disposable):
+    def __init__(
+        self,
+        owner: Annotated[Value("OWNER"), str],  # type: ignore[valid-type]
+    ) -> None:
+        self.owner = owner
+
+
+@pytest.mark.parametrize(
+    ("cls", "advice"),
+    [
+        (ValueForType, r'Annotated\[YourType, Value\("OWNER"\)\]'),
+        (ValueBeforeType, r'Annotated\[str, Value\("OWNER"\)\]'),
+        (ValueForTypeWithDefault, r'Annotated\[YourType, Value\("OWNER"\)\]'),
+    ],
+    ids=["value-alone", "value-before-the-type", "with-a-default"],
+)
+def test_a_value_written_in_place_of_a_type_gets_advice_with_the_type_first(
+    cls: type, advice: str
+) -> None:
+    with (
+        ServiceProvider([cls]) as app,
+        pytest.raises(
+            ServiceDefinitionError,
+            match=rf"Parameter 'owner' of {cls.__name__}\.__init__ is annotated"
+            rf" with .*Value\('OWNER'\).*, which puts a Value where the type"
+            rf" belongs\. A Value goes after the type: write owner: {advice}"
+            r' and provide values=\{"OWNER": \.\.\.\}\.$',
+        ),
+    ):
+        app.get(cls)
+
+
 class Boom(Exception):
     pass
 
