@@ -32,8 +32,10 @@ The rules:
   ``""``. A parameter with a default keeps it unless a provider gives the
   token.
 - **Ownership.** While a constructor runs, the instance is the current owner
-  (:func:`impact_rx._disposable.owning`): signals, effects and suspenses made
-  there are disposed with it. A service that is not a ``Disposable`` gets a
+  (:func:`impact_rx._disposable.owning`): the signals, computeds, effects,
+  emitters, suspenses and other ``Disposable`` objects made there are
+  disposed with it. A plain Rx subscription is not owned: hand it to
+  ``self.on_dispose(...)``. A service that is not a ``Disposable`` gets a
   hidden owner, disposed after its own ``dispose()`` method if it has one. An
   exception in a constructor passes through unchanged, after the half-built
   instance is disposed.
