@@ -613,7 +613,9 @@ def use_service(cls: type[D]) -> D:
     """The instance of ``cls`` from the innermost provider entered with ``with``.
 
     Providers entered in this context (a thread, or an asyncio task and the
-    tasks it starts) are searched, innermost first.
+    tasks it starts) are searched, innermost first. They are carried by
+    contextvars, so a new thread or a pool worker starts with none: submit
+    ``contextvars.copy_context().run`` with the work, or pass the provider.
 
     Raises:
         TypeError: ``cls`` is not a ``Disposable`` subclass: whatever a
@@ -641,6 +643,11 @@ def use_service(cls: type[D]) -> D:
             f"use_service({describe(cls)}) was called outside any ServiceProvider."
             " Call it inside `with ServiceProvider([...]) as provider:`"
             " (or `async with`), or use provider.get()."
+            " A provider entered with `with` is carried by contextvars, so it"
+            " does not follow into other threads, such as a thread pool's"
+            " workers: run the work in a copy of the caller's context,"
+            " executor.submit(contextvars.copy_context().run, fn),"
+            f" or pass the provider along and call provider.get({describe(cls)})."
         )
     return provider.get(cls)
 

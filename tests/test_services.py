@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import dataclasses
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Protocol, runtime_checkable
 
 import pytest
@@ -694,6 +696,24 @@ def test_use_service_in_a_new_thread_has_no_provider() -> None:
 
     assert len(errors) == 1
     assert isinstance(errors[0], ImpactRxError) and isinstance(errors[0], LookupError)
+
+
+def test_use_service_in_a_pool_worker_says_providers_stay_in_their_context() -> None:
+    with ServiceProvider([Counter]) as app, ThreadPoolExecutor(1) as pool:
+        with pytest.raises(
+            NoProviderError,
+            match=r"use_service\(Counter\) was called outside any ServiceProvider\..*"
+            r" A provider entered with `with` is carried by contextvars, so it"
+            r" does not follow into other threads, such as a thread pool's"
+            r" workers: run the work in a copy of the caller's context,"
+            r" executor\.submit\(contextvars\.copy_context\(\)\.run, fn\),"
+            r" or pass the provider along and call provider\.get\(Counter\)\.$",
+        ):
+            pool.submit(use_service, Counter).result()
+
+        carried = pool.submit(contextvars.copy_context().run, use_service, Counter)
+
+        assert carried.result() is app.get(Counter)
 
 
 @service
