@@ -9,6 +9,7 @@ and the messages that explain a failed lookup.
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import logging
 import threading
@@ -524,11 +525,41 @@ class ProviderInjector(injector.Injector):
             f" Searched, child to parent: {', '.join(searched)}."
             f"{self._scoping_hint(tokens)}"
             f" {_how_to_provide(token, self.provider.name)}"
+            f"{self._near_misses(token)}"
         )
         kind = (
             MissingValueError if isinstance(token, Value) else ServiceNotRegisteredError
         )
         return kind(message, token=token, path=tokens, searched=searched)
+
+    def _near_misses(self, token: object) -> str:
+        """`` Did you mean 'USR' (given on app)?`` for a value name with a typo.
+
+        Names are compared ignoring case, so ``"user"`` is offered for
+        ``Value("USER")``; only names are shown, never values.
+        """
+        if not isinstance(token, Value):
+            return ""
+        given: dict[str, list[str]] = {}
+        for injector_ in self.lineage():
+            provider = injector_.provider
+            for name in provider._value_names:
+                given.setdefault(name, []).append(provider.name)
+        folded: dict[str, list[str]] = {}
+        for name in given:
+            folded.setdefault(name.casefold(), []).append(name)
+
+        close = difflib.get_close_matches(token.name.casefold(), list(folded), n=3)
+        names = [name for key in close for name in folded[key]]
+        if not names:
+            return ""
+        where = sorted(
+            {p for name in names for p in given[name]}, key=self.searched().index
+        )
+        return (
+            f" Did you mean {' or '.join(repr(n) for n in names)}"
+            f" (given on {', '.join(where)})?"
+        )
 
     def _scoping_hint(self, tokens: list[object]) -> str:
         origin = _path.origin

@@ -263,6 +263,7 @@ class ServiceProvider(Disposable):
         self._built: list[_Built] = []
         self._constructions = 0
         self._entered: list[Token[ServiceProvider | None]] = []
+        self._value_names: tuple[str, ...] = ()  # for near-miss hints
 
         if parent is not None:
             parent._check_usable()
@@ -329,6 +330,7 @@ class ServiceProvider(Disposable):
             to=injector.InstanceProvider(self._scheduler),
         )
         binder.bind(ServiceProvider, to=injector.InstanceProvider(self))
+        self._value_names = tuple(token.name for token in names)
         services_only = tuple(c for c in registered if c not in values)
         return services_only, len(values)
 

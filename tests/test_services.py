@@ -503,6 +503,53 @@ def test_a_missing_value_is_missing_even_when_its_type_admits_none() -> None:
         app.get(Session)
 
 
+class Welcome(Disposable):
+    def __init__(self, user: Annotated[str, Value("USER")]) -> None:
+        self.user = user
+
+
+@pytest.mark.parametrize(
+    ("given", "hint"),
+    [
+        ({"USR": "ada"}, r" Did you mean 'USR' \(given on app\)\?$"),
+        ({"user": "ada"}, r" Did you mean 'user' \(given on app\)\?$"),
+        ({"USERS": "ada", "USR": "ada"}, r" Did you mean 'USERS' or 'USR' \(given"),
+    ],
+    ids=["typo", "case", "two"],
+)
+def test_a_missing_value_names_the_near_miss_keys_that_were_given(
+    given: dict[str, object], hint: str
+) -> None:
+    with (
+        ServiceProvider([Welcome], given, name="app") as app,
+        pytest.raises(MissingValueError, match=r"values=\{'USER': \.\.\.\}.*" + hint),
+    ):
+        app.get(Welcome)
+
+
+def test_a_near_miss_key_on_a_parent_is_named_with_its_provider() -> None:
+    with (
+        ServiceProvider(values={"USR": "ada"}, name="root"),
+        ServiceProvider([Welcome], {"OTHER": 1}, name="app") as app,
+        pytest.raises(
+            MissingValueError, match=r" Did you mean 'USR' \(given on root\)\?$"
+        ),
+    ):
+        app.get(Welcome)
+
+
+def test_a_missing_value_with_no_near_miss_suggests_none() -> None:
+    with (
+        ServiceProvider([Welcome], {"THEME": "dark"}, name="app") as app,
+        pytest.raises(
+            MissingValueError, match=r"^No provider gives Value\('USER'\)"
+        ) as caught,
+    ):
+        app.get(Welcome)
+
+    assert "Did you mean" not in str(caught.value)
+
+
 def test_an_annotation_that_cannot_be_evaluated_raises_a_definition_error() -> None:
     class Later:
         pass
