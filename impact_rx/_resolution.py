@@ -419,7 +419,12 @@ class ProviderInjector(injector.Injector):
         return binding, owner
 
     def resolve(
-        self, token: object, *, injected: bool = False, optional: bool = False
+        self,
+        token: object,
+        *,
+        injected: bool = False,
+        optional: bool = False,
+        parameter: str | None = None,
     ) -> object:
         """Give ``token``: a value, a cached service, or a newly built one.
 
@@ -429,6 +434,8 @@ class ProviderInjector(injector.Injector):
                 ``@service`` class is built for this injection.
             optional: Return ``_MISSING`` instead of raising when nothing
                 provides the token (the parameter has a default).
+            parameter: The name of the constructor parameter it is for, if
+                any, for the message when nothing provides it.
         """
         self.provider._check_usable(token)
 
@@ -443,7 +450,7 @@ class ProviderInjector(injector.Injector):
             if optional:
                 _trace(token, "not provided, default kept")
                 return _MISSING
-            raise self.not_found(token)
+            raise self.not_found(token, parameter=parameter)
 
         binding, owner = found
         if not isinstance(binding.provider, injector.ClassProvider):
@@ -503,7 +510,12 @@ class ProviderInjector(injector.Injector):
     def _arguments(self, params: tuple[Parameter, ...]) -> dict[str, object]:
         kwargs: dict[str, object] = {}
         for param in params:
-            value = self.resolve(param.token, injected=True, optional=param.has_default)
+            value = self.resolve(
+                param.token,
+                injected=True,
+                optional=param.has_default,
+                parameter=param.name,
+            )
             if value is not _MISSING:
                 kwargs[param.name] = value
         return kwargs
@@ -514,9 +526,18 @@ class ProviderInjector(injector.Injector):
         """The names of the providers a lookup from here searches, in order."""
         return [i.provider.name for i in self.lineage()]
 
-    def not_found(self, token: object) -> LookupError:
-        """The error for a token that no provider from here upwards gives."""
+    def not_found(self, token: object, *, parameter: str | None = None) -> LookupError:
+        """The error for a token that no provider from here upwards gives.
+
+        Args:
+            token: What was asked for.
+            parameter: The parameter of the service being built that asked,
+                or ``None`` for a direct ``get``.
+        """
         tokens = [f.token for f in _path.frames] + [token]
+        asker = None
+        if parameter is not None and _path.frames:
+            asker = f"{parameter!r} of {describe(_path.frames[-1].token)}.__init__"
         searched = self.searched()
         needed_by = f", needed by {describe(tokens[-2])}" if len(tokens) > 1 else ""
         message = (
@@ -524,7 +545,7 @@ class ProviderInjector(injector.Injector):
             f" Resolution path: {_path_text(tokens)}."
             f" Searched, child to parent: {', '.join(searched)}."
             f"{self._scoping_hint(tokens)}"
-            f" {_how_to_provide(token, self.provider.name)}"
+            f" {_how_to_provide(token, self.provider.name, asker)}"
             f"{self._near_misses(token)}"
         )
         kind = (
@@ -599,17 +620,23 @@ class ProviderInjector(injector.Injector):
         )
 
 
-def _how_to_provide(token: object, provider: str) -> str:
+def _how_to_provide(token: object, provider: str, parameter: str | None) -> str:
     if isinstance(token, Value):
         return (
             f"Provide it with values={{{token.name!r}: ...}} on {provider}"
             " or one of its parents (None is a value too)."
         )
     name = describe(token)
+    if token in _BUILTIN_SCALARS and parameter is not None:
+        return (
+            f"A value of type {name} is never made up: name parameter {parameter}"
+            f' as a value, Annotated[{name}, Value("NAME")],'
+            ' and provide values={"NAME": ...}.'
+        )
     if token in _BUILTIN_SCALARS:
         return (
-            f"A {name} is never made up: name the parameter as a value,"
-            f' Annotated[{name}, Value("NAME")], and provide values={{"NAME": ...}}.'
+            f"A value of type {name} is never made up: provide it by name,"
+            f' values={{"NAME": ...}}, and ask for {provider}.get(Value("NAME")).'
         )
     if is_service(token):
         return (

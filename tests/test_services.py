@@ -503,6 +503,38 @@ def test_a_missing_value_is_missing_even_when_its_type_admits_none() -> None:
         app.get(Session)
 
 
+class Counts(Disposable):
+    def __init__(self, start: int) -> None:
+        self.start = start
+
+
+def test_a_builtin_type_asked_for_directly_is_never_made_up() -> None:
+    with (
+        ServiceProvider([], name="app") as app,
+        pytest.raises(
+            ServiceNotRegisteredError,
+            match=r"^No provider gives int\. .* A value of type int is never made"
+            r" up: provide it by name, values=\{\"NAME\": \.\.\.\}, and ask for"
+            r' app\.get\(Value\("NAME"\)\)\.$',
+        ),
+    ):
+        app.get(int)
+
+
+def test_a_builtin_type_as_a_constructor_parameter_is_never_made_up() -> None:
+    with (
+        ServiceProvider([Counts], name="app") as app,
+        pytest.raises(
+            ServiceNotRegisteredError,
+            match=r"^No provider gives int, needed by Counts\. .* A value of type"
+            r" int is never made up: name parameter 'start' of Counts\.__init__"
+            r' as a value, Annotated\[int, Value\("NAME"\)\], and provide'
+            r' values=\{"NAME": \.\.\.\}\.$',
+        ),
+    ):
+        app.get(Counts)
+
+
 class Welcome(Disposable):
     def __init__(self, user: Annotated[str, Value("USER")]) -> None:
         self.user = user
