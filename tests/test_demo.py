@@ -282,3 +282,40 @@ def test_a_url_with_a_password_in_it_exits_2_without_showing_it(
     err = capsys.readouterr().err
     assert "expected a URL without a user or password" in err
     assert "hunter2-0f9e8d" not in err
+
+
+def test_without_httpx_the_demo_says_to_install_the_http_extra(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "httpx", None)  # as if it were not installed
+    monkeypatch.delitem(sys.modules, "impact_rx.demo._flow", raising=False)
+
+    with pytest.raises(
+        ImportError,
+        match=r"^python -m impact_rx\.demo needs httpx, which the core install"
+        r" leaves out\. Install the http extra: pip install 'impact_rx\[http\]'\.$",
+    ) as caught:
+        main([])
+
+    assert isinstance(caught.value.__cause__, ModuleNotFoundError)
+
+
+def test_python_m_impact_rx_demo_without_httpx_ends_on_the_install_advice() -> None:
+    blocked = (
+        "import runpy, sys; sys.modules['httpx'] = None;"
+        " runpy.run_module('impact_rx.demo', run_name='__main__', alter_sys=True)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", blocked],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1] == (
+        "ImportError: python -m impact_rx.demo needs httpx, which the core install"
+        " leaves out. Install the http extra: pip install 'impact_rx[http]'."
+    )
+    assert "The above exception was the direct cause" in done.stderr

@@ -33,7 +33,14 @@ from datetime import datetime
 from typing import TextIO
 from urllib.parse import urlsplit
 
-import httpx
+from .._extras import missing_extra
+
+try:
+    import httpx
+except ModuleNotFoundError as exc:  # the [http] extra is not installed
+    raise missing_extra(
+        exc, needed_by="python -m impact_rx.demo", extra="http"
+    ) from exc
 
 from .._services import ServiceProvider
 from .._signal import signal_of
