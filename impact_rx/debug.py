@@ -23,8 +23,9 @@ In a notebook, a site names the input cell, such as ``In[3]:2``.
 
 Values are shown with ``repr``, cut to a few dozen characters. A
 :class:`~impact_rx.session.Secret` masks itself, and the value of a signal
-whose name looks secret (``password``, ``token``, ``secret``, ``api_key``,
-``credential``) is replaced by ``<redacted>`` whatever its type.
+whose name looks secret (``password``, ``access_token``, ``api_key``,
+``authorization``, ``cookie``, ``session_id``, ...; the rule is in
+:mod:`impact_rx._redact`) is replaced by ``<redacted>`` whatever its type.
 
 Each log record also carries the structured :class:`TracedWrite` as
 ``record.traced_write``, for tools and tests.
