@@ -21,6 +21,11 @@ split on ``_``, ``-`` and camelCase, and a word is secret when it
   as ``key`` (``api_key``, ``APIKey``), or ``session`` as ``id``
   (``session_id``, ``sessionId``). A bare ``key`` is shown.
 
+A mapping hides the values under secret-looking keys the same way, one
+level deep: ``{'access_token': <redacted>, 'user': 'ada'}``. A mapping
+nested inside another value is shown as it is, so keep secrets in a
+``Secret`` rather than relying on the names around them.
+
 >>> from impact_rx import Signal
 >>> Signal("hunter2", name="password")
 <Signal password=<redacted> (0 subscribers)>
@@ -34,10 +39,11 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 from itertools import pairwise
-from typing import Final
+from typing import Any, Final, final
 
-__all__ = ["REDACTED", "anonymous", "looks_secret", "shown_value"]
+__all__ = ["REDACTED", "anonymous", "looks_secret", "masked", "shown_value"]
 
 REDACTED: Final = "<redacted>"
 _LIMIT: Final = 40
@@ -77,6 +83,11 @@ _SECRET_PAIRS: Final = frozenset(
 @functools.lru_cache(maxsize=1024)
 def looks_secret(name: str | None) -> bool:
     """Whether a value held under ``name`` must not be shown."""
+    return _looks_secret(name)
+
+
+def _looks_secret(name: str | None) -> bool:
+    # Uncached: mapping keys may be user data, which no cache should keep.
     if not name:
         return False
     for part in name.split("."):
@@ -96,12 +107,65 @@ def _secret_word(word: str) -> bool:
     )
 
 
+@final
+class _Hidden:
+    """Stands for a hidden value inside a repr: it shows as ``<redacted>``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return REDACTED
+
+
+@final
+class _MaskedMapping:
+    """A mapping that is no ``dict``, shown by type name with values hidden."""
+
+    __slots__ = ("_kind", "_shown")
+
+    def __init__(self, kind: str, shown: dict[Any, Any]) -> None:
+        self._kind = kind
+        self._shown = shown
+
+    def __repr__(self) -> str:
+        return f"{self._kind}({self._shown!r})"
+
+
+_HIDDEN: Final = _Hidden()
+
+
+def masked(value: object) -> object:
+    """What to ``repr`` in place of ``value``: secret mapping values hidden.
+
+    A mapping with a string key that looks secret gives a stand-in whose
+    ``repr`` shows ``<redacted>`` for that key's value, one level deep;
+    anything else is returned as it is.
+
+    >>> masked({"pwd": "x", "n": 1})
+    {'pwd': <redacted>, 'n': 1}
+    >>> masked([1])
+    [1]
+    """
+    if not isinstance(value, Mapping):
+        return value
+    try:
+        secret = [k for k in value if isinstance(k, str) and _looks_secret(k)]
+        if not secret:
+            return value
+        shown = {k: _HIDDEN if k in secret else v for k, v in value.items()}
+    except Exception:  # a mapping that cannot be read is not shown either
+        return _MaskedMapping(type(value).__name__, {})
+    if type(value) is dict:
+        return shown
+    return _MaskedMapping(type(value).__name__, shown)
+
+
 def shown_value(name: str | None, value: object, limit: int = _LIMIT) -> str:
     """``repr(value)`` cut to ``limit``, or ``<redacted>``; never raises."""
     if looks_secret(name):
         return REDACTED
     try:
-        text = repr(value)
+        text = repr(masked(value))
     except Exception:
         text = f"<{type(value).__name__} object>"
     return text if len(text) <= limit else text[: limit - 3] + "..."

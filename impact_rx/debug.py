@@ -21,7 +21,8 @@ by a callback of the asyncio loop (async work that completed) has no user
 frame on its stack: its site is the loop's, ``events.py ... Handle._run``.
 In a notebook, a site names the input cell, such as ``In[3]:2``.
 
-Values are shown with ``repr``, cut to a few dozen characters. A
+Values are shown with ``repr``, cut to a few dozen characters; a mapping
+hides its values under secret-looking keys, one level deep. A
 :class:`~impact_rx.session.Secret` masks itself, and the value of a signal
 whose name looks secret (``password``, ``access_token``, ``api_key``,
 ``authorization``, ``cookie``, ``session_id``, ...; the rule is in
@@ -69,7 +70,7 @@ from typing import Any, Protocol, TypeVar, final
 
 import reactivex
 
-from ._redact import REDACTED, anonymous, looks_secret
+from ._redact import REDACTED, anonymous, looks_secret, masked
 
 __all__ = [
     "ObserverSite",
@@ -368,7 +369,7 @@ def short_repr(value: object) -> str:
         60
     """
     try:
-        text = _repr.repr(value)
+        text = _repr.repr(masked(value))
     except Exception:
         return f"<{type(value).__name__} whose repr raised>"
     if len(text) > _MAX_REPR + 20:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+from types import MappingProxyType
+
 import pytest
 
-from impact_rx._redact import looks_secret
+from impact_rx import Signal
+from impact_rx._redact import looks_secret, shown_value
+from impact_rx.debug import trace
+from impact_rx.notebook import html_repr
 
 SECRET_NAMES = [
     "password",
@@ -79,3 +85,32 @@ def test_names_that_only_contain_a_secret_word_by_chance_are_shown(
     name: str | None,
 ) -> None:
     assert not looks_secret(name)
+
+
+def test_a_mapping_shows_the_values_under_secret_looking_keys_redacted() -> None:
+    shown = shown_value("data", {"token": "LEAK1", "n": 1}, limit=80)
+
+    assert shown == "{'token': <redacted>, 'n': 1}"
+
+
+def test_a_mapping_that_is_no_dict_keeps_its_type_name_when_redacted() -> None:
+    shown = shown_value("data", MappingProxyType({"pwd": "LEAK1"}), limit=80)
+
+    assert shown == "mappingproxy({'pwd': <redacted>})"
+
+
+def test_a_signal_holding_a_mapping_hides_its_secret_values_in_every_view(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="impact_rx.debug")
+    data: Signal[dict[str, str]] = Signal({}, name="data")
+
+    with trace():
+        data.value = {"access_token": "LEAK2", "user": "ada"}
+
+    seen = [caplog.text, repr(data), html_repr(data)]
+    assert [view for view in seen if "LEAK2" in view] == []
+    assert caplog.records[-1].traced_write.new == (
+        "{'access_token': <redacted>, 'user': 'ada'}"
+    )
+    assert "ada" in html_repr(data)
