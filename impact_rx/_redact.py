@@ -43,7 +43,14 @@ from collections.abc import Mapping
 from itertools import pairwise
 from typing import Any, Final, final
 
-__all__ = ["REDACTED", "anonymous", "looks_secret", "masked", "shown_value"]
+__all__ = [
+    "REDACTED",
+    "anonymous",
+    "looks_secret",
+    "masked",
+    "shorten",
+    "shown_value",
+]
 
 REDACTED: Final = "<redacted>"
 _LIMIT: Final = 40
@@ -168,7 +175,32 @@ def shown_value(name: str | None, value: object, limit: int = _LIMIT) -> str:
         text = repr(masked(value))
     except Exception:
         text = f"<{type(value).__name__} object>"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return shorten(text, limit)
+
+
+# What masks look like inside a repr: a Secret, a redacted value, a bare mask.
+_MASKS: Final = re.compile(r"Secret\('\*{8}'\)|<redacted>|\*{8}")
+_LONGEST_MASK: Final = len("Secret('********')")
+
+
+def shorten(text: str, limit: int, tail: str = "...") -> str:
+    """``text`` cut to ``limit`` characters, ``tail`` included.
+
+    A cut never falls inside a mask: ``Secret('**...`` would read as a
+    secret whose value starts with asterisks, so the text stops before it.
+
+    >>> shorten("Tokens(access_token=Secret('********'), expires_in=60)", 30)
+    'Tokens(access_token=...'
+    """
+    if len(text) <= limit:
+        return text
+    cut = max(0, limit - len(tail))
+    # From the start, so a Secret's asterisks are not taken for a bare mask.
+    for mask in _MASKS.finditer(text, 0, cut + _LONGEST_MASK):
+        if mask.start() < cut < mask.end():
+            cut = mask.start()
+            break
+    return text[:cut] + tail
 
 
 def anonymous(obj: object) -> str:

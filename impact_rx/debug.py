@@ -70,7 +70,7 @@ from typing import Any, Protocol, TypeVar, final
 
 import reactivex
 
-from ._redact import REDACTED, anonymous, looks_secret, masked
+from ._redact import REDACTED, anonymous, looks_secret, masked, shorten
 
 __all__ = [
     "ObserverSite",
@@ -96,7 +96,23 @@ _MAX_REPR = 60
 _MAX_WATCHES = 10_000
 _MAX_OBSERVERS = 20
 
-_repr = reprlib.Repr()
+
+class _ShortRepr(reprlib.Repr):
+    """``reprlib`` that shortens an object's repr at its end, never through a mask.
+
+    ``reprlib`` keeps the head and tail of a long repr and drops the middle,
+    which can cut ``Secret('********')`` in two and read as a leak.
+    """
+
+    def repr_instance(self, x: object, level: int) -> str:
+        try:
+            text = repr(x)
+        except Exception:
+            return f"<{type(x).__name__} instance at {id(x):#x}>"
+        return shorten(text, self.maxother)
+
+
+_repr = _ShortRepr()
 _repr.maxstring = _MAX_REPR
 _repr.maxother = _MAX_REPR
 _repr.maxlevel = 3
@@ -372,9 +388,7 @@ def short_repr(value: object) -> str:
         text = _repr.repr(masked(value))
     except Exception:
         return f"<{type(value).__name__} whose repr raised>"
-    if len(text) > _MAX_REPR + 20:
-        text = text[: _MAX_REPR + 16] + "...>"
-    return text
+    return shorten(text, _MAX_REPR + 20, tail="...>" if text[:1] == "<" else "...")
 
 
 def value_text(name: str | None, value: object) -> str:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+import re
 from types import MappingProxyType
 
 import pytest
 
 from impact_rx import Signal
 from impact_rx._redact import looks_secret, shown_value
-from impact_rx.debug import trace
+from impact_rx.debug import short_repr, trace
 from impact_rx.notebook import html_repr
+from impact_rx.session import Secret, Tokens
 
 SECRET_NAMES = [
     "password",
@@ -114,3 +116,35 @@ def test_a_signal_holding_a_mapping_hides_its_secret_values_in_every_view(
         "{'access_token': <redacted>, 'user': 'ada'}"
     )
     assert "ada" in html_repr(data)
+
+
+TOKENS = Tokens(Secret("LEAK1"), Secret("LEAK3"), 3600)
+WHOLE_MASKS = re.compile(r"Secret\('\*{8}'\)|<redacted>|\*{8}")
+
+
+def _no_partial_mask(text: str) -> bool:
+    rest = WHOLE_MASKS.sub("", text)
+    return "*" not in rest and "Secret(" not in rest and "<redact" not in rest
+
+
+def test_a_shortened_repr_never_cuts_into_a_masked_secret() -> None:
+    text = repr(TOKENS)
+    shortened = [shown_value("held", TOKENS, limit) for limit in range(4, len(text))]
+
+    assert [s for s in shortened if not _no_partial_mask(s)] == []
+    assert shown_value("held", TOKENS) == "Tokens(access_token=..."
+
+
+def test_a_shortened_mapping_never_cuts_into_a_redacted_value() -> None:
+    value = {"name": "ada", "password": "LEAK4", "n": 1}
+    shortened = [shown_value("held", value, limit) for limit in range(4, 45)]
+
+    assert [s for s in shortened if not _no_partial_mask(s)] == []
+    assert "LEAK4" not in "".join(shortened)
+
+
+def test_the_trace_shortens_an_object_repr_at_its_end_not_through_a_secret() -> None:
+    shown = short_repr(TOKENS)
+
+    assert _no_partial_mask(shown)
+    assert shown == "Tokens(access_token=Secret('********'), refresh_token=..."
