@@ -6,9 +6,15 @@ are raised together afterwards as one ``DisposeError``.
 
 While the constructor of a ``Disposable`` subclass runs, the object is the
 *current owner* (:func:`owning`), whether a provider builds it or it is
-called directly. Signals, computeds, effects and suspenses
-created then call :func:`adopt`, so they are disposed with the service without
-any bookkeeping in user code:
+called directly. What impact_rx creates then calls :func:`adopt`, so it is
+disposed with the service without any bookkeeping in user code: signals,
+computeds, effects, ``observe`` scopes, emitters, suspenses, queries,
+mutations, and instances of other ``Disposable`` subclasses.
+
+Nothing else is adopted. A plain reactivex subscription
+(``signal.subscribe(...)``, ``subject.subscribe(...)``), a thread, a task or
+a file outlives its maker unless it is handed to :meth:`Disposable.on_dispose`:
+``self.on_dispose(source.subscribe(handler))``.
 
 >>> from impact_rx import Disposable
 >>> log = []
@@ -81,9 +87,11 @@ class Disposable:
         """Make a subclass's constructor the owner of what it creates.
 
         However the object is made (by a provider, or called directly), the
-        signals, computeds, effects and suspenses its ``__init__`` creates
-        are disposed with it; made inside another owner's constructor, the
-        object itself is disposed with that owner.
+        signals, computeds, effects, emitters, suspenses and other
+        ``Disposable`` objects its ``__init__`` creates are disposed with it
+        (a plain Rx subscription is not: pass it to :meth:`on_dispose`);
+        made inside another owner's constructor, the object itself is
+        disposed with that owner.
         """
         super().__init_subclass__(**kwargs)
         init = cls.__dict__.get("__init__")

@@ -9,6 +9,7 @@ and the messages that explain a failed lookup.
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import logging
 import threading
@@ -172,7 +173,9 @@ def _read_parameters(cls: type, init: Any) -> Iterator[Parameter]:
         try:
             token = token_of(hints[param.name], where=where, param=param.name, cls=cls)
         except ServiceDefinitionError:
-            if has_default:  # an option such as `names: list[str] = ()`
+            # An option such as `names: list[str] = ()` keeps its default; a
+            # misplaced Value means to inject, so it is reported anyway.
+            if has_default and not _misplaces_a_value(hints[param.name]):
                 continue
             raise
         yield Parameter(param.name, token, has_default)
@@ -188,7 +191,14 @@ def token_of(hint: Any, *, where: str, param: str, cls: type) -> object:
         for meta in hint.__metadata__:
             if isinstance(meta, Value):
                 return meta
+        if isinstance(hint.__origin__, Value):  # Annotated[Value("N"), T]
+            raise _value_in_place_of_a_type(
+                hint, hint.__origin__, hint.__metadata__, where, param, cls
+            )
         return token_of(hint.__origin__, where=where, param=param, cls=cls)
+
+    if isinstance(hint, Value):  # `owner: Value("OWNER")`
+        raise _value_in_place_of_a_type(hint, hint, (), where, param, cls)
 
     if typing.get_origin(hint) in (Union, types.UnionType):
         members = [m for m in typing.get_args(hint) if m is not type(None)]
@@ -207,10 +217,62 @@ def token_of(hint: Any, *, where: str, param: str, cls: type) -> object:
     raise ServiceDefinitionError(
         f"Parameter {param!r} of {where} is annotated with {hint!r},"
         " which is not a class, so no provider can register it."
-        f' Name it as a value with Annotated[{hint!r}, Value("NAME")]'
+        f' Name it as a value with Annotated[{_type_text(hint)}, Value("NAME")]'
         ' and provide values={"NAME": ...}.',
         service=cls,
     )
+
+
+def _value_in_place_of_a_type(
+    hint: Any,
+    value: Value,
+    metadata: Sequence[object],
+    where: str,
+    param: str,
+    cls: type,
+) -> ServiceDefinitionError:
+    """The error for a ``Value`` written where the parameter's type belongs.
+
+    The advice names the real type when the annotation gives one after the
+    ``Value`` (``Annotated[Value("N"), str]``), else ``YourType``.
+    """
+    types_given = [m for m in metadata if _is_type(m)]
+    real = _type_text(types_given[0]) if types_given else "YourType"
+    written = (
+        repr(value)
+        if hint is value
+        else f"Annotated[{', '.join(_type_text(a) for a in (value, *metadata))}]"
+    )
+    return ServiceDefinitionError(
+        f"Parameter {param!r} of {where} is annotated with {written},"
+        " which puts a Value where the type belongs."
+        " A Value goes after the type: write"
+        f' {param}: Annotated[{real}, Value("{value.name}")]'
+        f' and provide values={{"{value.name}": ...}}.',
+        service=cls,
+    )
+
+
+def _misplaces_a_value(hint: Any) -> bool:
+    """Whether ``hint`` is ``Value("N")`` or ``Annotated[Value("N"), ...]``."""
+    if typing.get_origin(hint) is Annotated:
+        hint = hint.__origin__
+    return isinstance(hint, Value)
+
+
+def _is_type(obj: object) -> bool:
+    return isinstance(obj, type) or typing.get_origin(obj) is not None
+
+
+def _type_text(obj: object) -> str:
+    """An annotation as it is written in source: ``str``, ``list[int]``."""
+    if obj is type(None):
+        return "None"
+    if isinstance(obj, type) and typing.get_origin(obj) is None:
+        return obj.__qualname__
+    if typing.get_origin(obj) in (Union, types.UnionType):
+        return " | ".join(_type_text(a) for a in typing.get_args(obj))
+    return repr(obj).replace("typing.", "")
 
 
 # ------------------------------------------------------------ resolution path
@@ -357,7 +419,12 @@ class ProviderInjector(injector.Injector):
         return binding, owner
 
     def resolve(
-        self, token: object, *, injected: bool = False, optional: bool = False
+        self,
+        token: object,
+        *,
+        injected: bool = False,
+        optional: bool = False,
+        parameter: str | None = None,
     ) -> object:
         """Give ``token``: a value, a cached service, or a newly built one.
 
@@ -367,6 +434,8 @@ class ProviderInjector(injector.Injector):
                 ``@service`` class is built for this injection.
             optional: Return ``_MISSING`` instead of raising when nothing
                 provides the token (the parameter has a default).
+            parameter: The name of the constructor parameter it is for, if
+                any, for the message when nothing provides it.
         """
         self.provider._check_usable(token)
 
@@ -381,7 +450,7 @@ class ProviderInjector(injector.Injector):
             if optional:
                 _trace(token, "not provided, default kept")
                 return _MISSING
-            raise self.not_found(token)
+            raise self.not_found(token, parameter=parameter)
 
         binding, owner = found
         if not isinstance(binding.provider, injector.ClassProvider):
@@ -441,7 +510,12 @@ class ProviderInjector(injector.Injector):
     def _arguments(self, params: tuple[Parameter, ...]) -> dict[str, object]:
         kwargs: dict[str, object] = {}
         for param in params:
-            value = self.resolve(param.token, injected=True, optional=param.has_default)
+            value = self.resolve(
+                param.token,
+                injected=True,
+                optional=param.has_default,
+                parameter=param.name,
+            )
             if value is not _MISSING:
                 kwargs[param.name] = value
         return kwargs
@@ -452,9 +526,18 @@ class ProviderInjector(injector.Injector):
         """The names of the providers a lookup from here searches, in order."""
         return [i.provider.name for i in self.lineage()]
 
-    def not_found(self, token: object) -> LookupError:
-        """The error for a token that no provider from here upwards gives."""
+    def not_found(self, token: object, *, parameter: str | None = None) -> LookupError:
+        """The error for a token that no provider from here upwards gives.
+
+        Args:
+            token: What was asked for.
+            parameter: The parameter of the service being built that asked,
+                or ``None`` for a direct ``get``.
+        """
         tokens = [f.token for f in _path.frames] + [token]
+        asker = None
+        if parameter is not None and _path.frames:
+            asker = f"{parameter!r} of {describe(_path.frames[-1].token)}.__init__"
         searched = self.searched()
         needed_by = f", needed by {describe(tokens[-2])}" if len(tokens) > 1 else ""
         message = (
@@ -462,12 +545,42 @@ class ProviderInjector(injector.Injector):
             f" Resolution path: {_path_text(tokens)}."
             f" Searched, child to parent: {', '.join(searched)}."
             f"{self._scoping_hint(tokens)}"
-            f" {_how_to_provide(token, self.provider.name)}"
+            f" {_how_to_provide(token, self.provider.name, asker)}"
+            f"{self._near_misses(token)}"
         )
         kind = (
             MissingValueError if isinstance(token, Value) else ServiceNotRegisteredError
         )
         return kind(message, token=token, path=tokens, searched=searched)
+
+    def _near_misses(self, token: object) -> str:
+        """`` Did you mean 'USR' (given on app)?`` for a value name with a typo.
+
+        Names are compared ignoring case, so ``"user"`` is offered for
+        ``Value("USER")``; only names are shown, never values.
+        """
+        if not isinstance(token, Value):
+            return ""
+        given: dict[str, list[str]] = {}
+        for injector_ in self.lineage():
+            provider = injector_.provider
+            for name in provider._value_names:
+                given.setdefault(name, []).append(provider.name)
+        folded: dict[str, list[str]] = {}
+        for name in given:
+            folded.setdefault(name.casefold(), []).append(name)
+
+        close = difflib.get_close_matches(token.name.casefold(), list(folded), n=3)
+        names = [name for key in close for name in folded[key]]
+        if not names:
+            return ""
+        where = sorted(
+            {p for name in names for p in given[name]}, key=self.searched().index
+        )
+        return (
+            f" Did you mean {' or '.join(repr(n) for n in names)}"
+            f" (given on {', '.join(where)})?"
+        )
 
     def _scoping_hint(self, tokens: list[object]) -> str:
         origin = _path.origin
@@ -507,17 +620,23 @@ class ProviderInjector(injector.Injector):
         )
 
 
-def _how_to_provide(token: object, provider: str) -> str:
+def _how_to_provide(token: object, provider: str, parameter: str | None) -> str:
     if isinstance(token, Value):
         return (
             f"Provide it with values={{{token.name!r}: ...}} on {provider}"
             " or one of its parents (None is a value too)."
         )
     name = describe(token)
+    if token in _BUILTIN_SCALARS and parameter is not None:
+        return (
+            f"A value of type {name} is never made up: name parameter {parameter}"
+            f' as a value, Annotated[{name}, Value("NAME")],'
+            ' and provide values={"NAME": ...}.'
+        )
     if token in _BUILTIN_SCALARS:
         return (
-            f"A {name} is never made up: name the parameter as a value,"
-            f' Annotated[{name}, Value("NAME")], and provide values={{"NAME": ...}}.'
+            f"A value of type {name} is never made up: provide it by name,"
+            f' values={{"NAME": ...}}, and ask for {provider}.get(Value("NAME")).'
         )
     if is_service(token):
         return (

@@ -32,8 +32,10 @@ The rules:
   ``""``. A parameter with a default keeps it unless a provider gives the
   token.
 - **Ownership.** While a constructor runs, the instance is the current owner
-  (:func:`impact_rx._disposable.owning`): signals, effects and suspenses made
-  there are disposed with it. A service that is not a ``Disposable`` gets a
+  (:func:`impact_rx._disposable.owning`): the signals, computeds, effects,
+  emitters, suspenses and other ``Disposable`` objects made there are
+  disposed with it. A plain Rx subscription is not owned: hand it to
+  ``self.on_dispose(...)``. A service that is not a ``Disposable`` gets a
   hidden owner, disposed after its own ``dispose()`` method if it has one. An
   exception in a constructor passes through unchanged, after the half-built
   instance is disposed.
@@ -261,6 +263,7 @@ class ServiceProvider(Disposable):
         self._built: list[_Built] = []
         self._constructions = 0
         self._entered: list[Token[ServiceProvider | None]] = []
+        self._value_names: tuple[str, ...] = ()  # for near-miss hints
 
         if parent is not None:
             parent._check_usable()
@@ -327,6 +330,7 @@ class ServiceProvider(Disposable):
             to=injector.InstanceProvider(self._scheduler),
         )
         binder.bind(ServiceProvider, to=injector.InstanceProvider(self))
+        self._value_names = tuple(token.name for token in names)
         services_only = tuple(c for c in registered if c not in values)
         return services_only, len(values)
 
@@ -611,7 +615,9 @@ def use_service(cls: type[D]) -> D:
     """The instance of ``cls`` from the innermost provider entered with ``with``.
 
     Providers entered in this context (a thread, or an asyncio task and the
-    tasks it starts) are searched, innermost first.
+    tasks it starts) are searched, innermost first. They are carried by
+    contextvars, so a new thread or a pool worker starts with none: submit
+    ``contextvars.copy_context().run`` with the work, or pass the provider.
 
     Raises:
         TypeError: ``cls`` is not a ``Disposable`` subclass: whatever a
@@ -639,6 +645,11 @@ def use_service(cls: type[D]) -> D:
             f"use_service({describe(cls)}) was called outside any ServiceProvider."
             " Call it inside `with ServiceProvider([...]) as provider:`"
             " (or `async with`), or use provider.get()."
+            " A provider entered with `with` is carried by contextvars, so it"
+            " does not follow into other threads, such as a thread pool's"
+            " workers: run the work in a copy of the caller's context,"
+            " executor.submit(contextvars.copy_context().run, fn),"
+            f" or pass the provider along and call provider.get({describe(cls)})."
         )
     return provider.get(cls)
 

@@ -21,10 +21,12 @@ by a callback of the asyncio loop (async work that completed) has no user
 frame on its stack: its site is the loop's, ``events.py ... Handle._run``.
 In a notebook, a site names the input cell, such as ``In[3]:2``.
 
-Values are shown with ``repr``, cut to a few dozen characters. A
+Values are shown with ``repr``, cut to a few dozen characters; a mapping
+hides its values under secret-looking keys, one level deep. A
 :class:`~impact_rx.session.Secret` masks itself, and the value of a signal
-whose name looks secret (``password``, ``token``, ``secret``, ``api_key``,
-``credential``) is replaced by ``<redacted>`` whatever its type.
+whose name looks secret (``password``, ``access_token``, ``api_key``,
+``authorization``, ``cookie``, ``session_id``, ...; the rule is in
+:mod:`impact_rx._redact`) is replaced by ``<redacted>`` whatever its type.
 
 Each log record also carries the structured :class:`TracedWrite` as
 ``record.traced_write``, for tools and tests.
@@ -68,7 +70,7 @@ from typing import Any, Protocol, TypeVar, final
 
 import reactivex
 
-from ._redact import REDACTED, anonymous, looks_secret
+from ._redact import REDACTED, anonymous, looks_secret, masked, shorten
 
 __all__ = [
     "ObserverSite",
@@ -94,7 +96,23 @@ _MAX_REPR = 60
 _MAX_WATCHES = 10_000
 _MAX_OBSERVERS = 20
 
-_repr = reprlib.Repr()
+
+class _ShortRepr(reprlib.Repr):
+    """``reprlib`` that shortens an object's repr at its end, never through a mask.
+
+    ``reprlib`` keeps the head and tail of a long repr and drops the middle,
+    which can cut ``Secret('********')`` in two and read as a leak.
+    """
+
+    def repr_instance(self, x: object, level: int) -> str:
+        try:
+            text = repr(x)
+        except Exception:
+            return f"<{type(x).__name__} instance at {id(x):#x}>"
+        return shorten(text, self.maxother)
+
+
+_repr = _ShortRepr()
 _repr.maxstring = _MAX_REPR
 _repr.maxother = _MAX_REPR
 _repr.maxlevel = 3
@@ -367,12 +385,10 @@ def short_repr(value: object) -> str:
         60
     """
     try:
-        text = _repr.repr(value)
+        text = _repr.repr(masked(value))
     except Exception:
         return f"<{type(value).__name__} whose repr raised>"
-    if len(text) > _MAX_REPR + 20:
-        text = text[: _MAX_REPR + 16] + "...>"
-    return text
+    return shorten(text, _MAX_REPR + 20, tail="...>" if text[:1] == "<" else "...")
 
 
 def value_text(name: str | None, value: object) -> str:

@@ -17,6 +17,7 @@ from impact_rx.demo import DEMO_PASSWORD, main
 from impact_rx.demo import server as server_module
 from impact_rx.demo.server import AuthServer
 
+PASSWORD_ENV = "IMPACT_RX_DEMO_PASSWORD"
 STAMPED = re.compile(r"^\d\d:\d\d:\d\d\.\d\d\d  (state|event)  (\S+)\s*(.*)$")
 WRONG_PASSWORD = "POST /api/session was refused (401): Wrong username or password."
 
@@ -68,8 +69,10 @@ def test_the_demo_prints_each_session_state_in_order_and_exits_0(
     capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
     issued: list[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)
 
     code = main(["--token-lifetime", "0.4"])
 
@@ -88,6 +91,7 @@ def test_the_demo_prints_each_session_state_in_order_and_exits_0(
     assert events[-1] == "SIGNED_OUT Ada Lovelace, reason: user"
     assert set(events[2:-1]) == {"TOKEN_REFRESHED Ada Lovelace"}
     assert "Embedded auth server at http://127.0.0.1:" in out
+    assert "-- Signing in as 'ada' with the right password..." in out.splitlines()
 
     shown = out + "\n".join(r.getMessage() for r in caplog.records)
     assert len(issued) >= 4  # a sign-in and at least one refresh, two each
@@ -134,7 +138,43 @@ def test_url_username_and_password_point_the_demo_at_another_server(
         "SIGNED_OUT",
     ]
     assert "-- The server's tokens are long-lived; not waiting for a refresh." in out
+    assert "-- Signing in as 'grace' with the given password..." in out.splitlines()
     assert "cobol rules" not in out
+
+
+def test_a_password_from_the_environment_is_labelled_as_the_given_one(
+    grace: AuthServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(PASSWORD_ENV, "cobol rules")
+
+    code = main(["--url", grace.url, "--username", "grace"])
+
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "-- Signing in as 'grace' with the given password..." in out.splitlines()
+    assert lines(out, "state")[4] == "AUTHENTICATED Grace Hopper"
+
+
+def test_with_a_url_and_no_password_the_demo_says_it_tries_the_built_in_one(
+    grace: AuthServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)
+    grace.add_user("ada", DEMO_PASSWORD, name="Ada Lovelace")
+
+    code = main(["--url", grace.url])
+
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert (
+        "-- Signing in as 'ada' with the demo user's built-in password..."
+        in out.splitlines()
+    )
+    assert lines(out, "state")[4] == "AUTHENTICATED Ada Lovelace"
+    assert DEMO_PASSWORD not in out
 
 
 @pytest.mark.parametrize(
@@ -282,3 +322,40 @@ def test_a_url_with_a_password_in_it_exits_2_without_showing_it(
     err = capsys.readouterr().err
     assert "expected a URL without a user or password" in err
     assert "hunter2-0f9e8d" not in err
+
+
+def test_without_httpx_the_demo_says_to_install_the_http_extra(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "httpx", None)  # as if it were not installed
+    monkeypatch.delitem(sys.modules, "impact_rx.demo._flow", raising=False)
+
+    with pytest.raises(
+        ImportError,
+        match=r"^python -m impact_rx\.demo needs httpx, which the core install"
+        r" leaves out\. Install the http extra: pip install 'impact_rx\[http\]'\.$",
+    ) as caught:
+        main([])
+
+    assert isinstance(caught.value.__cause__, ModuleNotFoundError)
+
+
+def test_python_m_impact_rx_demo_without_httpx_ends_on_the_install_advice() -> None:
+    blocked = (
+        "import runpy, sys; sys.modules['httpx'] = None;"
+        " runpy.run_module('impact_rx.demo', run_name='__main__', alter_sys=True)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", blocked],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1] == (
+        "ImportError: python -m impact_rx.demo needs httpx, which the core install"
+        " leaves out. Install the http extra: pip install 'impact_rx[http]'."
+    )
+    assert "The above exception was the direct cause" in done.stderr

@@ -225,3 +225,24 @@ def test_a_subclass_constructor_keeps_its_signature_for_injection() -> None:
         "times",
     ]
     assert Greeter.__init__.__qualname__.endswith("Greeter.__init__")
+
+
+def test_a_plain_subscription_made_in_a_constructor_is_owned_only_via_on_dispose() -> (
+    None
+):
+    source = Signal(0, name="source")
+
+    class Listener(Disposable):
+        def __init__(self) -> None:
+            self.kept: list[int] = []
+            self.owned: list[int] = []
+            source.subscribe(self.kept.append)  # a reactivex subscription
+            self.on_dispose(source.subscribe(self.owned.append))
+
+    listener = Listener()
+    listener.dispose()
+    source.value = 1
+
+    assert listener.kept == [0, 1]  # nothing adopts a plain subscription
+    assert listener.owned == [0]
+    assert len(source.observers) == 1

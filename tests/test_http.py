@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import socket
+import sys
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -580,3 +582,20 @@ async def test_a_server_reason_that_echoes_a_secret_is_masked(
     with pytest.raises(AuthUnavailableError, match=r"Slow on \*\*\*\*\*\*\*\*") as e:
         await api.refresh(refresh)
     assert refresh.reveal() not in str(e.value)
+
+
+def test_without_httpx_the_http_client_says_to_install_the_http_extra(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "httpx", None)  # as if it were not installed
+    monkeypatch.delitem(sys.modules, "impact_rx.session.http")
+
+    with pytest.raises(
+        ImportError,
+        match=r"^impact_rx\.session\.http needs httpx, which the core install"
+        r" leaves out\. Install the http extra: pip install 'impact_rx\[http\]'\.$",
+    ) as caught:
+        importlib.import_module("impact_rx.session.http")
+
+    assert isinstance(caught.value.__cause__, ModuleNotFoundError)
+    assert caught.value.name == "httpx"

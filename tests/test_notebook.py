@@ -76,7 +76,7 @@ def test_secrets_inside_a_value_show_masked() -> None:
 
 
 def test_a_secret_shows_masked_wherever_it_sits() -> None:
-    html = html_repr({"token": Secret("hunter2")})
+    html = html_repr({"held": Secret("hunter2")})  # a key that hides nothing
 
     assert "hunter2" not in html
     assert "Secret(&#x27;********&#x27;)" in html

@@ -1,4 +1,4 @@
-"""The README's non-doctest examples: the traced script prints what it shows."""
+"""The README's other examples print what it shows: the traced script, the demo."""
 
 from __future__ import annotations
 
@@ -6,6 +6,10 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from impact_rx.demo import main
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -34,3 +38,28 @@ def test_the_traced_script_prints_exactly_the_output_the_readme_shows(
 
     printed = sorted(run.stdout.splitlines() + run.stderr.splitlines())
     assert printed == sorted(shown.splitlines())
+
+
+def _demo_outline(text: str) -> list[str]:
+    """The demo's lines without clock times, ports and repeated refreshes."""
+    outline: list[str] = []
+    for line in text.splitlines():
+        line = re.sub(r"^\d\d:\d\d:\d\d\.\d{3}  ", "", line)
+        line = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", line)
+        line = re.sub(r"\s+", " ", line).strip()
+        if line and not (outline and line == outline[-1]):
+            outline.append(line)
+    return outline
+
+
+def test_the_demo_output_the_readme_shows_is_what_make_demo_prints(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = README.read_text(encoding="utf-8")
+    found = re.search(r"```text\n(-- Embedded auth server.*?)```", text, re.S)
+    assert found, "README lost the output of make demo"
+    monkeypatch.delenv("IMPACT_RX_DEMO_PASSWORD", raising=False)
+
+    assert main([]) == 0
+
+    assert _demo_outline(capsys.readouterr().out) == _demo_outline(found[1])

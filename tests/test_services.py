@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import dataclasses
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Protocol, runtime_checkable
 
 import pytest
@@ -501,6 +503,85 @@ def test_a_missing_value_is_missing_even_when_its_type_admits_none() -> None:
         app.get(Session)
 
 
+class Counts(Disposable):
+    def __init__(self, start: int) -> None:
+        self.start = start
+
+
+def test_a_builtin_type_asked_for_directly_is_never_made_up() -> None:
+    with (
+        ServiceProvider([], name="app") as app,
+        pytest.raises(
+            ServiceNotRegisteredError,
+            match=r"^No provider gives int\. .* A value of type int is never made"
+            r" up: provide it by name, values=\{\"NAME\": \.\.\.\}, and ask for"
+            r' app\.get\(Value\("NAME"\)\)\.$',
+        ),
+    ):
+        app.get(int)
+
+
+def test_a_builtin_type_as_a_constructor_parameter_is_never_made_up() -> None:
+    with (
+        ServiceProvider([Counts], name="app") as app,
+        pytest.raises(
+            ServiceNotRegisteredError,
+            match=r"^No provider gives int, needed by Counts\. .* A value of type"
+            r" int is never made up: name parameter 'start' of Counts\.__init__"
+            r' as a value, Annotated\[int, Value\("NAME"\)\], and provide'
+            r' values=\{"NAME": \.\.\.\}\.$',
+        ),
+    ):
+        app.get(Counts)
+
+
+class Welcome(Disposable):
+    def __init__(self, user: Annotated[str, Value("USER")]) -> None:
+        self.user = user
+
+
+@pytest.mark.parametrize(
+    ("given", "hint"),
+    [
+        ({"USR": "ada"}, r" Did you mean 'USR' \(given on app\)\?$"),
+        ({"user": "ada"}, r" Did you mean 'user' \(given on app\)\?$"),
+        ({"USERS": "ada", "USR": "ada"}, r" Did you mean 'USERS' or 'USR' \(given"),
+    ],
+    ids=["typo", "case", "two"],
+)
+def test_a_missing_value_names_the_near_miss_keys_that_were_given(
+    given: dict[str, object], hint: str
+) -> None:
+    with (
+        ServiceProvider([Welcome], given, name="app") as app,
+        pytest.raises(MissingValueError, match=r"values=\{'USER': \.\.\.\}.*" + hint),
+    ):
+        app.get(Welcome)
+
+
+def test_a_near_miss_key_on_a_parent_is_named_with_its_provider() -> None:
+    with (
+        ServiceProvider(values={"USR": "ada"}, name="root"),
+        ServiceProvider([Welcome], {"OTHER": 1}, name="app") as app,
+        pytest.raises(
+            MissingValueError, match=r" Did you mean 'USR' \(given on root\)\?$"
+        ),
+    ):
+        app.get(Welcome)
+
+
+def test_a_missing_value_with_no_near_miss_suggests_none() -> None:
+    with (
+        ServiceProvider([Welcome], {"THEME": "dark"}, name="app") as app,
+        pytest.raises(
+            MissingValueError, match=r"^No provider gives Value\('USER'\)"
+        ) as caught,
+    ):
+        app.get(Welcome)
+
+    assert "Did you mean" not in str(caught.value)
+
+
 def test_an_annotation_that_cannot_be_evaluated_raises_a_definition_error() -> None:
     class Later:
         pass
@@ -559,6 +640,49 @@ def test_a_constructor_that_cannot_be_injected_raises_a_definition_error(
     with (
         ServiceProvider([cls]) as app,
         pytest.raises(ServiceDefinitionError, match=message),
+    ):
+        app.get(cls)
+
+
+class ValueForType(Disposable):
+    def __init__(self, owner: Value("OWNER")) -> None:  # type: ignore[valid-type]
+        self.owner = owner
+
+
+class ValueForTypeWithDefault(Disposable):
+    def __init__(self, owner: Value("OWNER") = "nobody") -> None:  # type: ignore[valid-type]
+        self.owner = owner
+
+
+class ValueBeforeType(Disposable):
+    def __init__(
+        self,
+        owner: Annotated[Value("OWNER"), str],  # type: ignore[valid-type]
+    ) -> None:
+        self.owner = owner
+
+
+@pytest.mark.parametrize(
+    ("cls", "advice"),
+    [
+        (ValueForType, r'Annotated\[YourType, Value\("OWNER"\)\]'),
+        (ValueBeforeType, r'Annotated\[str, Value\("OWNER"\)\]'),
+        (ValueForTypeWithDefault, r'Annotated\[YourType, Value\("OWNER"\)\]'),
+    ],
+    ids=["value-alone", "value-before-the-type", "with-a-default"],
+)
+def test_a_value_written_in_place_of_a_type_gets_advice_with_the_type_first(
+    cls: type, advice: str
+) -> None:
+    with (
+        ServiceProvider([cls]) as app,
+        pytest.raises(
+            ServiceDefinitionError,
+            match=rf"Parameter 'owner' of {cls.__name__}\.__init__ is annotated"
+            rf" with .*Value\('OWNER'\).*, which puts a Value where the type"
+            rf" belongs\. A Value goes after the type: write owner: {advice}"
+            r' and provide values=\{"OWNER": \.\.\.\}\.$',
+        ),
     ):
         app.get(cls)
 
@@ -651,6 +775,24 @@ def test_use_service_in_a_new_thread_has_no_provider() -> None:
 
     assert len(errors) == 1
     assert isinstance(errors[0], ImpactRxError) and isinstance(errors[0], LookupError)
+
+
+def test_use_service_in_a_pool_worker_says_providers_stay_in_their_context() -> None:
+    with ServiceProvider([Counter]) as app, ThreadPoolExecutor(1) as pool:
+        with pytest.raises(
+            NoProviderError,
+            match=r"use_service\(Counter\) was called outside any ServiceProvider\..*"
+            r" A provider entered with `with` is carried by contextvars, so it"
+            r" does not follow into other threads, such as a thread pool's"
+            r" workers: run the work in a copy of the caller's context,"
+            r" executor\.submit\(contextvars\.copy_context\(\)\.run, fn\),"
+            r" or pass the provider along and call provider\.get\(Counter\)\.$",
+        ):
+            pool.submit(use_service, Counter).result()
+
+        carried = pool.submit(contextvars.copy_context().run, use_service, Counter)
+
+        assert carried.result() is app.get(Counter)
 
 
 @service

@@ -47,9 +47,18 @@ from impact_rx.testing import marbles
 # ---------------------------------------------------------------- bad input
 
 
-@pytest.mark.parametrize("bad", ["ada:" + PASSWORD, None, {"username": "ada"}])
-def test_sign_in_with_something_other_than_credentials_is_a_readable_session_error(
-    bad: Any,
+@pytest.mark.parametrize(
+    ("bad", "kind"),
+    [
+        (("ada", PASSWORD), "tuple"),
+        ("ada:" + PASSWORD, "str"),
+        (None, "NoneType"),
+        ({"username": "ada"}, "dict"),
+    ],
+    ids=["pair", "text", "none", "dict"],
+)
+def test_sign_in_with_something_other_than_credentials_raises_before_any_change(
+    bad: Any, kind: str
 ) -> None:
     with marbles() as m:
         api = FakeApi(sign_in=reactivex.of(ADA))
@@ -59,20 +68,49 @@ def test_sign_in_with_something_other_than_credentials_is_a_readable_session_err
         events: list[SessionEvent] = []
         session.events.subscribe(events.append)
 
-        attempt = session.sign_in(bad)
+        with pytest.raises(
+            TypeError,
+            match=r"^SessionService\.sign_in\(\) needs Credentials\(username,"
+            rf" password\), got {kind}\. Wrap them:"
+            r" sign_in\(Credentials\(username, password\)\)\.$",
+        ) as caught:
+            session.sign_in(bad)
 
+    assert PASSWORD not in str(caught.value)
     assert api.requests == []
-    assert [type(s).__name__ for s in states] == [
-        "Authenticated",
-        "SigningIn",
-        "SessionError",
-    ]
-    assert isinstance(session.state, SessionError)
-    assert session.state.error.startswith("SessionService.sign_in() needs Credentials")
-    assert PASSWORD not in session.state.error
-    assert [e.type for e in events] == ["SIGN_IN_FAILED"]
-    with pytest.raises(TypeError, match=r"needs Credentials\(username, password\)"):
-        attempt.use()
+    assert states == [Authenticated()]
+    assert events == []
+
+
+def test_bad_credentials_while_a_sign_in_is_pending_raise_instead_of_joining() -> None:
+    with marbles() as m:
+        api = FakeApi(sign_in=m.cold("--a|", {"a": ADA}))
+        session = open_session(m, api)
+        pending = session.sign_in(Credentials("ada", PASSWORD))
+
+        with pytest.raises(TypeError, match=r"needs Credentials\(username, password\)"):
+            session.sign_in(("ada", PASSWORD))
+
+    assert pending.value == ADA
+    assert session.state == Authenticated()
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "message"),
+    [
+        (None, PASSWORD, r"takes the username as a str, got NoneType\."),
+        ("ada", None, r"takes the password as a str or a Secret, got NoneType\."),
+        ("ada", 1234, r"takes the password as a str or a Secret, got int\."),
+    ],
+    ids=["no-username", "no-password", "a-number"],
+)
+def test_credentials_of_the_wrong_types_are_refused_without_showing_them(
+    username: Any, password: Any, message: str
+) -> None:
+    with pytest.raises(TypeError, match=r"^Credentials\(\) " + message) as caught:
+        Credentials(username, password)
+
+    assert PASSWORD not in str(caught.value) and "1234" not in str(caught.value)
 
 
 @pytest.mark.parametrize("lifetime", [float("nan"), "60", True])

@@ -57,6 +57,15 @@ def test_record_refuses_a_bad_span() -> None:
         record(reactivex.never(), until="later")
 
 
+def test_record_of_what_is_no_observable_is_a_type_error_naming_it() -> None:
+    with pytest.raises(
+        TypeError,
+        match=r"^record\(\) takes an Observable, got list\."
+        r' .*signal_of\(obj, "name"\)',
+    ):
+        record([1, 2])  # type: ignore[arg-type]
+
+
 def test_to_marbles_writes_records_as_a_diagram() -> None:
     records = [
         Record(1, "next", "a"),

@@ -12,6 +12,7 @@ import reactivex
 from reactivex import operators as ops
 
 from impact_rx import MarbleSyntaxError
+from impact_rx.session import Authenticated
 from impact_rx.testing import MarbleAssertionError, MarbleScheduler, marbles
 
 
@@ -131,6 +132,62 @@ def test_a_subscription_diagram_that_is_no_text_is_refused() -> None:
         with pytest.raises(TypeError, match="takes diagrams as strings, got int"):
             check.to_be(3)  # type: ignore[arg-type]
         check.to_be()
+
+
+@pytest.mark.parametrize(
+    ("passed", "kind"),
+    [(Authenticated(), "Authenticated"), ([1, 2, 3], "list"), (None, "NoneType")],
+    ids=["a-state", "a-list", "none"],
+)
+def test_expecting_what_is_no_observable_names_it_and_points_at_signal_of(
+    passed: Any, kind: str
+) -> None:
+    with (
+        marbles() as m,
+        pytest.raises(
+            TypeError,
+            match=rf"^marbles\(\)\.expect\(\) takes an Observable, got {kind}\."
+            r" To watch a descriptor signal such as session\.state, pass its"
+            r' stream: signal_of\(obj, "name"\)\.',
+        ),
+    ):
+        m.expect(passed)  # the block's flush fails if it was kept
+
+
+@pytest.mark.parametrize("diagram", [["-a|"], b"-a|", 3])
+def test_a_diagram_that_is_no_text_is_a_type_error_naming_the_call(
+    diagram: Any,
+) -> None:
+    kind = type(diagram).__name__
+    with marbles() as m:
+        pending = m.expect(m.cold("a|"))
+        for call, build in [
+            ("cold", lambda: m.cold(diagram)),
+            ("hot", lambda: m.hot(diagram)),
+            ("expected", lambda: pending.to_be(diagram)),
+            ("subscription", lambda: m.expect(m.cold("a|"), diagram)),
+            ("time", lambda: m.time(diagram)),
+        ]:
+            with pytest.raises(
+                TypeError,
+                match=rf"^The {call} diagram must be a string of marbles,"
+                rf" got {kind}\."
+                r" Write it as text, such as '[-a-b^!|]+'\.$",
+            ):
+                build()
+        pending.to_be("a|")
+
+
+def test_values_that_are_no_mapping_are_a_type_error() -> None:
+    with (
+        marbles() as m,
+        pytest.raises(
+            TypeError,
+            match=r"^The values of the cold diagram are a mapping from marble"
+            r" characters to values, got list\. Write values=\{'a': 1\}\.$",
+        ),
+    ):
+        m.cold("-a|", values=[1])  # type: ignore[arg-type]
 
 
 def test_a_subscriber_still_listening_has_no_unsubscription() -> None:

@@ -7,8 +7,9 @@ one user, then drives a session the way an application would:
    ``AuthenticatorService``; ``authenticate()`` gives a Suspense of the
    restored user (``None``: anonymous);
 2. a child provider holds the ``SessionService`` with ``USER`` set to it;
-3. the demo signs in with a wrong password, then with the right one, waits
-   for the session to refresh its short-lived token, and signs out.
+3. the demo signs in with a wrong password, then with the password (the
+   given one, else the demo user's built-in one), waits for the session to
+   refresh its short-lived token, and signs out.
 
 Every state of ``signal_of(session, "state")`` and every ``session.events``
 event is printed as it happens, with a timestamp and the user's name, never
@@ -33,7 +34,14 @@ from datetime import datetime
 from typing import TextIO
 from urllib.parse import urlsplit
 
-import httpx
+from .._extras import missing_extra
+
+try:
+    import httpx
+except ModuleNotFoundError as exc:  # the [http] extra is not installed
+    raise missing_extra(
+        exc, needed_by="python -m impact_rx.demo", extra="http"
+    ) from exc
 
 from .._services import ServiceProvider
 from .._signal import signal_of
@@ -73,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = _parser().parse_args(argv)
     out = sys.stdout
+    args.password, args.attempt = _password(args)
 
     try:
         if args.url is not None:
@@ -104,8 +113,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--password",
-        default=os.environ.get(_PASSWORD_ENV, DEMO_PASSWORD),
-        help=f"default: ${_PASSWORD_ENV}, else the demo user's password",
+        help=f"default: ${_PASSWORD_ENV}, else the embedded demo user's"
+        " built-in password (also with --url)",
     )
     parser.add_argument(
         "--timeout",
@@ -121,6 +130,23 @@ def _parser() -> argparse.ArgumentParser:
         " short so the demo shows a refresh (default: %(default)s)",
     )
     return parser
+
+
+def _password(args: argparse.Namespace) -> tuple[str, str]:
+    """The password to sign in with, and how to label the attempt with it.
+
+    Only a password the demo chose itself, for the server it started, is
+    known to be right; one that was given, or the built-in one sent to
+    another server, is labelled as what it is.
+    """
+    given = (
+        args.password if args.password is not None else os.environ.get(_PASSWORD_ENV)
+    )
+    if given is not None:
+        return given, "the given password"
+    if args.url is None:
+        return DEMO_PASSWORD, "the right password"
+    return DEMO_PASSWORD, "the demo user's built-in password"
 
 
 def _url(text: str) -> str:
@@ -185,7 +211,7 @@ async def _flow(api: HttpAuthApi, args: argparse.Namespace, out: TextIO) -> None
 
             _say(out, f"Signing in as {username!r} with a wrong password...")
             await _sign_in(session, Credentials(username, password + "?"))
-            _say(out, f"Signing in as {username!r} with the right password...")
+            _say(out, f"Signing in as {username!r} with {args.attempt}...")
             if not await _sign_in(session, Credentials(username, password)):
                 _say(out, "The demo could not sign in; see the reason above.")
                 return

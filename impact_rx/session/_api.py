@@ -127,12 +127,28 @@ class Credentials:
     Args:
         username: The account name.
         password: The password, as text or already wrapped in :class:`Secret`.
+
+    Raises:
+        TypeError: ``username`` is not a ``str``, or ``password`` neither a
+            ``str`` nor a ``Secret`` (the message names only the type).
     """
 
     username: str
     password: Secret[str]
 
     def __init__(self, username: str, password: Secret[str] | str) -> None:
+        if not isinstance(username, str):
+            raise TypeError(
+                "Credentials() takes the username as a str,"
+                f" got {type(username).__name__}."
+                " Pass the account name as text: Credentials(username, password)."
+            )
+        if not isinstance(password, str | Secret):
+            raise TypeError(
+                "Credentials() takes the password as a str or a Secret,"
+                f" got {type(password).__name__}."
+                " Pass the password as text: Credentials(username, password)."
+            )
         object.__setattr__(self, "username", username)
         object.__setattr__(self, "password", _secret(password))
 

@@ -258,9 +258,6 @@ class SessionService(Disposable):
         sign-in is pending, another call joins it and returns the same
         Suspense, whatever its credentials. A sign-out while it is pending
         wins: its Suspense is cancelled and its late answer dropped.
-        Anything but :class:`Credentials` fails the same way, without asking
-        the server: ``SessionError`` and a Suspense rejected with
-        ``TypeError``.
 
         Signing in while somebody is signed in starts the new session at
         once: the previous tokens are no longer refreshed, and ``user``
@@ -269,8 +266,13 @@ class SessionService(Disposable):
         ``"user"``) comes before ``SIGN_IN_FAILED``.
 
         Raises:
+            TypeError: ``credentials`` is not a :class:`Credentials` (a
+                ``(username, password)`` pair, say): a mistake in the calling
+                code, raised at once, before the state or the server is
+                touched, and never mistaken for a refused sign-in.
             DisposedError: The session was disposed.
         """
+        checked = _checked(credentials)
         self._check_alive("sign_in")
         if self._sign_in is not None:
             return self._sign_in.suspense
@@ -280,7 +282,7 @@ class SessionService(Disposable):
         self._sign_in = call
         self._publish(SigningIn(), self._peek_user())
         call.start(
-            lambda: self._api.sign_in(_checked(credentials)),
+            lambda: self._api.sign_in(checked),
             what="AuthApi.sign_in()",
             on_value=lambda answer: self._signed_in(generation, call, answer),
             on_error=lambda error: self._sign_in_failed(generation, call, error),

@@ -65,7 +65,12 @@ from types import TracebackType
 from typing import Any, Final, Protocol, final, runtime_checkable
 from urllib.parse import urlsplit
 
-import httpx
+from .._extras import missing_extra
+
+try:
+    import httpx
+except ModuleNotFoundError as exc:  # the [http] extra is not installed
+    raise missing_extra(exc, needed_by="impact_rx.session.http", extra="http") from exc
 
 from ._api import (
     AuthError,

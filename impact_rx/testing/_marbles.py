@@ -13,6 +13,7 @@ from reactivex.disposable import CompositeDisposable, Disposable, SerialDisposab
 from reactivex.scheduler import TimeoutScheduler
 
 from .._errors import MarbleSyntaxError, under
+from ._arguments import check_observable
 from ._diagram import Diagram, Labeler, Lane, align, to_marbles
 from ._parse import Parsed, parse, parse_subscription, parse_time, progression_frames
 from ._records import Kind, Record, SubscriptionLog
@@ -326,6 +327,7 @@ class Expectation:
 
         Raises:
             MarbleSyntaxError: The diagram breaks the grammar.
+            TypeError: The diagram is no string, or ``values`` no mapping.
             RuntimeError: ``to_be`` was already called on this expectation.
         """
         if self._expected is not None:
@@ -592,6 +594,7 @@ class Marbles:
 
         Raises:
             MarbleSyntaxError: The diagram breaks the grammar.
+            TypeError: The diagram is no string, or ``values`` no mapping.
         """
         self._check_open()
         return ColdObservable(
@@ -608,6 +611,7 @@ class Marbles:
 
         Raises:
             MarbleSyntaxError: The diagram breaks the grammar.
+            TypeError: The diagram is no string, or ``values`` no mapping.
         """
         self._check_open()
         return HotObservable(
@@ -627,10 +631,14 @@ class Marbles:
                 now. The expected diagram's frame 0 stays now.
 
         Raises:
+            TypeError: ``observable`` cannot be subscribed to, such as a
+                signal's value read through its descriptor (pass
+                ``signal_of(obj, "name")``), or ``subscription`` is no string.
             MarbleSyntaxError: ``subscription`` breaks the grammar or has
                 no ``^``.
         """
         self._check_open()
+        check_observable(observable, "marbles().expect()")
         log = (
             None
             if subscription is None

@@ -170,8 +170,10 @@ def parse(
     Raises:
         MarbleSyntaxError: The diagram breaks the grammar; the message marks
             the column.
+        TypeError: The diagram is not a string, or ``values`` not a mapping.
         ValueError: A key of ``values`` is not one letter or digit.
     """
+    _check_types(text, values, kind)
     reader = _Reader(text, kind, require_caret)
     events: list[tuple[int, Record]] = []
     lookup = values or {}
@@ -194,6 +196,30 @@ def parse(
         column += 1
 
     return _finish(reader, events)
+
+
+_EXAMPLES: dict[DiagramKind, str] = {
+    "cold": "-a-b-|",
+    "hot": "-a-^-b-|",
+    "expected": "-a-b-|",
+    "subscription": "^---!",
+    "time": "---|",
+}
+
+
+def _check_types(text: object, values: object, kind: DiagramKind) -> None:
+    if not isinstance(text, str):
+        raise TypeError(
+            f"The {kind} diagram must be a string of marbles,"
+            f" got {type(text).__name__}."
+            f" Write it as text, such as {_EXAMPLES[kind]!r}."
+        )
+    if values is not None and not isinstance(values, Mapping):
+        raise TypeError(
+            f"The values of the {kind} diagram are a mapping from marble"
+            f" characters to values, got {type(values).__name__}."
+            " Write values={'a': 1}."
+        )
 
 
 def _check_keys(values: Mapping[Any, Any], kind: DiagramKind) -> None:

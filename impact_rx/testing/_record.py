@@ -8,6 +8,7 @@ from typing import Any
 from reactivex import Observable
 
 from .._errors import MarbleSyntaxError
+from ._arguments import check_observable
 from ._parse import progression_frames
 from ._records import Kind, Record
 from ._scheduler import MarbleScheduler
@@ -41,6 +42,7 @@ def record(
         The records, in arrival order.
 
     Raises:
+        TypeError: ``observable`` cannot be subscribed to.
         MarbleSyntaxError: ``until`` is a string but no time progression.
 
     >>> import reactivex
@@ -50,6 +52,7 @@ def record(
     >>> to_marbles(record(ticks), values={"x": 0, "y": 1, "z": 2})
     '-----x----y----(z|)'
     """
+    check_observable(observable, "record()")
     clock = scheduler if scheduler is not None else MarbleScheduler()
     span = _span(until, clock)
     start = clock.frame
