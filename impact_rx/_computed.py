@@ -27,7 +27,7 @@ from reactivex.disposable import Disposable as RxDisposable
 
 from . import _graph, _signal
 from ._disposable import Disposable, adopt, owning
-from ._errors import CycleError, SubscriberError
+from ._errors import CycleError, DisposedError, SubscriberError
 from ._graph import (
     CLEAN,
     DIRTY,
@@ -181,6 +181,7 @@ class Computed(Observable[T]):
         Raises:
             Exception: whatever the function raised, until its inputs change.
             CycleError: the computed (indirectly) reads itself.
+            DisposedError: it was disposed before it ever computed a value.
         """
         s = state
         if s.detached and _graph.detached_here():
@@ -587,7 +588,8 @@ class Computed(Observable[T]):
     def dispose(self) -> None:
         """Stop: unlink from the sources, complete subscribers, drop ``fn``.
 
-        The last value stays readable. Idempotent.
+        The last value (or error) stays readable; a computed disposed before
+        it ever ran raises ``DisposedError`` when read. Idempotent.
 
         Called while another thread delivers, it takes effect in turn, after
         that delivery, as a write from this thread would.
@@ -606,6 +608,14 @@ class Computed(Observable[T]):
         self._solo = None
         _graph.unlink(self)
         self._state = CLEAN
+        if self._value is UNSET and self._error is None:
+            # Never computed: a read must not hand out the library's sentinel.
+            label = self._name or anonymous(self)
+            self._error = DisposedError(
+                f"computed {label} was disposed before it ever computed a"
+                " value, so it has none to give. Read it before disposing it"
+                " (or its owner), or create a new computed."
+            )
         self._watch = False
         remover = self._remover
         self._remover = None
@@ -638,6 +648,8 @@ class Computed(Observable[T]):
         plural = "" if count == 1 else "s"
         if self._state == DIRTY or (self._state and self._checked != state.writes):
             shown = "(stale)"
+        elif self._fn is None and self._value is UNSET:
+            shown = "(disposed)"
         elif self._error is not None:
             shown = f"(raised {type(self._error).__name__})"
         else:

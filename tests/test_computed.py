@@ -16,6 +16,7 @@ from impact_rx import (
     Computed,
     CycleError,
     Disposable,
+    DisposedError,
     Signal,
     SubscriberError,
     batch,
@@ -791,3 +792,29 @@ def test_computed_with_options_only_is_a_decorator() -> None:
 def test_computed_refuses_a_value_that_is_not_a_function() -> None:
     with pytest.raises(TypeError, match=r"computed\(\) takes a function, got int"):
         computed(3)  # type: ignore[call-overload]
+
+
+def test_reading_a_computed_disposed_before_it_ever_ran_raises_disposed_error() -> None:
+    never = computed(lambda: 1, name="never")
+    never.dispose()
+
+    with pytest.raises(DisposedError, match=r"computed never was disposed before"):
+        _ = never.value
+    with pytest.raises(DisposedError, match=r"computed never was disposed before"):
+        never.peek()
+    assert repr(never) == "<Computed never=(disposed) (0 subscribers)>"
+
+
+def test_a_computed_property_first_read_after_its_owner_was_disposed_raises() -> None:
+    class Cart(Disposable):
+        items = signal(("pen",))
+
+        @computed
+        def size(self) -> int:
+            return len(self.items)
+
+    cart = Cart()
+    cart.dispose()
+
+    with pytest.raises(DisposedError, match=r"Cart\.size was disposed"):
+        _ = cart.size
