@@ -20,7 +20,7 @@ from __future__ import annotations
 import inspect
 import threading
 from collections.abc import Callable
-from typing import Any, Generic, Self, TypeVar, final, overload
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, final, overload
 
 from reactivex import Observable, abc
 from reactivex.disposable import Disposable as RxDisposable
@@ -288,6 +288,16 @@ class Computed(Observable[T]):
         if self._error is not None:
             raise self._error
         return self._value
+
+    if not TYPE_CHECKING:  # type checkers keep reporting the property read-only
+
+        @value.setter
+        def value(self, _: object) -> None:
+            label = self._name or anonymous(self)
+            raise AttributeError(
+                f"computed {label} is read-only: its value comes from its"
+                " function. To change it, write the signals it reads."
+            )
 
     def _current(self) -> T:
         """The cached value, or the cached error raised."""

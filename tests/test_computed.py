@@ -818,3 +818,14 @@ def test_a_computed_property_first_read_after_its_owner_was_disposed_raises() ->
 
     with pytest.raises(DisposedError, match=r"Cart\.size was disposed"):
         _ = cart.size
+
+
+def test_assigning_a_computeds_value_says_which_computed_and_what_to_write() -> None:
+    a = Signal(1)
+    doubled = computed(lambda: a.value * 2, name="doubled")
+
+    with pytest.raises(
+        AttributeError, match=r"computed doubled is read-only.*write the signals"
+    ):
+        doubled.value = 3  # type: ignore[misc]
+    assert doubled.value == 2
