@@ -98,6 +98,9 @@ class Computed(Observable[T]):
             function's ``__qualname__``. A value whose name looks secret
             (``token``, ``password``, ...) is shown as ``<redacted>``.
 
+    Raises:
+        TypeError: ``fn`` is not callable.
+
     Example:
         >>> from impact_rx import Signal, Computed
         >>> n = Signal(2)
@@ -145,6 +148,12 @@ class Computed(Observable[T]):
         equals: Callable[[T, T], bool] | None = None,
         name: str | None = None,
     ) -> None:
+        if not callable(fn):
+            raise TypeError(
+                f"Computed() takes a function, got {type(fn).__name__}."
+                " Pass a function of no arguments that reads signals,"
+                " e.g. Computed(lambda: count.value * 2)."
+            )
         # Observable.__init__ is skipped: it would allocate a lock per node.
         self._fn: Callable[[], T] | None = fn
         self._equals = equals

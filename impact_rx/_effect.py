@@ -227,6 +227,7 @@ def effect(fn: Callable[[], object]) -> Effect:
         in a batch kept aside (see ``batch``), it waits for that batch.
 
     Raises:
+        TypeError: ``fn`` is not callable.
         Exception: whatever the first run of ``fn`` raised, or what the
             changes it made raised as they were delivered (a
             ``SubscriberError``, a ``CycleError``); the effect is then not
@@ -241,6 +242,12 @@ def effect(fn: Callable[[], object]) -> Effect:
         >>> s.value = 2
         now 2
     """
+    if not callable(fn):
+        raise TypeError(
+            f"effect() takes a function to run, got {type(fn).__name__}."
+            " Pass a function of no arguments (it may return a cleanup),"
+            " e.g. effect(lambda: print(count.value))."
+        )
     created = Effect(fn)
     hook = _signal.subscribe_hook
     if hook is not None:
@@ -497,7 +504,16 @@ def observe(on_change: Callable[[], object]) -> Observation:
         re-render
         >>> scope.dispose()
         >>> title.value = "again"
+
+    Raises:
+        TypeError: ``on_change`` is not callable.
     """
+    if not callable(on_change):
+        raise TypeError(
+            f"observe() takes the function to call back, got"
+            f" {type(on_change).__name__}. Pass a function of no arguments"
+            " called once per change, e.g. observe(rerender)."
+        )
     scope = Observation(on_change)
     hook = _signal.subscribe_hook
     if hook is not None:

@@ -79,7 +79,16 @@ class Emitter(Observable[T]):
 
         Returns:
             A function that removes the listener.
+
+        Raises:
+            TypeError: ``listener`` is not callable.
         """
+        if not callable(listener):
+            raise TypeError(
+                f"Emitter {self._name or 'Emitter'}.on() takes a listener"
+                f" function, got {type(listener).__name__}."
+                " Pass a function of one argument, the event."
+            )
         subscription = self.subscribe(listener)
         return subscription.dispose
 

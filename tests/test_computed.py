@@ -829,3 +829,8 @@ def test_assigning_a_computeds_value_says_which_computed_and_what_to_write() -> 
     ):
         doubled.value = 3  # type: ignore[misc]
     assert doubled.value == 2
+
+
+def test_the_computed_class_refuses_a_value_that_is_not_a_function() -> None:
+    with pytest.raises(TypeError, match=r"Computed\(\) takes a function, got int"):
+        Computed(3)  # type: ignore[arg-type]

@@ -403,3 +403,15 @@ def test_an_effect_suspended_on_an_untracked_suspense_still_wakes() -> None:
     work.on_next("ada")
     assert runs == ["ada"]
     running.dispose()
+
+
+def test_effect_refuses_a_value_that_is_not_a_function() -> None:
+    with pytest.raises(TypeError, match=r"effect\(\) takes a function to run, got int"):
+        effect(3)  # type: ignore[arg-type]
+
+
+def test_observe_refuses_a_callback_that_is_not_a_function() -> None:
+    with pytest.raises(
+        TypeError, match=r"observe\(\) takes the function to call back, got str"
+    ):
+        observe("rerender")  # type: ignore[arg-type]

@@ -128,3 +128,13 @@ def test_the_repr_names_the_emitter_and_counts_listeners() -> None:
     events.on(lambda v: None)
 
     assert repr(events) == "<Emitter clicks (1 listener)>"
+
+
+def test_on_refuses_a_listener_that_is_not_a_function() -> None:
+    events = Emitter[int](name="clicks")
+
+    with pytest.raises(
+        TypeError, match=r"Emitter clicks\.on\(\) takes a listener function, got int"
+    ):
+        events.on(3)  # type: ignore[arg-type]
+    assert repr(events) == "<Emitter clicks (0 listeners)>"
