@@ -50,6 +50,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from difflib import get_close_matches
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -977,10 +978,17 @@ def signal_of(obj: object, attr: str) -> Signal[Any] | Computed[Any]:
         3
 
     Raises:
-        TypeError: ``obj.attr`` is neither a signal nor a computed, or
-            ``obj`` is the class that declares it, not an instance.
-        AttributeError: ``obj`` has no attribute ``attr``.
+        TypeError: ``obj.attr`` is neither a signal nor a computed, ``obj``
+            is the class that declares it, not an instance, or ``attr`` is
+            not a ``str``.
+        AttributeError: ``obj`` has no attribute ``attr``; the message lists
+            the signals and computeds it has.
     """
+    if not isinstance(attr, str):
+        raise TypeError(
+            f"signal_of() takes the attribute's name as a str, got"
+            f' {type(attr).__name__}. Write e.g. signal_of(counter, "count").'
+        )
     if isinstance(obj, type):
         declared = getattr(obj, attr, None)
         if hasattr(declared, "_impact_of"):
@@ -996,7 +1004,12 @@ def signal_of(obj: object, attr: str) -> Signal[Any] | Computed[Any]:
             if of is not None:
                 return cast("Signal[Any] | Computed[Any]", of(obj))
             break
-    value = getattr(obj, attr)
+    try:
+        value = getattr(obj, attr)
+    except AttributeError as exc:
+        if exc.name != attr or exc.obj is not obj:
+            raise  # raised inside a property's getter: not a missing name
+        raise AttributeError(_missing(obj, attr), name=attr, obj=obj) from None
     if isinstance(value, Signal) or hasattr(value, "_impact_computed"):
         return cast("Signal[Any] | Computed[Any]", value)
     raise TypeError(
@@ -1004,3 +1017,34 @@ def signal_of(obj: object, attr: str) -> Signal[Any] | Computed[Any]:
         " not a signal or computed."
         " Declare it with signal(...) or @computed, or store a Signal in it."
     )
+
+
+def _missing(obj: object, attr: str) -> str:
+    """The message for ``signal_of(obj, attr)`` when ``obj`` has no ``attr``."""
+    klass_of = obj if isinstance(obj, type) else type(obj)
+    kind = klass_of.__name__
+    names: set[str] = set()
+    for klass in klass_of.__mro__:
+        for name, declared in vars(klass).items():
+            if hasattr(declared, "_impact_of"):
+                names.add(name)
+    for name, held in ({} if obj is klass_of else _vars_of(obj)).items():
+        if isinstance(held, Signal) or hasattr(held, "_impact_computed"):
+            names.add(name)
+    found = sorted(names)
+    message = f"signal_of({kind}, {attr!r}): {kind} has no attribute {attr!r}."
+    close = get_close_matches(attr, found, n=1)
+    if close:
+        message += f" Did you mean {close[0]!r}?"
+    if found:
+        return f"{message} Its signals and computeds: {', '.join(found)}."
+    return (
+        f"{message} {kind} has no signals or computeds at all: declare them"
+        " with signal(...) or @computed, or store a Signal in an attribute."
+    )
+
+
+def _vars_of(obj: object) -> dict[str, Any]:
+    """``obj.__dict__``, or an empty dict for an object with none."""
+    held = getattr(obj, "__dict__", None)
+    return held if isinstance(held, dict) else {}

@@ -372,6 +372,34 @@ def test_signal_of_a_plain_attribute_holding_a_signal_returns_it() -> None:
         signal_of(box, "other")
 
 
+def test_signal_of_a_missing_name_lists_the_signals_and_computeds_there_are() -> None:
+    class Cart(Disposable):
+        count = signal(0)
+
+        def __init__(self) -> None:
+            self.total = Signal(0.0)
+
+        @computed
+        def double(self) -> int:
+            return self.count * 2
+
+    with pytest.raises(
+        AttributeError,
+        match=r"signal_of\(Cart, 'cont'\): Cart has no attribute 'cont'\."
+        r" Did you mean 'count'\? Its signals and computeds: count, double, total\.",
+    ):
+        signal_of(Cart(), "cont")
+    with pytest.raises(AttributeError, match=r"object has no signals or computeds"):
+        signal_of(object(), "x")
+
+
+def test_signal_of_refuses_a_name_that_is_not_a_string() -> None:
+    with pytest.raises(
+        TypeError, match=r"signal_of\(\) takes the attribute's name as a str, got int"
+    ):
+        signal_of(Counter(), 3)  # type: ignore[arg-type]
+
+
 def test_signal_of_the_declaring_class_asks_for_an_instance() -> None:
     class Counter(Disposable):
         count = signal(0)
