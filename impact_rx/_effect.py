@@ -105,19 +105,23 @@ class Effect(abc.DisposableBase):
                     " create it again once the cycle is broken."
                 ) from None
         sources, versions, fn = self._sources, self._versions, self._fn
-        error = self._run()
-        if error is not None:
-            raise _raised(self, "effect", fn, sources, versions, error)
-
-    def _run(self) -> Exception | None:
-        """Clean up the last run, run again while tracking; return a failure."""
         cleanup, self._cleanup = self._cleanup, None
-        error: Exception | None = None
+        failed: Exception | None = None
         if cleanup is not None:
             try:
                 cleanup()
             except Exception as exc:
-                error = exc
+                failed = exc
+        error = self._run()
+        if error is not None or failed is not None:
+            raise _raised(self, "effect", fn, sources, versions, error, failed)
+
+    def _run(self) -> Exception | None:
+        """Run ``fn`` while tracking what it reads; return what it raised.
+
+        The cleanup of the run before is the caller's to run first.
+        """
+        error: Exception | None = None
         fn = self._fn
         if fn is None:
             return error
@@ -162,6 +166,10 @@ class Effect(abc.DisposableBase):
         No run starts after this. Called while another thread delivers (and
         perhaps runs this effect), the cleanup runs there, in turn.
         Afterwards the effect keeps no reference to its function.
+
+        Raises:
+            Exception: whatever the cleanup raised, unchanged; the effect is
+                stopped and unlinked all the same.
         """
         if self._fn is None:
             return
@@ -468,12 +476,22 @@ def _raised(
     fn: object,
     sources: list[Any],
     versions: list[int],
-    error: Exception,
+    error: Exception | None,
+    cleanup: Exception | None = None,
 ) -> SubscriberError:
     """The error for an effect or observe callback that raised while reacting.
 
     Names the first source whose version moved since the previous run: the
     write (or computed change) the run was reacting to.
+
+    Args:
+        node: The effect or observe scope.
+        kind: What ``fn`` is, for the message (``"effect"``).
+        fn: The function that ran.
+        sources: What the previous run read.
+        versions: Their versions after the previous run.
+        error: What the run raised, if it did.
+        cleanup: What the previous run's cleanup raised, if it did.
     """
     label = getattr(fn, "__qualname__", None) or anonymous(fn)
     because = ""
@@ -483,11 +501,24 @@ def _raised(
             what = "a change of" if source._derived else "a write to"
             because = f" while reacting to {what} {name}"
             break
+    if cleanup is None:
+        assert error is not None
+        failures = [error]
+        what_failed = f"{kind} {label} raised {type(error).__name__}{because}."
+    else:
+        failures = [cleanup]
+        what_failed = (
+            f"the cleanup of {kind} {label} raised {type(cleanup).__name__}{because}"
+        )
+        if error is None:
+            what_failed += "; the effect still ran."
+        else:
+            failures.append(error)
+            what_failed += f", then its run raised {type(error).__name__}."
     return SubscriberError(
         node,
-        [error],
-        f"{kind} {label} raised {type(error).__name__}{because}."
-        " It stays active and runs again on the next change;"
+        failures,
+        f"{what_failed} It stays active and runs again on the next change;"
         " see .exceptions (or __cause__) for the original.",
     )
 

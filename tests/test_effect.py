@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import weakref
+from collections.abc import Callable
 from functools import partial
 
 import pytest
@@ -415,3 +416,73 @@ def test_observe_refuses_a_callback_that_is_not_a_function() -> None:
         TypeError, match=r"observe\(\) takes the function to call back, got str"
     ):
         observe("rerender")  # type: ignore[arg-type]
+
+
+def test_a_raising_cleanup_is_named_as_the_cleanup_and_the_effect_still_runs() -> None:
+    a = Signal(0, name="a")
+    runs: list[int] = []
+
+    def track() -> Callable[[], None]:
+        runs.append(a.value)
+
+        def cleanup() -> None:
+            raise RuntimeError("cleanup broke")
+
+        return cleanup
+
+    running = effect(track)
+    with pytest.raises(
+        SubscriberError,
+        match=r"the cleanup of effect .*track raised RuntimeError while reacting"
+        r" to a write to a; the effect still ran",
+    ) as caught:
+        a.value = 1
+
+    assert runs == [0, 1]
+    assert isinstance(caught.value.__cause__, RuntimeError)
+    assert not running.is_disposed
+
+
+def test_a_cleanup_and_a_run_that_both_raise_are_both_reported() -> None:
+    a = Signal(0, name="a")
+
+    def track() -> Callable[[], None]:
+        if a.value:
+            raise ValueError("run broke")
+
+        def cleanup() -> None:
+            raise RuntimeError("cleanup broke")
+
+        return cleanup
+
+    effect(track)
+    with pytest.raises(
+        SubscriberError,
+        match=r"the cleanup of effect .*track raised RuntimeError while reacting"
+        r" to a write to a, then its run raised ValueError",
+    ) as caught:
+        a.value = 1
+
+    assert [type(e) for e in caught.value.exceptions] == [RuntimeError, ValueError]
+
+
+def test_disposing_an_effect_whose_cleanup_raises_stops_it_and_raises_that() -> None:
+    a = Signal(0)
+    runs: list[int] = []
+
+    def track() -> Callable[[], None]:
+        runs.append(a.value)
+
+        def cleanup() -> None:
+            raise RuntimeError("cleanup broke")
+
+        return cleanup
+
+    running = effect(track)
+    with pytest.raises(RuntimeError, match=r"cleanup broke"):
+        running.dispose()
+    a.value = 1
+
+    assert runs == [0]
+    assert running.is_disposed
+    assert running.sources == ()
