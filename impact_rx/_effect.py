@@ -356,12 +356,16 @@ class Observation(abc.DisposableBase):
         tb: TracebackType | None,
     ) -> None:
         if self._took < 0:
-            self._exit_aside()
+            self._exit_aside(exc)
             return
         state.tracker = self._previous
         self._previous = None
         reads = self._reads or []
         self._reads = None
+        if exc is not None:
+            # Suspended on a Suspense, even one read through untracked():
+            # its settling is what the block needs to render.
+            _graph.waits_on(exc, reads)
         took, self._took = self._took, 0
         try:
             if self._on_change is not None:
@@ -370,7 +374,7 @@ class Observation(abc.DisposableBase):
             if took:
                 _graph.release()
 
-    def _exit_aside(self) -> None:
+    def _exit_aside(self, exc: BaseException | None) -> None:
         mine = _graph.local
         seen = mine.reads or []
         mine.reads = self._previous
@@ -378,6 +382,8 @@ class Observation(abc.DisposableBase):
         self._took = 0
         with _graph.lock:
             state.detached -= 1
+        if exc is not None:
+            _graph.waits_on_aside(exc, seen)
         if self._on_change is not None:
             _graph.enqueue(self._link_aside, seen)
 
@@ -525,6 +531,10 @@ def _raised(
 
 def observe(on_change: Callable[[], object]) -> Observation:
     """A tracking scope for UI adapters (Impact's ``observe()``).
+
+    A block that ends by raising ``SuspendedError`` (it used a pending
+    ``Suspense``, even through ``untracked()``) is called back when that
+    suspense settles, so the adapter can render again.
 
     Example:
         >>> from impact_rx import Signal, observe

@@ -774,7 +774,7 @@ def store(
     node._version += 1
 
 
-def waits_on(error: Exception, reads: list[Any]) -> None:
+def waits_on(error: BaseException, reads: list[Any]) -> None:
     """Make a run that suspended depend on the suspense it waits for.
 
     Even when it was read through ``untracked()``: its settling is what the
@@ -784,6 +784,17 @@ def waits_on(error: Exception, reads: list[Any]) -> None:
         tracked = getattr(error.suspense, "_tracked", None)
         if tracked is not None and tracked not in reads:
             reads.append(tracked)
+
+
+def waits_on_aside(error: BaseException | None, seen: list[tuple[Any, Any]]) -> None:
+    """``waits_on`` for an ``observe`` block kept aside, which records
+    ``(signal, version)`` pairs: one that already settled counts as moved.
+    """
+    if isinstance(error, SuspendedError):
+        tracked = getattr(error.suspense, "_tracked", None)
+        if tracked is not None and all(node is not tracked for node, _ in seen):
+            pending = getattr(tracked.peek(), "status", None) == "pending"
+            seen.append((tracked, tracked._version if pending else -1))
 
 
 def stale(node: Any) -> bool:

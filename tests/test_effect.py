@@ -406,6 +406,28 @@ def test_an_effect_suspended_on_an_untracked_suspense_still_wakes() -> None:
     running.dispose()
 
 
+def test_an_observe_block_suspended_on_an_untracked_suspense_is_called_back() -> None:
+    from reactivex.subject import Subject
+
+    from impact_rx import SuspendedError, Suspense, untracked
+
+    work: Subject[str] = Subject()
+    user = Suspense.from_(work)
+    renders: list[str] = []
+
+    def render() -> None:
+        with scope:
+            renders.append(untracked(user.use))
+
+    scope = observe(render)
+    with pytest.raises(SuspendedError, match=r"is still pending"):
+        render()
+    work.on_next("ada")
+
+    assert renders == ["ada"]
+    scope.dispose()
+
+
 def test_effect_refuses_a_value_that_is_not_a_function() -> None:
     with pytest.raises(TypeError, match=r"effect\(\) takes a function to run, got int"):
         effect(3)  # type: ignore[arg-type]
