@@ -1153,6 +1153,11 @@ def batch() -> Iterator[None]:
     outermost ``batch()`` exits. Nestable. A batch on one thread makes writes
     from other threads wait in the queue until it ends.
 
+    A block that raises rolls nothing back: the writes it made stay applied
+    and are delivered as it exits, then its exception propagates (unless
+    subscribers raised during that delivery: their ``SubscriberError`` is
+    raised instead, with the block's exception as its ``__context__``).
+
     A batch opened while another thread delivers does not wait for it: its
     writes are kept aside (this thread's reads see them, others' do not),
     and when it ends they are queued as one change, applied in turn like a

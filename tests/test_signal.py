@@ -283,6 +283,38 @@ def test_a_batch_that_ends_where_it_started_notifies_nobody() -> None:
     assert seen == [0]
 
 
+def test_a_batch_whose_block_raises_keeps_and_delivers_its_writes_then_reraises() -> (
+    None
+):
+    s = Signal(0)
+    seen: list[int] = []
+    s.subscribe(seen.append)
+
+    with pytest.raises(KeyError, match=r"body"), batch():
+        s.value = 1
+        s.value = 2
+        raise KeyError("body")
+
+    assert seen == [0, 2]
+    assert s.value == 2
+
+
+def test_subscribers_raising_as_a_raising_batch_ends_report_over_its_error() -> None:
+    s = Signal(0, name="s")
+
+    def refuse(value: int) -> None:
+        if value:
+            raise ValueError("refused")
+
+    s.subscribe(refuse)
+    with pytest.raises(SubscriberError, match=r"of <Signal s=1") as caught, batch():
+        s.value = 1
+        raise KeyError("body")
+
+    assert isinstance(caught.value.__cause__, ValueError)
+    assert isinstance(caught.value.__context__, KeyError)
+
+
 def test_the_repr_is_short() -> None:
     s = Signal("x" * 500, name="big")
     s.subscribe(lambda v: None)
