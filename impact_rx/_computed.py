@@ -99,7 +99,8 @@ class Computed(Observable[T]):
             (``token``, ``password``, ...) is shown as ``<redacted>``.
 
     Raises:
-        TypeError: ``fn`` is not callable.
+        TypeError: ``fn`` or ``equals`` is not callable, or ``name`` is not
+            a ``str``.
 
     Example:
         >>> from impact_rx import Signal, Computed
@@ -154,6 +155,10 @@ class Computed(Observable[T]):
                 " Pass a function of no arguments that reads signals,"
                 " e.g. Computed(lambda: count.value * 2)."
             )
+        if (equals is not None and not callable(equals)) or (
+            name is not None and not isinstance(name, str)
+        ):
+            _signal.check_options("Computed", equals, name)
         # Observable.__init__ is skipped: it would allocate a lock per node.
         self._fn: Callable[[], T] | None = fn
         self._equals = equals
@@ -817,6 +822,10 @@ def computed(
         equals: As for :class:`Computed`.
         name: A label; a property is named ``ClassName.attr``.
 
+    Raises:
+        TypeError: ``fn`` or ``equals`` is not callable, or ``name`` is not
+            a ``str``.
+
     Example:
         >>> from impact_rx import Disposable, computed, signal, signal_of
         >>> class Cart(Disposable):
@@ -831,6 +840,7 @@ def computed(
         >>> cart.size, signal_of(cart, "size")
         (2, <Computed Cart.size=2 (0 subscribers)>)
     """
+    _signal.check_options("computed", equals, name)
     if fn is None:
         return _Decorator(equals, name)
     if not callable(fn):

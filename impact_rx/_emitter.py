@@ -29,7 +29,7 @@ from . import _graph
 from ._disposable import adopt
 from ._errors import SubscriberError
 from ._graph import claim, get_ident, lock, state
-from ._signal import Released, end_observers
+from ._signal import Released, check_options, end_observers
 
 __all__ = ["Emitter"]
 
@@ -42,6 +42,9 @@ class Emitter(Observable[T]):
 
     Args:
         name: A label for reprs and errors.
+
+    Raises:
+        TypeError: ``name`` is not a ``str``.
 
     Example:
         >>> from impact_rx import Emitter
@@ -58,6 +61,8 @@ class Emitter(Observable[T]):
     __slots__ = ("_disposed", "_name", "_observers", "_remover")
 
     def __init__(self, *, name: str | None = None) -> None:
+        if name is not None and not isinstance(name, str):
+            check_options("Emitter", None, name)
         # Observable.__init__ is skipped: it would allocate a lock per emitter.
         self._observers: tuple[abc.ObserverBase[T], ...] = ()
         self._name = name

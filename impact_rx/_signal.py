@@ -95,6 +95,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Signal",
     "SignalStatistics",
+    "check_options",
     "signal",
     "signal_of",
     "subscribe_hook",
@@ -182,7 +183,14 @@ class Signal(BehaviorSubject[T]):
             name: A label for reprs, errors and tracing; a value whose name
                 looks secret (``password``, ``token``, ...) is shown as
                 ``<redacted>``.
+
+        Raises:
+            TypeError: ``equals`` is not callable, or ``name`` not a ``str``.
         """
+        if (equals is not None and not callable(equals)) or (
+            name is not None and not isinstance(name, str)
+        ):
+            check_options("Signal", equals, name)
         # Subject.__init__ is skipped on purpose: it would allocate a lock and
         # an observer list per signal and assign the plain ``value`` attribute.
         self._value = initial
@@ -807,6 +815,31 @@ def end_observers(node: Any, error: Exception | None = None) -> None:
         raise SubscriberError(node, errors)
 
 
+def check_options(kind: str, equals: object, name: object) -> None:
+    """Refuse an ``equals`` that is not callable or a ``name`` not a ``str``.
+
+    Args:
+        kind: What was called, for the message (``"Signal"``).
+        equals: The ``equals=`` given, or ``None``.
+        name: The ``name=`` given, or ``None``.
+
+    Raises:
+        TypeError: either is of the wrong type.
+    """
+    if equals is not None and not callable(equals):
+        raise TypeError(
+            f"{kind}() takes equals= as a function of (old, new) returning"
+            f" true when nothing changed, got {type(equals).__name__}."
+            " Pass e.g. equals=lambda old, new: old.id == new.id, or leave it"
+            " out for identity-or-==."
+        )
+    if name is not None and not isinstance(name, str):
+        raise TypeError(
+            f"{kind}() takes name= as a str, got {type(name).__name__}."
+            ' Pass a label such as name="count".'
+        )
+
+
 def short_repr(value: object, limit: int = _REPR_LIMIT) -> str:
     """``repr(value)`` cut to ``limit`` characters; never raises."""
     try:
@@ -841,8 +874,8 @@ class signal(Generic[T]):
             own first value (``signal(factory=list)``).
 
     Raises:
-        TypeError: a mutable ``initial``, or both or neither of ``initial``
-            and ``factory``.
+        TypeError: a mutable ``initial``, both or neither of ``initial``
+            and ``factory``, or an ``equals`` that is not callable.
 
     Example:
         >>> from impact_rx import Disposable, signal, signal_of
@@ -890,6 +923,7 @@ class signal(Generic[T]):
                 " or neither."
                 " Use factory= for a value each instance must own."
             )
+        check_options("signal", equals, None)
         if isinstance(initial, _MUTABLE):
             kind = type(initial).__name__
             raise TypeError(

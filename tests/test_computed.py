@@ -834,3 +834,10 @@ def test_assigning_a_computeds_value_says_which_computed_and_what_to_write() -> 
 def test_the_computed_class_refuses_a_value_that_is_not_a_function() -> None:
     with pytest.raises(TypeError, match=r"Computed\(\) takes a function, got int"):
         Computed(3)  # type: ignore[arg-type]
+
+
+def test_a_computed_refuses_options_of_the_wrong_type() -> None:
+    with pytest.raises(TypeError, match=r"computed\(\) takes equals= as a function"):
+        computed(lambda: 1, equals=5)  # type: ignore[call-overload]
+    with pytest.raises(TypeError, match=r"Computed\(\) takes name= as a str, got int"):
+        Computed(lambda: 1, name=5)  # type: ignore[arg-type]

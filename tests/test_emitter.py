@@ -138,3 +138,8 @@ def test_on_refuses_a_listener_that_is_not_a_function() -> None:
     ):
         events.on(3)  # type: ignore[arg-type]
     assert repr(events) == "<Emitter clicks (0 listeners)>"
+
+
+def test_an_emitter_refuses_a_name_that_is_not_a_string() -> None:
+    with pytest.raises(TypeError, match=r"Emitter\(\) takes name= as a str, got int"):
+        Emitter[int](name=5)  # type: ignore[arg-type]

@@ -870,3 +870,17 @@ def test_a_subscribe_whose_delivery_raises_leaves_no_dead_observer() -> None:
     # Rx ended the observer when subscribe raised: it must not stay attached.
     assert s.observers == []
     assert seen == [0]
+
+
+def test_a_signal_refuses_an_equals_that_is_not_a_function() -> None:
+    with pytest.raises(
+        TypeError, match=r"Signal\(\) takes equals= as a function of \(old, new\)"
+    ):
+        Signal(1, equals=5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"signal\(\) takes equals= as a function"):
+        signal(1, equals=True)  # type: ignore[call-overload]
+
+
+def test_a_signal_refuses_a_name_that_is_not_a_string() -> None:
+    with pytest.raises(TypeError, match=r"Signal\(\) takes name= as a str, got int"):
+        Signal(1, name=5)  # type: ignore[arg-type]
