@@ -749,6 +749,25 @@ class ComputedProperty(Generic[S, T]):
             return obj.__dict__[self._attr]  # type: ignore[no-any-return]
         except KeyError:
             return self._create(obj)
+        except AttributeError:
+            raise TypeError(
+                f"computed {self._label} needs instances with a __dict__;"
+                f" {type(obj).__name__} has __slots__ only."
+                " Add '__dict__' to its __slots__."
+            ) from None
+
+    if not TYPE_CHECKING:  # type checkers report unknown attributes themselves
+
+        def __getattr__(self, attr: str) -> Any:
+            if attr.startswith(("__", "_impact")):
+                raise AttributeError(attr)  # protocol probes: stay quiet
+            raise AttributeError(
+                f"computed() made a method decorator from {self._label},"
+                f" a function that takes an argument, and a decorator has no"
+                f" {attr!r}. Use it on a method in a class body (each instance"
+                " gets its own Computed), or pass a function of no arguments"
+                " for a standalone Computed."
+            )
 
     def _create(self, obj: S) -> Computed[T]:
         fn = self._fn

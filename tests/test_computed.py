@@ -841,3 +841,31 @@ def test_a_computed_refuses_options_of_the_wrong_type() -> None:
         computed(lambda: 1, equals=5)  # type: ignore[call-overload]
     with pytest.raises(TypeError, match=r"Computed\(\) takes name= as a str, got int"):
         Computed(lambda: 1, name=5)  # type: ignore[arg-type]
+
+
+def test_a_one_argument_function_used_as_a_computed_says_it_made_a_decorator() -> None:
+    a = Signal(2)
+    doubled = computed(lambda v: v * a.value)
+
+    with pytest.raises(
+        AttributeError,
+        match=r"computed\(\) made a method decorator.*has no 'value'"
+        r".*a function of no arguments",
+    ):
+        _ = doubled.value  # type: ignore[attr-defined]
+    with pytest.raises(AttributeError, match=r"has no 'subscribe'"):
+        doubled.subscribe(print)  # type: ignore[attr-defined]
+
+
+def test_a_computed_property_on_a_class_without_a_dict_says_what_to_add() -> None:
+    class Slotted:
+        __slots__ = ()
+
+        @computed
+        def size(self) -> int:
+            return 1
+
+    with pytest.raises(
+        TypeError, match=r"computed Slotted\.size needs instances with a __dict__"
+    ):
+        _ = Slotted().size
