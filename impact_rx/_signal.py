@@ -665,6 +665,14 @@ class Signal(BehaviorSubject[T]):
         observer: abc.ObserverBase[T],
         scheduler: abc.SchedulerBase | None = None,
     ) -> abc.DisposableBase:
+        # The first value reaches the subscriber outside any tracking scope:
+        # what it reads then is no dependency of the computed, effect or
+        # observe block that subscribed, as what it reads later is not.
+        if state.tracker is not None or state.detached:
+            return _graph.untracked(lambda: self._subscribe_now(observer))
+        return self._subscribe_now(observer)
+
+    def _subscribe_now(self, observer: abc.ObserverBase[T]) -> abc.DisposableBase:
         hook = subscribe_hook
         if hook is not None:
             hook(self, observer)

@@ -508,3 +508,54 @@ def test_disposing_an_effect_whose_cleanup_raises_stops_it_and_raises_that() -> 
     assert runs == [0]
     assert running.is_disposed
     assert running.sources == ()
+
+
+def test_what_a_subscriber_reads_on_its_first_value_is_no_dependency_of_an_effect() -> (
+    None
+):
+    from reactivex import operators as ops
+
+    from impact_rx import Suspense
+
+    source = Signal(1, name="source")
+    other = Signal(10, name="other")
+    doubled = computed(lambda: source.value * 2, name="doubled")
+    runs: list[int] = []
+
+    def subscribe() -> Callable[[], None]:
+        runs.append(source.value)
+        first = source.subscribe(lambda v: other.value)
+        second = doubled.pipe(ops.map(lambda v: v + other.value)).subscribe(
+            lambda v: None
+        )
+        third = Suspense.resolve("ada").subscribe(lambda state: other.value)
+
+        def cleanup() -> None:
+            first.dispose()
+            second.dispose()
+            third.dispose()
+
+        return cleanup
+
+    running = effect(subscribe)
+    assert running.sources == (source,)
+    other.value = 11
+
+    assert runs == [1]
+    running.dispose()
+
+
+def test_what_a_subscriber_reads_on_its_first_value_is_no_source_of_a_scope() -> None:
+    source = Signal(1, name="source")
+    other = Signal(10, name="other")
+    calls: list[str] = []
+
+    with observe(lambda: calls.append("changed")) as scope:
+        _ = source.value
+        subscription = other.subscribe(lambda v: source.peek() + other.value)
+
+    assert scope.sources == (source,)
+    other.value = 11
+    assert calls == []
+    subscription.dispose()
+    scope.dispose()
