@@ -94,6 +94,8 @@ class Computed(Observable[T]):
         fn: Computes the value; what it reads becomes its dependencies.
         equals: ``equals(old, new)`` deciding that a new result changes
             nothing (which then stops propagation); default as for Signal.
+            If it raises, the computed fails with that error, as if its
+            function had raised.
         name: A label for reprs, errors and tracing; by default the
             function's ``__qualname__``. A value whose name looks secret
             (``token``, ``password``, ...) is shown as ``<redacted>``.

@@ -713,7 +713,7 @@ def recompute(node: Any) -> None:
                 same = False
             if same is True or (same is not False and not differs(same)):
                 return
-        elif equals(old, value):
+        elif _same(node, equals, old, value):
             return
     node._value = value
     node._version += 1
@@ -767,11 +767,25 @@ def store(
                 same = False
             if same is True or (same is not False and not differs(same)):
                 return
-        elif equals(old, value):
+        elif _same(node, equals, old, value):
             return
     node._error = None
     node._value = value
     node._version += 1
+
+
+def _same(node: Any, equals: Callable[[Any, Any], bool], old: Any, new: Any) -> bool:
+    """``equals(old, new)`` of a computed; if it raises, that is the result.
+
+    A raising ``equals`` leaves the computed failed, as if its function had
+    raised: reads re-raise it until an input changes, never the old value.
+    """
+    try:
+        return bool(equals(old, new))
+    except Exception as exc:
+        node._error = exc
+        node._version += 1
+        return True
 
 
 def waits_on(error: BaseException, reads: list[Any]) -> None:

@@ -869,3 +869,42 @@ def test_a_computed_property_on_a_class_without_a_dict_says_what_to_add() -> Non
         TypeError, match=r"computed Slotted\.size needs instances with a __dict__"
     ):
         _ = Slotted().size
+
+
+def test_a_computed_whose_equals_raises_keeps_raising_it_until_its_inputs_change() -> (
+    None
+):
+    def same(old: int, new: int) -> bool:
+        if new == 3:
+            raise ValueError("equals broke")
+        return old == new
+
+    a = Signal(1)
+    copy = computed(lambda: a.value, equals=same)
+    assert copy.value == 1
+
+    a.value = 3
+    for _ in range(2):  # never the stale 1
+        with pytest.raises(ValueError, match=r"equals broke"):
+            _ = copy.value
+    a.value = 4
+    assert copy.value == 4
+
+
+def test_a_watched_computed_whose_equals_raises_emits_nothing_and_recovers() -> None:
+    def same(old: int, new: int) -> bool:
+        if new == 3:
+            raise ValueError("equals broke")
+        return old == new
+
+    a = Signal(1)
+    copy = computed(lambda: a.value, equals=same, name="copy")
+    seen: list[int] = []
+    copy.subscribe(seen.append)
+
+    a.value = 3  # as for a raising function: subscribers are not told
+    with pytest.raises(ValueError, match=r"equals broke"):
+        _ = copy.value
+    a.value = 4
+
+    assert seen == [1, 4]
