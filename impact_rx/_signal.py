@@ -618,6 +618,10 @@ class Signal(BehaviorSubject[T]):
         if self._stop():
             _graph.end_in_turn(self._end, None)
 
+    # What disposing an owner that was handed this signal does (see
+    # ``Disposable.on_dispose``): complete it, as an adopted signal is.
+    _impact_owned_end = on_completed
+
     def on_error(self, error: Exception) -> None:
         """End the signal with ``error``; later writes are ignored."""
         if self._stop():
@@ -639,7 +643,11 @@ class Signal(BehaviorSubject[T]):
         end_observers(self, error)
 
     def dispose(self) -> None:
-        """Stop the signal and drop every observer without notifying them."""
+        """Stop the signal and drop every observer without notifying them.
+
+        As ``Subject.dispose`` in Rx. To end it telling its subscribers, call
+        :meth:`on_completed`, which is what disposing its owner does.
+        """
         self._stop()
         with lock:
             self.is_disposed = True

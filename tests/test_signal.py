@@ -339,6 +339,21 @@ def test_a_signal_created_in_a_constructor_completes_with_its_owner() -> None:
     assert s.is_stopped
 
 
+def test_a_signal_handed_to_on_dispose_is_completed_with_its_owner() -> None:
+    owner = Disposable()
+    later = Signal(0, name="later")
+    owner.on_dispose(later)
+    done: list[str] = []
+    later.subscribe(on_completed=lambda: done.append("completed"))
+
+    owner.dispose()
+    later.value = 1
+
+    assert done == ["completed"]
+    assert later.is_stopped
+    assert later.value == 0
+
+
 class Counter(Disposable):
     count = signal(0)
     label = signal("a", equals=lambda old, new: old.lower() == new.lower())
