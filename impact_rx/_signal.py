@@ -986,9 +986,11 @@ class signal(Generic[T]):
             ) from None
 
     def _create(self, obj: object) -> Signal[T]:
-        # The factory runs outside the lock: it may read other signals.
+        # The factory runs outside the lock: it may read other signals, but
+        # untracked: a computed or effect reading the attribute first must not
+        # depend on them.
         factory = self._factory
-        initial = self._initial if factory is None else factory()
+        initial = self._initial if factory is None else _graph.untracked(factory)
         with _create_lock:
             existing: Signal[T] | None = obj.__dict__.get(self._attr)
             if existing is not None:

@@ -20,6 +20,7 @@ from impact_rx import (
     SubscriberError,
     batch,
     computed,
+    effect,
     signal,
     signal_of,
 )
@@ -352,6 +353,22 @@ def test_a_signal_handed_to_on_dispose_is_completed_with_its_owner() -> None:
     assert done == ["completed"]
     assert later.is_stopped
     assert later.value == 0
+
+
+def test_what_a_signals_factory_reads_is_no_dependency_of_the_first_reader() -> None:
+    seed = Signal(3, name="seed")
+
+    class Box(Disposable):
+        items = signal(factory=lambda: [0] * seed.value)
+
+    box = Box()
+    runs: list[int] = []
+    running = effect(lambda: runs.append(len(box.items)))
+    seed.value = 5
+
+    assert runs == [3]
+    assert running.sources == (signal_of(box, "items"),)
+    running.dispose()
 
 
 class Counter(Disposable):
