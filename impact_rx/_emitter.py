@@ -29,6 +29,7 @@ from . import _graph
 from ._disposable import adopt
 from ._errors import SubscriberError
 from ._graph import claim, get_ident, lock, state
+from ._redact import anonymous
 from ._signal import Released, check_options, end_observers
 
 __all__ = ["Emitter"]
@@ -90,7 +91,7 @@ class Emitter(Observable[T]):
         """
         if not callable(listener):
             raise TypeError(
-                f"Emitter {self._name or 'Emitter'}.on() takes a listener"
+                f"{self._label()}.on() takes a listener"
                 f" function, got {type(listener).__name__}."
                 " Pass a function of one argument, the event."
             )
@@ -197,11 +198,15 @@ class Emitter(Observable[T]):
     def _end(self, _: object) -> None:
         end_observers(self)
 
+    def _label(self) -> str:
+        """``Emitter name``, or ``Emitter@<hex id>`` when it has none."""
+        name = self._name
+        return f"Emitter {name}" if name else anonymous(self)
+
     def __repr__(self) -> str:
-        label = self._name or "Emitter"
         count = len(self._observers)
         plural = "" if count == 1 else "s"
-        return f"<Emitter {label} ({count} listener{plural})>"
+        return f"<{self._label()} ({count} listener{plural})>"
 
 
 def _notify(emitter: Emitter[Any], value: object) -> list[BaseException] | None:

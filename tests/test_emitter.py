@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -143,3 +144,11 @@ def test_on_refuses_a_listener_that_is_not_a_function() -> None:
 def test_an_emitter_refuses_a_name_that_is_not_a_string() -> None:
     with pytest.raises(TypeError, match=r"Emitter\(\) takes name= as a str, got int"):
         Emitter[int](name=5)  # type: ignore[arg-type]
+
+
+def test_an_unnamed_emitter_is_labelled_by_kind_and_id_as_a_signal_is() -> None:
+    events = Emitter[int]()
+
+    assert re.fullmatch(r"<Emitter@[0-9a-f]+ \(0 listeners\)>", repr(events))
+    with pytest.raises(TypeError, match=r"^Emitter@[0-9a-f]+\.on\(\) takes a listener"):
+        events.on(3)  # type: ignore[arg-type]
