@@ -722,7 +722,7 @@ class ComputedProperty(Generic[S, T]):
     the instance is a ``Disposable``.
     """
 
-    __slots__ = ("_attr", "_equals", "_fn", "_label")
+    __slots__ = ("_attr", "_equals", "_fn", "_key", "_label")
 
     def __init__(
         self, fn: Callable[[S], T], *, equals: Callable[[T, T], bool] | None = None
@@ -730,11 +730,19 @@ class ComputedProperty(Generic[S, T]):
         self._fn = fn
         self._equals = equals
         self._attr = getattr(fn, "__name__", "")
+        # Where each instance keeps its computed, in its __dict__.
+        self._key = self._attr
         self._label = getattr(fn, "__qualname__", self._attr)
 
     def __set_name__(self, owner: type, name: str) -> None:
         self._attr = name
+        self._key = name
         self._label = f"{owner.__name__}.{name}"
+        if any(name in vars(base) for base in owner.__mro__[1:]):
+            # It overrides a base's attribute, whose computed a super() read
+            # reaches: each keeps its own (this descriptor stays the one
+            # ``obj.name`` and ``signal_of`` find).
+            self._key = f"{owner.__qualname__}.{name}"
 
     @overload
     def __get__(self, obj: None, objtype: type | None = None) -> Self: ...
@@ -756,7 +764,7 @@ class ComputedProperty(Generic[S, T]):
     def of(self, obj: S) -> Computed[T]:
         """The :class:`Computed` behind this attribute on ``obj``."""
         try:
-            return obj.__dict__[self._attr]  # type: ignore[no-any-return]
+            return obj.__dict__[self._key]  # type: ignore[no-any-return]
         except KeyError:
             return self._create(obj)
         except AttributeError:
@@ -782,14 +790,14 @@ class ComputedProperty(Generic[S, T]):
     def _create(self, obj: S) -> Computed[T]:
         fn = self._fn
         with _create_lock:
-            existing: Computed[T] | None = obj.__dict__.get(self._attr)
+            existing: Computed[T] | None = obj.__dict__.get(self._key)
             if existing is not None:
                 return existing
             with owning(None):
                 created = Computed(
                     lambda: fn(obj), equals=self._equals, name=self._label
                 )
-            obj.__dict__[self._attr] = created
+            obj.__dict__[self._key] = created
         if isinstance(obj, Disposable):
             created._remover = obj.on_dispose(created.dispose)
         return created

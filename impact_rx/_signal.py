@@ -1081,8 +1081,10 @@ def _missing(obj: object, attr: str) -> str:
             if hasattr(declared, "_impact_of"):
                 names.add(name)
     for name, held in ({} if obj is klass_of else _vars_of(obj)).items():
-        if isinstance(held, Signal) or hasattr(held, "_impact_computed"):
-            names.add(name)
+        if name.isidentifier() and (
+            isinstance(held, Signal) or hasattr(held, "_impact_computed")
+        ):
+            names.add(name)  # not an overridden computed's own key
     found = sorted(names)
     message = f"signal_of({kind}, {attr!r}): {kind} has no attribute {attr!r}."
     close = get_close_matches(attr, found, n=1)

@@ -908,3 +908,26 @@ def test_a_watched_computed_whose_equals_raises_emits_nothing_and_recovers() -> 
     a.value = 4
 
     assert seen == [1, 4]
+
+
+def test_a_computed_property_overridden_in_a_subclass_can_read_the_parents() -> None:
+    class Base(Disposable):
+        count = signal(1)
+
+        @computed
+        def total(self) -> int:
+            return self.count * 10
+
+    class Child(Base):
+        @computed
+        def total(self) -> int:
+            return super().total + 1
+
+    child = Child()
+    assert child.total == 11
+    child.count = 2
+    assert child.total == 21
+    assert signal_of(child, "total").name == "Child.total"
+    assert Base().total == 10
+    with pytest.raises(AttributeError, match=r"signals and computeds: count, total\.$"):
+        signal_of(child, "totl")
