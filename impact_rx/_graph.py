@@ -1328,7 +1328,18 @@ def untracked(fn: Callable[[], T]) -> T:
         >>> a.value = 2
         >>> total.value
         22
+
+    Raises:
+        TypeError: ``fn`` is not callable (``untracked(count.value)``
+            instead of ``untracked(lambda: count.value)``).
     """
+    if not callable(fn):
+        raise TypeError(
+            f"untracked() takes a function to call without tracking, got"
+            f" {type(fn).__name__}: the read it should wrap already happened."
+            " Wrap it in a lambda, e.g. untracked(lambda: count.value), or use"
+            " count.peek()."
+        )
     s = state
     if s.tracker is None or s.owner != get_ident():
         if s.detached and local.reads is not None and s.owner != get_ident():

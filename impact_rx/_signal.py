@@ -390,7 +390,16 @@ class Signal(BehaviorSubject[T]):
                 Also when ``fn``, applied again by the delivering thread,
                 raised: that update is then dropped.
             Exception: whatever ``fn`` raised when applied in this call.
+            TypeError: ``fn`` is not callable.
         """
+        if not callable(fn):
+            name = self._name
+            label = f"Signal {name}" if name else anonymous(self)
+            raise TypeError(
+                f"{label}.update() takes a function of the current value, got"
+                f" {type(fn).__name__}. To write a value, assign .value or call"
+                " set(); to derive it, pass e.g. update(lambda n: n + 1)."
+            )
         if self.is_stopped:
             return
         s = state

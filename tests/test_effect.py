@@ -559,3 +559,10 @@ def test_what_a_subscriber_reads_on_its_first_value_is_no_source_of_a_scope() ->
     assert calls == []
     subscription.dispose()
     scope.dispose()
+
+
+def test_untracked_refuses_a_value_that_is_not_a_function() -> None:
+    from impact_rx import untracked
+
+    with pytest.raises(TypeError, match=r"untracked\(\) takes a function to call"):
+        untracked(Signal(1).value)  # type: ignore[arg-type]

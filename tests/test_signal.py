@@ -916,3 +916,13 @@ def test_a_signal_refuses_an_equals_that_is_not_a_function() -> None:
 def test_a_signal_refuses_a_name_that_is_not_a_string() -> None:
     with pytest.raises(TypeError, match=r"Signal\(\) takes name= as a str, got int"):
         Signal(1, name=5)  # type: ignore[arg-type]
+
+
+def test_update_refuses_a_value_that_is_not_a_function() -> None:
+    hits = Signal(0, name="hits")
+
+    with pytest.raises(
+        TypeError, match=r"Signal hits\.update\(\) takes a function of the current"
+    ):
+        hits.update(5)  # type: ignore[arg-type]
+    assert hits.value == 0
