@@ -333,6 +333,17 @@ class Observation(abc.DisposableBase):
         return tuple(self._sources)
 
     def __enter__(self) -> Self:
+        """Start recording what the block reads.
+
+        Raises:
+            RuntimeError: the scope is already recording a block.
+        """
+        if self._reads is not None or self._took < 0:
+            raise RuntimeError(
+                f"{self!r} was entered again inside its own block, which would"
+                " lose what that block read. Give each nested block its own"
+                " observe() scope, or leave the block before entering it again."
+            )
         # The block runs as the owner of the delivery queue, so writes made
         # in it are delivered when it ends. While another thread delivers it
         # does not wait: it records reads on its own and is linked in turn.

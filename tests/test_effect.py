@@ -566,3 +566,19 @@ def test_untracked_refuses_a_value_that_is_not_a_function() -> None:
 
     with pytest.raises(TypeError, match=r"untracked\(\) takes a function to call"):
         untracked(Signal(1).value)  # type: ignore[arg-type]
+
+
+def test_entering_an_observe_scope_inside_its_own_block_is_refused() -> None:
+    a = Signal(1, name="a")
+    calls: list[str] = []
+    scope = observe(lambda: calls.append("changed"))
+
+    with scope:
+        _ = a.value
+        with pytest.raises(RuntimeError, match=r"entered again inside its own block"):
+            scope.__enter__()
+
+    assert scope.sources == (a,)
+    a.value = 2
+    assert calls == ["changed"]
+    scope.dispose()
