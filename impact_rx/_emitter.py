@@ -89,7 +89,7 @@ class Emitter(Observable[T]):
         Raises:
             TypeError: ``listener`` is not callable.
         """
-        if not callable(listener):
+        if not callable(listener) and not isinstance(listener, abc.ObserverBase):
             raise TypeError(
                 f"{self._label()}.on() takes a listener"
                 f" function, got {type(listener).__name__}."

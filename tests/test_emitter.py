@@ -152,3 +152,17 @@ def test_an_unnamed_emitter_is_labelled_by_kind_and_id_as_a_signal_is() -> None:
     assert re.fullmatch(r"<Emitter@[0-9a-f]+ \(0 listeners\)>", repr(events))
     with pytest.raises(TypeError, match=r"^Emitter@[0-9a-f]+\.on\(\) takes a listener"):
         events.on(3)  # type: ignore[arg-type]
+
+
+def test_on_accepts_an_rx_observer_as_its_listener() -> None:
+    from reactivex import Observer
+
+    events = Emitter[int]()
+    heard: list[int] = []
+    remove = events.on(Observer(heard.append))  # type: ignore[arg-type]
+
+    events.emit(1)
+    remove()
+    events.emit(2)
+
+    assert heard == [1]
