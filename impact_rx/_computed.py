@@ -55,6 +55,10 @@ S = TypeVar("S")
 
 
 _RUNNING: Any = object()
+_AWAIT = (
+    "Start the work with Suspense.from_(...) or query() and read it with"
+    " .use() in a plain function: it runs again once the work settles."
+)
 
 
 class _Later(BaseException):
@@ -101,8 +105,8 @@ class Computed(Observable[T]):
             (``token``, ``password``, ...) is shown as ``<redacted>``.
 
     Raises:
-        TypeError: ``fn`` or ``equals`` is not callable, or ``name`` is not
-            a ``str``.
+        TypeError: ``fn`` or ``equals`` is not callable, ``fn`` is an
+            ``async`` function, or ``name`` is not a ``str``.
 
     Example:
         >>> from impact_rx import Signal, Computed
@@ -161,6 +165,8 @@ class Computed(Observable[T]):
             name is not None and not isinstance(name, str)
         ):
             _signal.check_options("Computed", equals, name)
+        if inspect.iscoroutinefunction(fn):
+            _signal.refuse_async("Computed()", fn, "runs its function", _AWAIT)
         # Observable.__init__ is skipped: it would allocate a lock per node.
         self._fn: Callable[[], T] | None = fn
         self._equals = equals
@@ -860,8 +866,8 @@ def computed(
         name: A label; a property is named ``ClassName.attr``.
 
     Raises:
-        TypeError: ``fn`` or ``equals`` is not callable, or ``name`` is not
-            a ``str``.
+        TypeError: ``fn`` or ``equals`` is not callable, ``fn`` is an
+            ``async`` function, or ``name`` is not a ``str``.
 
     Example:
         >>> from impact_rx import Disposable, computed, signal, signal_of
@@ -886,6 +892,7 @@ def computed(
             " Pass a lambda or decorate a method; options go by keyword,"
             " e.g. @computed(equals=...)."
         )
+    _signal.refuse_async("computed()", fn, "runs its function", _AWAIT)
     if _takes_an_argument(fn):
         return ComputedProperty(fn, equals=equals)  # type: ignore[arg-type]
     return Computed(fn, equals=equals, name=name)  # type: ignore[arg-type]

@@ -235,7 +235,7 @@ def effect(fn: Callable[[], object]) -> Effect:
         in a batch kept aside (see ``batch``), it waits for that batch.
 
     Raises:
-        TypeError: ``fn`` is not callable.
+        TypeError: ``fn`` is not callable, or is an ``async`` function.
         Exception: whatever the first run of ``fn`` raised, or what the
             changes it made raised as they were delivered (a
             ``SubscriberError``, a ``CycleError``); the effect is then not
@@ -256,6 +256,13 @@ def effect(fn: Callable[[], object]) -> Effect:
             " Pass a function of no arguments (it may return a cleanup),"
             " e.g. effect(lambda: print(count.value))."
         )
+    _signal.refuse_async(
+        "effect()",
+        fn,
+        "runs its function",
+        "Start the work with Suspense.from_(...) or query() and read it with"
+        " .use() in a plain function: the effect runs again once it settles.",
+    )
     created = Effect(fn)
     hook = _signal.subscribe_hook
     if hook is not None:
@@ -558,7 +565,8 @@ def observe(on_change: Callable[[], object]) -> Observation:
         >>> title.value = "again"
 
     Raises:
-        TypeError: ``on_change`` is not callable.
+        TypeError: ``on_change`` is not callable, or is an ``async``
+            function.
     """
     if not callable(on_change):
         raise TypeError(
@@ -566,6 +574,13 @@ def observe(on_change: Callable[[], object]) -> Observation:
             f" {type(on_change).__name__}. Pass a function of no arguments"
             " called once per change, e.g. observe(rerender)."
         )
+    _signal.refuse_async(
+        "observe()",
+        on_change,
+        "calls its callback",
+        "Pass a plain function that schedules the async work, e.g. with"
+        " asyncio.get_running_loop().create_task(...).",
+    )
     scope = Observation(on_change)
     hook = _signal.subscribe_hook
     if hook is not None:

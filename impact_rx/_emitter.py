@@ -30,7 +30,7 @@ from ._disposable import adopt
 from ._errors import SubscriberError
 from ._graph import claim, get_ident, lock, state
 from ._redact import anonymous
-from ._signal import Released, check_options, end_observers
+from ._signal import Released, check_options, end_observers, refuse_async
 
 __all__ = ["Emitter"]
 
@@ -87,7 +87,8 @@ class Emitter(Observable[T]):
             A function that removes the listener.
 
         Raises:
-            TypeError: ``listener`` is not callable.
+            TypeError: ``listener`` is not callable, or is an ``async``
+                function.
         """
         if not callable(listener) and not isinstance(listener, abc.ObserverBase):
             raise TypeError(
@@ -95,6 +96,13 @@ class Emitter(Observable[T]):
                 f" function, got {type(listener).__name__}."
                 " Pass a function of one argument, the event."
             )
+        refuse_async(
+            f"{self._label()}.on()",
+            listener,
+            "calls its listener",
+            "Pass a plain function that schedules the async work, e.g. with"
+            " asyncio.get_running_loop().create_task(...).",
+        )
         subscription = self.subscribe(listener)
         return subscription.dispose
 

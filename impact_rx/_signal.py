@@ -47,6 +47,7 @@ Debug hooks (set by :mod:`impact_rx.debug`; ``None``, and free, when off):
 
 from __future__ import annotations
 
+import inspect
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -96,6 +97,7 @@ __all__ = [
     "Signal",
     "SignalStatistics",
     "check_options",
+    "refuse_async",
     "signal",
     "signal_of",
     "subscribe_hook",
@@ -862,6 +864,30 @@ def check_options(kind: str, equals: object, name: object) -> None:
         raise TypeError(
             f"{kind}() takes name= as a str, got {type(name).__name__}."
             ' Pass a label such as name="count".'
+        )
+
+
+def refuse_async(kind: str, fn: object, does: str, instead: str) -> None:
+    """Refuse an ``async def`` function where a plain one is called.
+
+    Called without awaiting, it would only make a coroutine: its body would
+    never run, and asyncio would warn that it was never awaited.
+
+    Args:
+        kind: What was called, for the message (``"effect()"``).
+        fn: The function given.
+        does: What ``kind`` does with it (``"runs its function"``).
+        instead: What to do instead.
+
+    Raises:
+        TypeError: ``fn`` is a coroutine function.
+    """
+    if inspect.iscoroutinefunction(fn):
+        label = getattr(fn, "__qualname__", None) or anonymous(fn)
+        raise TypeError(
+            f"{kind} {does} synchronously, and {label} is async: it would only"
+            f" make a coroutine, never awaited, so its body would never run."
+            f" {instead}"
         )
 
 

@@ -931,3 +931,20 @@ def test_a_computed_property_overridden_in_a_subclass_can_read_the_parents() -> 
     assert Base().total == 10
     with pytest.raises(AttributeError, match=r"signals and computeds: count, total\.$"):
         signal_of(child, "totl")
+
+
+def test_computed_refuses_an_async_function_whose_value_would_be_a_coroutine() -> None:
+    async def load() -> int:
+        return 1
+
+    with pytest.raises(TypeError, match=r"computed\(\) runs .*load is async"):
+        computed(load)
+    with pytest.raises(TypeError, match=r"Computed\(\) runs .*load is async"):
+        Computed(load)
+
+    with pytest.raises(TypeError, match=r"computed\(\) runs .*fetch is async"):
+
+        class Shop:
+            @computed
+            async def fetch(self) -> int:
+                return 1

@@ -582,3 +582,15 @@ def test_entering_an_observe_scope_inside_its_own_block_is_refused() -> None:
     a.value = 2
     assert calls == ["changed"]
     scope.dispose()
+
+
+def test_effect_and_observe_refuse_an_async_function_whose_body_would_never_run() -> (
+    None
+):
+    async def load() -> None:
+        return None
+
+    with pytest.raises(TypeError, match=r"effect\(\) runs .*load is async"):
+        effect(load)
+    with pytest.raises(TypeError, match=r"observe\(\) calls .*load is async"):
+        observe(load)

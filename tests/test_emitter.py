@@ -166,3 +166,11 @@ def test_on_accepts_an_rx_observer_as_its_listener() -> None:
     events.emit(2)
 
     assert heard == [1]
+
+
+def test_on_refuses_an_async_listener_that_would_never_run() -> None:
+    async def handle(event: int) -> None:
+        return None
+
+    with pytest.raises(TypeError, match=r"on\(\) calls .*handle is async"):
+        Emitter[int](name="clicks").on(handle)  # type: ignore[arg-type]
