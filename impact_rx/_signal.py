@@ -629,9 +629,10 @@ class Signal(BehaviorSubject[T]):
         if self._stop():
             _graph.end_in_turn(self._end, None)
 
-    # What disposing an owner that was handed this signal does (see
-    # ``Disposable.on_dispose``): complete it, as an adopted signal is.
-    _impact_owned_end = on_completed
+    def _impact_owned_end(self) -> None:
+        """What disposing an owner that was handed this signal does (see
+        ``Disposable.on_dispose``): complete it, as an adopted signal is."""
+        self.on_completed()
 
     def on_error(self, error: Exception) -> None:
         """End the signal with ``error``; later writes are ignored."""

@@ -371,6 +371,22 @@ def test_what_a_signals_factory_reads_is_no_dependency_of_the_first_reader() -> 
     running.dispose()
 
 
+def test_an_owner_ends_a_handed_signal_through_its_own_on_completed() -> None:
+    ended: list[str] = []
+
+    class Logged(Signal[int]):
+        def on_completed(self) -> None:
+            ended.append("logged")
+            super().on_completed()
+
+    owner = Disposable()
+    owner.on_dispose(Logged(0))
+
+    owner.dispose()
+
+    assert ended == ["logged"]
+
+
 class Counter(Disposable):
     count = signal(0)
     label = signal("a", equals=lambda old, new: old.lower() == new.lower())
