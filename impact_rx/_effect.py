@@ -210,8 +210,11 @@ class Effect(abc.DisposableBase):
 
     def __repr__(self) -> str:
         fn = self._fn
-        label = getattr(fn, "__qualname__", "disposed") if fn else "disposed"
-        return f"<Effect {label} ({len(self._sources)} sources)>"
+        if fn is None:
+            label = "disposed"
+        else:
+            label = getattr(fn, "__qualname__", None) or anonymous(fn)
+        return f"<Effect {label} ({_count(self._sources)})>"
 
 
 def effect(fn: Callable[[], object]) -> Effect:
@@ -476,7 +479,13 @@ class Observation(abc.DisposableBase):
             remover()
 
     def __repr__(self) -> str:
-        return f"<Observation ({len(self._sources)} sources)>"
+        return f"<Observation ({_count(self._sources)})>"
+
+
+def _count(sources: list[Any]) -> str:
+    """``1 source``, ``3 sources``: for reprs."""
+    count = len(sources)
+    return f"{count} source" if count == 1 else f"{count} sources"
 
 
 def _same_error(seen: Exception | None, now: Exception | None) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import re
 import weakref
 from collections.abc import Callable
 from functools import partial
@@ -594,3 +595,12 @@ def test_effect_and_observe_refuse_an_async_function_whose_body_would_never_run(
         effect(load)
     with pytest.raises(TypeError, match=r"observe\(\) calls .*load is async"):
         observe(load)
+
+
+def test_a_live_effect_of_a_partial_is_not_shown_as_disposed() -> None:
+    a = Signal(1)
+    running = effect(partial(lambda step: a.value + step, 1))
+
+    assert re.fullmatch(r"<Effect partial@[0-9a-f]+ \(1 source\)>", repr(running))
+    running.dispose()
+    assert repr(running) == "<Effect disposed (0 sources)>"
