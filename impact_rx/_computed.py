@@ -20,14 +20,14 @@ from __future__ import annotations
 import inspect
 import threading
 from collections.abc import Callable
-from typing import Any, Generic, Self, TypeVar, final, overload
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, final, overload
 
 from reactivex import Observable, abc
 from reactivex.disposable import Disposable as RxDisposable
 
 from . import _graph, _signal
 from ._disposable import Disposable, adopt, owning
-from ._errors import CycleError, SubscriberError
+from ._errors import CycleError, DisposedError, SubscriberError
 from ._graph import (
     CLEAN,
     DIRTY,
@@ -56,6 +56,10 @@ S = TypeVar("S")
 
 
 _RUNNING: Any = object()
+_AWAIT = (
+    "Start the work with Suspense.from_(...) or query() and read it with"
+    " .use() in a plain function: it runs again once the work settles."
+)
 
 
 class _Later(BaseException):
@@ -95,9 +99,15 @@ class Computed(Observable[T]):
         fn: Computes the value; what it reads becomes its dependencies.
         equals: ``equals(old, new)`` deciding that a new result changes
             nothing (which then stops propagation); default as for Signal.
+            If it raises, the computed fails with that error, as if its
+            function had raised.
         name: A label for reprs, errors and tracing; by default the
             function's ``__qualname__``. A value whose name looks secret
             (``token``, ``password``, ...) is shown as ``<redacted>``.
+
+    Raises:
+        TypeError: ``fn`` or ``equals`` is not callable, ``fn`` is an
+            ``async`` function, or ``name`` is not a ``str``.
 
     Example:
         >>> from impact_rx import Signal, Computed
@@ -146,6 +156,18 @@ class Computed(Observable[T]):
         equals: Callable[[T, T], bool] | None = None,
         name: str | None = None,
     ) -> None:
+        if not callable(fn):
+            raise TypeError(
+                f"Computed() takes a function, got {type(fn).__name__}."
+                " Pass a function of no arguments that reads signals,"
+                " e.g. Computed(lambda: count.value * 2)."
+            )
+        if (equals is not None and not callable(equals)) or (
+            name is not None and not isinstance(name, str)
+        ):
+            _signal.check_options("Computed", equals, name)
+        if inspect.iscoroutinefunction(fn):
+            _signal.refuse_async("Computed()", fn, "runs its function", _AWAIT)
         # Observable.__init__ is skipped: it would allocate a lock per node.
         self._fn: Callable[[], T] | None = fn
         self._equals = equals
@@ -182,6 +204,7 @@ class Computed(Observable[T]):
         Raises:
             Exception: whatever the function raised, until its inputs change.
             CycleError: the computed (indirectly) reads itself.
+            DisposedError: it was disposed before it ever computed a value.
         """
         s = state
         if s.detached and _graph.detached_here():
@@ -288,6 +311,16 @@ class Computed(Observable[T]):
         if self._error is not None:
             raise self._error
         return self._value
+
+    if not TYPE_CHECKING:  # type checkers keep reporting the property read-only
+
+        @value.setter
+        def value(self, _: object) -> None:
+            label = self._name or anonymous(self)
+            raise AttributeError(
+                f"computed {label} is read-only: its value comes from its"
+                " function. To change it, write the signals it reads."
+            )
 
     def _current(self) -> T:
         """The cached value, or the cached error raised."""
@@ -516,6 +549,14 @@ class Computed(Observable[T]):
         observer: abc.ObserverBase[T],
         scheduler: abc.SchedulerBase | None = None,
     ) -> abc.DisposableBase:
+        # The first value reaches the subscriber outside any tracking scope:
+        # what it reads then is no dependency of the computed, effect or
+        # observe block that subscribed, as what it reads later is not.
+        if state.tracker is not None or state.detached:
+            return _graph.untracked(lambda: self._subscribe_now(observer))
+        return self._subscribe_now(observer)
+
+    def _subscribe_now(self, observer: abc.ObserverBase[T]) -> abc.DisposableBase:
         hook = _signal.subscribe_hook
         if hook is not None:
             hook(self, observer)
@@ -599,7 +640,8 @@ class Computed(Observable[T]):
     def dispose(self) -> None:
         """Stop: unlink from the sources, complete subscribers, drop ``fn``.
 
-        The last value stays readable. Idempotent.
+        The last value (or error) stays readable; a computed disposed before
+        it ever ran raises ``DisposedError`` when read. Idempotent.
 
         Called while another thread delivers, it takes effect in turn, after
         that delivery, as a write from this thread would.
@@ -618,6 +660,14 @@ class Computed(Observable[T]):
         self._solo = None
         _graph.unlink(self)
         self._state = CLEAN
+        if self._value is UNSET and self._error is None:
+            # Never computed: a read must not hand out the library's sentinel.
+            label = self._name or anonymous(self)
+            self._error = DisposedError(
+                f"computed {label} was disposed before it ever computed a"
+                " value, so it has none to give. Read it before disposing it"
+                " (or its owner), or create a new computed."
+            )
         self._watch = False
         remover = self._remover
         self._remover = None
@@ -650,6 +700,8 @@ class Computed(Observable[T]):
         plural = "" if count == 1 else "s"
         if self._state == DIRTY or (self._state and self._checked != state.writes):
             shown = "(stale)"
+        elif self._fn is None and self._value is UNSET:
+            shown = "(disposed)"
         elif self._error is not None:
             shown = f"(raised {type(self._error).__name__})"
         else:
@@ -688,7 +740,7 @@ class ComputedProperty(Generic[S, T]):
     the instance is a ``Disposable``.
     """
 
-    __slots__ = ("_attr", "_equals", "_fn", "_label")
+    __slots__ = ("_attr", "_equals", "_fn", "_key", "_label")
 
     def __init__(
         self, fn: Callable[[S], T], *, equals: Callable[[T, T], bool] | None = None
@@ -696,11 +748,19 @@ class ComputedProperty(Generic[S, T]):
         self._fn = fn
         self._equals = equals
         self._attr = getattr(fn, "__name__", "")
+        # Where each instance keeps its computed, in its __dict__.
+        self._key = self._attr
         self._label = getattr(fn, "__qualname__", self._attr)
 
     def __set_name__(self, owner: type, name: str) -> None:
         self._attr = name
+        self._key = name
         self._label = f"{owner.__name__}.{name}"
+        if any(name in vars(base) for base in owner.__mro__[1:]):
+            # It overrides a base's attribute, whose computed a super() read
+            # reaches: each keeps its own (this descriptor stays the one
+            # ``obj.name`` and ``signal_of`` find).
+            self._key = f"{owner.__qualname__}.{name}"
 
     @overload
     def __get__(self, obj: None, objtype: type | None = None) -> Self: ...
@@ -722,21 +782,40 @@ class ComputedProperty(Generic[S, T]):
     def of(self, obj: S) -> Computed[T]:
         """The :class:`Computed` behind this attribute on ``obj``."""
         try:
-            return obj.__dict__[self._attr]  # type: ignore[no-any-return]
+            return obj.__dict__[self._key]  # type: ignore[no-any-return]
         except KeyError:
             return self._create(obj)
+        except AttributeError:
+            raise TypeError(
+                f"computed {self._label} needs instances with a __dict__;"
+                f" {type(obj).__name__} has __slots__ only."
+                " Add '__dict__' to its __slots__."
+            ) from None
+
+    if not TYPE_CHECKING:  # type checkers report unknown attributes themselves
+
+        def __getattr__(self, attr: str) -> Any:
+            if attr.startswith(("__", "_impact")):
+                raise AttributeError(attr)  # protocol probes: stay quiet
+            raise AttributeError(
+                f"computed() made a method decorator from {self._label},"
+                f" a function that takes an argument, and a decorator has no"
+                f" {attr!r}. Use it on a method in a class body (each instance"
+                " gets its own Computed), or pass a function of no arguments"
+                " for a standalone Computed."
+            )
 
     def _create(self, obj: S) -> Computed[T]:
         fn = self._fn
         with _create_lock:
-            existing: Computed[T] | None = obj.__dict__.get(self._attr)
+            existing: Computed[T] | None = obj.__dict__.get(self._key)
             if existing is not None:
                 return existing
             with owning(None):
                 created = Computed(
                     lambda: fn(obj), equals=self._equals, name=self._label
                 )
-            obj.__dict__[self._attr] = created
+            obj.__dict__[self._key] = created
         if isinstance(obj, Disposable):
             created._remover = obj.on_dispose(created.dispose)
         return created
@@ -798,6 +877,10 @@ def computed(
         equals: As for :class:`Computed`.
         name: A label; a property is named ``ClassName.attr``.
 
+    Raises:
+        TypeError: ``fn`` or ``equals`` is not callable, ``fn`` is an
+            ``async`` function, or ``name`` is not a ``str``.
+
     Example:
         >>> from impact_rx import Disposable, computed, signal, signal_of
         >>> class Cart(Disposable):
@@ -812,6 +895,7 @@ def computed(
         >>> cart.size, signal_of(cart, "size")
         (2, <Computed Cart.size=2 (0 subscribers)>)
     """
+    _signal.check_options("computed", equals, name)
     if fn is None:
         return _Decorator(equals, name)
     if not callable(fn):
@@ -820,6 +904,7 @@ def computed(
             " Pass a lambda or decorate a method; options go by keyword,"
             " e.g. @computed(equals=...)."
         )
+    _signal.refuse_async("computed()", fn, "runs its function", _AWAIT)
     if _takes_an_argument(fn):
         return ComputedProperty(fn, equals=equals)  # type: ignore[arg-type]
     return Computed(fn, equals=equals, name=name)  # type: ignore[arg-type]

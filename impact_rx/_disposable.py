@@ -110,7 +110,9 @@ class Disposable:
         """Run ``callback`` (a callable or anything with ``dispose()``) on dispose.
 
         Callbacks run newest first. Registering on an object that is already
-        disposed runs the callback at once.
+        disposed runs the callback at once. A ``Signal`` is completed, as
+        the signals a constructor creates are (its ``dispose()`` would drop
+        its subscribers without telling them).
 
         Args:
             callback: A zero-argument callable, or an object with a
@@ -130,6 +132,11 @@ class Disposable:
                 " Pass a function, a lambda, or a reactivex subscription."
             )
 
+        # What an owner's disposal does to it, when that is not dispose().
+        # Looked up on the class: a test double answers any attribute.
+        end = getattr(type(callback), "_impact_owned_end", None)
+        if end is not None:
+            callback = functools.partial(end, callback)
         token = next(_tokens)
         with _lock:
             disposed = getattr(self, "_impact_disposed", False)

@@ -105,19 +105,23 @@ class Effect(abc.DisposableBase):
                     " create it again once the cycle is broken."
                 ) from None
         sources, versions, fn = self._sources, self._versions, self._fn
-        error = self._run()
-        if error is not None:
-            raise _raised(self, "effect", fn, sources, versions, error)
-
-    def _run(self) -> Exception | None:
-        """Clean up the last run, run again while tracking; return a failure."""
         cleanup, self._cleanup = self._cleanup, None
-        error: Exception | None = None
+        failed: Exception | None = None
         if cleanup is not None:
             try:
                 cleanup()
             except Exception as exc:
-                error = exc
+                failed = exc
+        error = self._run()
+        if error is not None or failed is not None:
+            raise _raised(self, "effect", fn, sources, versions, error, failed)
+
+    def _run(self) -> Exception | None:
+        """Run ``fn`` while tracking what it reads; return what it raised.
+
+        The cleanup of the run before is the caller's to run first.
+        """
+        error: Exception | None = None
         fn = self._fn
         if fn is None:
             return error
@@ -162,6 +166,10 @@ class Effect(abc.DisposableBase):
         No run starts after this. Called while another thread delivers (and
         perhaps runs this effect), the cleanup runs there, in turn.
         Afterwards the effect keeps no reference to its function.
+
+        Raises:
+            Exception: whatever the cleanup raised, unchanged; the effect is
+                stopped and unlinked all the same.
         """
         if self._fn is None:
             return
@@ -202,8 +210,11 @@ class Effect(abc.DisposableBase):
 
     def __repr__(self) -> str:
         fn = self._fn
-        label = getattr(fn, "__qualname__", "disposed") if fn else "disposed"
-        return f"<Effect {label} ({len(self._sources)} sources)>"
+        if fn is None:
+            label = "disposed"
+        else:
+            label = getattr(fn, "__qualname__", None) or anonymous(fn)
+        return f"<Effect {label} ({_count(self._sources)})>"
 
 
 def effect(fn: Callable[[], object]) -> Effect:
@@ -227,6 +238,7 @@ def effect(fn: Callable[[], object]) -> Effect:
         in a batch kept aside (see ``batch``), it waits for that batch.
 
     Raises:
+        TypeError: ``fn`` is not callable, or is an ``async`` function.
         Exception: whatever the first run of ``fn`` raised, or what the
             changes it made raised as they were delivered (a
             ``SubscriberError``, a ``CycleError``); the effect is then not
@@ -241,6 +253,19 @@ def effect(fn: Callable[[], object]) -> Effect:
         >>> s.value = 2
         now 2
     """
+    if not callable(fn):
+        raise TypeError(
+            f"effect() takes a function to run, got {type(fn).__name__}."
+            " Pass a function of no arguments (it may return a cleanup),"
+            " e.g. effect(lambda: print(count.value))."
+        )
+    _signal.refuse_async(
+        "effect()",
+        fn,
+        "runs its function",
+        "Start the work with Suspense.from_(...) or query() and read it with"
+        " .use() in a plain function: the effect runs again once it settles.",
+    )
     created = Effect(fn)
     hook = _signal.subscribe_hook
     if hook is not None:
@@ -318,6 +343,17 @@ class Observation(abc.DisposableBase):
         return tuple(self._sources)
 
     def __enter__(self) -> Self:
+        """Start recording what the block reads.
+
+        Raises:
+            RuntimeError: the scope is already recording a block.
+        """
+        if self._reads is not None or self._took < 0:
+            raise RuntimeError(
+                f"{self!r} was entered again inside its own block, which would"
+                " lose what that block read. Give each nested block its own"
+                " observe() scope, or leave the block before entering it again."
+            )
         # The block runs as the owner of the delivery queue, so writes made
         # in it are delivered when it ends. While another thread delivers it
         # does not wait: it records reads on its own and is linked in turn.
@@ -341,12 +377,16 @@ class Observation(abc.DisposableBase):
         tb: TracebackType | None,
     ) -> None:
         if self._took < 0:
-            self._exit_aside()
+            self._exit_aside(exc)
             return
         state.tracker = self._previous
         self._previous = None
         reads = self._reads or []
         self._reads = None
+        if exc is not None:
+            # Suspended on a Suspense, even one read through untracked():
+            # its settling is what the block needs to render.
+            _graph.waits_on(exc, reads)
         took, self._took = self._took, 0
         try:
             if self._on_change is not None:
@@ -355,7 +395,7 @@ class Observation(abc.DisposableBase):
             if took:
                 _graph.release()
 
-    def _exit_aside(self) -> None:
+    def _exit_aside(self, exc: BaseException | None) -> None:
         mine = _graph.local
         seen = mine.reads or []
         mine.reads = self._previous
@@ -363,6 +403,8 @@ class Observation(abc.DisposableBase):
         self._took = 0
         with _graph.lock:
             state.detached -= 1
+        if exc is not None:
+            _graph.waits_on_aside(exc, seen)
         if self._on_change is not None:
             _graph.enqueue(self._link_aside, seen)
 
@@ -437,7 +479,13 @@ class Observation(abc.DisposableBase):
             remover()
 
     def __repr__(self) -> str:
-        return f"<Observation ({len(self._sources)} sources)>"
+        return f"<Observation ({_count(self._sources)})>"
+
+
+def _count(sources: list[Any]) -> str:
+    """``1 source``, ``3 sources``: for reprs."""
+    count = len(sources)
+    return f"{count} source" if count == 1 else f"{count} sources"
 
 
 def _same_error(seen: Exception | None, now: Exception | None) -> bool:
@@ -461,12 +509,22 @@ def _raised(
     fn: object,
     sources: list[Any],
     versions: list[int],
-    error: Exception,
+    error: Exception | None,
+    cleanup: Exception | None = None,
 ) -> SubscriberError:
     """The error for an effect or observe callback that raised while reacting.
 
     Names the first source whose version moved since the previous run: the
     write (or computed change) the run was reacting to.
+
+    Args:
+        node: The effect or observe scope.
+        kind: What ``fn`` is, for the message (``"effect"``).
+        fn: The function that ran.
+        sources: What the previous run read.
+        versions: Their versions after the previous run.
+        error: What the run raised, if it did.
+        cleanup: What the previous run's cleanup raised, if it did.
     """
     label = getattr(fn, "__qualname__", None) or anonymous(fn)
     because = ""
@@ -476,17 +534,34 @@ def _raised(
             what = "a change of" if source._derived else "a write to"
             because = f" while reacting to {what} {name}"
             break
+    if cleanup is None:
+        assert error is not None
+        failures = [error]
+        what_failed = f"{kind} {label} raised {type(error).__name__}{because}."
+    else:
+        failures = [cleanup]
+        what_failed = (
+            f"the cleanup of {kind} {label} raised {type(cleanup).__name__}{because}"
+        )
+        if error is None:
+            what_failed += "; the effect still ran."
+        else:
+            failures.append(error)
+            what_failed += f", then its run raised {type(error).__name__}."
     return SubscriberError(
         node,
-        [error],
-        f"{kind} {label} raised {type(error).__name__}{because}."
-        " It stays active and runs again on the next change;"
+        failures,
+        f"{what_failed} It stays active and runs again on the next change;"
         " see .exceptions (or __cause__) for the original.",
     )
 
 
 def observe(on_change: Callable[[], object]) -> Observation:
     """A tracking scope for UI adapters (Impact's ``observe()``).
+
+    A block that ends by raising ``SuspendedError`` (it used a pending
+    ``Suspense``, even through ``untracked()``) is called back when that
+    suspense settles, so the adapter can render again.
 
     Example:
         >>> from impact_rx import Signal, observe
@@ -497,7 +572,24 @@ def observe(on_change: Callable[[], object]) -> Observation:
         re-render
         >>> scope.dispose()
         >>> title.value = "again"
+
+    Raises:
+        TypeError: ``on_change`` is not callable, or is an ``async``
+            function.
     """
+    if not callable(on_change):
+        raise TypeError(
+            f"observe() takes the function to call back, got"
+            f" {type(on_change).__name__}. Pass a function of no arguments"
+            " called once per change, e.g. observe(rerender)."
+        )
+    _signal.refuse_async(
+        "observe()",
+        on_change,
+        "calls its callback",
+        "Pass a plain function that schedules the async work, e.g. with"
+        " asyncio.get_running_loop().create_task(...).",
+    )
     scope = Observation(on_change)
     hook = _signal.subscribe_hook
     if hook is not None:

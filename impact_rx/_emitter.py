@@ -29,7 +29,8 @@ from . import _graph
 from ._disposable import adopt
 from ._errors import SubscriberError
 from ._graph import claim, get_ident, lock, state
-from ._signal import Released, end_observers
+from ._redact import anonymous
+from ._signal import Released, check_options, end_observers, refuse_async
 
 __all__ = ["Emitter"]
 
@@ -42,6 +43,9 @@ class Emitter(Observable[T]):
 
     Args:
         name: A label for reprs and errors.
+
+    Raises:
+        TypeError: ``name`` is not a ``str``.
 
     Example:
         >>> from impact_rx import Emitter
@@ -58,6 +62,8 @@ class Emitter(Observable[T]):
     __slots__ = ("_disposed", "_name", "_observers", "_remover")
 
     def __init__(self, *, name: str | None = None) -> None:
+        if name is not None and not isinstance(name, str):
+            check_options("Emitter", None, name)
         # Observable.__init__ is skipped: it would allocate a lock per emitter.
         self._observers: tuple[abc.ObserverBase[T], ...] = ()
         self._name = name
@@ -79,7 +85,24 @@ class Emitter(Observable[T]):
 
         Returns:
             A function that removes the listener.
+
+        Raises:
+            TypeError: ``listener`` is not callable, or is an ``async``
+                function.
         """
+        if not callable(listener) and not isinstance(listener, abc.ObserverBase):
+            raise TypeError(
+                f"{self._label()}.on() takes a listener"
+                f" function, got {type(listener).__name__}."
+                " Pass a function of one argument, the event."
+            )
+        refuse_async(
+            f"{self._label()}.on()",
+            listener,
+            "calls its listener",
+            "Pass a plain function that schedules the async work, e.g. with"
+            " asyncio.get_running_loop().create_task(...).",
+        )
         subscription = self.subscribe(listener)
         return subscription.dispose
 
@@ -183,11 +206,15 @@ class Emitter(Observable[T]):
     def _end(self, _: object) -> None:
         end_observers(self)
 
+    def _label(self) -> str:
+        """``Emitter name``, or ``Emitter@<hex id>`` when it has none."""
+        name = self._name
+        return f"Emitter {name}" if name else anonymous(self)
+
     def __repr__(self) -> str:
-        label = self._name or "Emitter"
         count = len(self._observers)
         plural = "" if count == 1 else "s"
-        return f"<Emitter {label} ({count} listener{plural})>"
+        return f"<{self._label()} ({count} listener{plural})>"
 
 
 def _notify(emitter: Emitter[Any], value: object) -> list[BaseException] | None:

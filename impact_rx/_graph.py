@@ -734,7 +734,7 @@ def recompute(node: Any) -> None:
                 same = False
             if same is True or (same is not False and not differs(same)):
                 return
-        elif equals(old, value):
+        elif _same(node, equals, old, value):
             return
     node._value = value
     node._version += 1
@@ -788,14 +788,28 @@ def store(
                 same = False
             if same is True or (same is not False and not differs(same)):
                 return
-        elif equals(old, value):
+        elif _same(node, equals, old, value):
             return
     node._error = None
     node._value = value
     node._version += 1
 
 
-def waits_on(error: Exception, reads: list[Any]) -> None:
+def _same(node: Any, equals: Callable[[Any, Any], bool], old: Any, new: Any) -> bool:
+    """``equals(old, new)`` of a computed; if it raises, that is the result.
+
+    A raising ``equals`` leaves the computed failed, as if its function had
+    raised: reads re-raise it until an input changes, never the old value.
+    """
+    try:
+        return bool(equals(old, new))
+    except Exception as exc:
+        node._error = exc
+        node._version += 1
+        return True
+
+
+def waits_on(error: BaseException, reads: list[Any]) -> None:
     """Make a run that suspended depend on the suspense it waits for.
 
     Even when it was read through ``untracked()``: its settling is what the
@@ -805,6 +819,17 @@ def waits_on(error: Exception, reads: list[Any]) -> None:
         tracked = getattr(error.suspense, "_tracked", None)
         if tracked is not None and tracked not in reads:
             reads.append(tracked)
+
+
+def waits_on_aside(error: BaseException | None, seen: list[tuple[Any, Any]]) -> None:
+    """``waits_on`` for an ``observe`` block kept aside, which records
+    ``(signal, version)`` pairs: one that already settled counts as moved.
+    """
+    if isinstance(error, SuspendedError):
+        tracked = getattr(error.suspense, "_tracked", None)
+        if tracked is not None and all(node is not tracked for node, _ in seen):
+            pending = getattr(tracked.peek(), "status", None) == "pending"
+            seen.append((tracked, tracked._version if pending else -1))
 
 
 def stale(node: Any) -> bool:
@@ -1171,6 +1196,11 @@ def batch() -> Iterator[None]:
     outermost ``batch()`` exits. Nestable. A batch on one thread makes writes
     from other threads wait in the queue until it ends.
 
+    A block that raises rolls nothing back: the writes it made stay applied
+    and are delivered as it exits, then its exception propagates (unless
+    subscribers raised during that delivery: their ``SubscriberError`` is
+    raised instead, with the block's exception as its ``__context__``).
+
     A batch opened while another thread delivers does not wait for it: its
     writes are kept aside (this thread's reads see them, others' do not),
     and when it ends they are queued as one change, applied in turn like a
@@ -1373,7 +1403,18 @@ def untracked(fn: Callable[[], T]) -> T:
         >>> a.value = 2
         >>> total.value
         22
+
+    Raises:
+        TypeError: ``fn`` is not callable (``untracked(count.value)``
+            instead of ``untracked(lambda: count.value)``).
     """
+    if not callable(fn):
+        raise TypeError(
+            f"untracked() takes a function to call without tracking, got"
+            f" {type(fn).__name__}: the read it should wrap already happened."
+            " Wrap it in a lambda, e.g. untracked(lambda: count.value), or use"
+            " count.peek()."
+        )
     s = state
     if s.tracker is None or s.owner != get_ident():
         if s.detached and local.reads is not None and s.owner != get_ident():

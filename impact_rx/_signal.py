@@ -47,9 +47,11 @@ Debug hooks (set by :mod:`impact_rx.debug`; ``None``, and free, when off):
 
 from __future__ import annotations
 
+import inspect
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from difflib import get_close_matches
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -94,6 +96,8 @@ if TYPE_CHECKING:
 __all__ = [
     "Signal",
     "SignalStatistics",
+    "check_options",
+    "refuse_async",
     "signal",
     "signal_of",
     "subscribe_hook",
@@ -181,7 +185,14 @@ class Signal(BehaviorSubject[T]):
             name: A label for reprs, errors and tracing; a value whose name
                 looks secret (``password``, ``token``, ...) is shown as
                 ``<redacted>``.
+
+        Raises:
+            TypeError: ``equals`` is not callable, or ``name`` not a ``str``.
         """
+        if (equals is not None and not callable(equals)) or (
+            name is not None and not isinstance(name, str)
+        ):
+            check_options("Signal", equals, name)
         # Subject.__init__ is skipped on purpose: it would allocate a lock and
         # an observer list per signal and assign the plain ``value`` attribute.
         self._value = initial
@@ -381,7 +392,16 @@ class Signal(BehaviorSubject[T]):
                 Also when ``fn``, applied again by the delivering thread,
                 raised: that update is then dropped.
             Exception: whatever ``fn`` raised when applied in this call.
+            TypeError: ``fn`` is not callable.
         """
+        if not callable(fn):
+            name = self._name
+            label = f"Signal {name}" if name else anonymous(self)
+            raise TypeError(
+                f"{label}.update() takes a function of the current value, got"
+                f" {type(fn).__name__}. To write a value, assign .value or call"
+                " set(); to derive it, pass e.g. update(lambda n: n + 1)."
+            )
         if self.is_stopped:
             return
         s = state
@@ -612,6 +632,11 @@ class Signal(BehaviorSubject[T]):
         if self._stop():
             _graph.end_in_turn(self._end, None)
 
+    def _impact_owned_end(self) -> None:
+        """What disposing an owner that was handed this signal does (see
+        ``Disposable.on_dispose``): complete it, as an adopted signal is."""
+        self.on_completed()
+
     def on_error(self, error: Exception) -> None:
         """End the signal with ``error``; later writes are ignored."""
         if self._stop():
@@ -633,7 +658,11 @@ class Signal(BehaviorSubject[T]):
         end_observers(self, error)
 
     def dispose(self) -> None:
-        """Stop the signal and drop every observer without notifying them."""
+        """Stop the signal and drop every observer without notifying them.
+
+        As ``Subject.dispose`` in Rx. To end it telling its subscribers, call
+        :meth:`on_completed`, which is what disposing its owner does.
+        """
         self._stop()
         with lock:
             self.is_disposed = True
@@ -659,6 +688,14 @@ class Signal(BehaviorSubject[T]):
         observer: abc.ObserverBase[T],
         scheduler: abc.SchedulerBase | None = None,
     ) -> abc.DisposableBase:
+        # The first value reaches the subscriber outside any tracking scope:
+        # what it reads then is no dependency of the computed, effect or
+        # observe block that subscribed, as what it reads later is not.
+        if state.tracker is not None or state.detached:
+            return _graph.untracked(lambda: self._subscribe_now(observer))
+        return self._subscribe_now(observer)
+
+    def _subscribe_now(self, observer: abc.ObserverBase[T]) -> abc.DisposableBase:
         hook = subscribe_hook
         if hook is not None:
             hook(self, observer)
@@ -809,6 +846,55 @@ def end_observers(node: Any, error: Exception | None = None) -> None:
         raise SubscriberError(node, errors)
 
 
+def check_options(kind: str, equals: object, name: object) -> None:
+    """Refuse an ``equals`` that is not callable or a ``name`` not a ``str``.
+
+    Args:
+        kind: What was called, for the message (``"Signal"``).
+        equals: The ``equals=`` given, or ``None``.
+        name: The ``name=`` given, or ``None``.
+
+    Raises:
+        TypeError: either is of the wrong type.
+    """
+    if equals is not None and not callable(equals):
+        raise TypeError(
+            f"{kind}() takes equals= as a function of (old, new) returning"
+            f" true when nothing changed, got {type(equals).__name__}."
+            " Pass e.g. equals=lambda old, new: old.id == new.id, or leave it"
+            " out for identity-or-==."
+        )
+    if name is not None and not isinstance(name, str):
+        raise TypeError(
+            f"{kind}() takes name= as a str, got {type(name).__name__}."
+            ' Pass a label such as name="count".'
+        )
+
+
+def refuse_async(kind: str, fn: object, does: str, instead: str) -> None:
+    """Refuse an ``async def`` function where a plain one is called.
+
+    Called without awaiting, it would only make a coroutine: its body would
+    never run, and asyncio would warn that it was never awaited.
+
+    Args:
+        kind: What was called, for the message (``"effect()"``).
+        fn: The function given.
+        does: What ``kind`` does with it (``"runs its function"``).
+        instead: What to do instead.
+
+    Raises:
+        TypeError: ``fn`` is a coroutine function.
+    """
+    if inspect.iscoroutinefunction(fn):
+        label = getattr(fn, "__qualname__", None) or anonymous(fn)
+        raise TypeError(
+            f"{kind} {does} synchronously, and {label} is async: it would only"
+            f" make a coroutine, never awaited, so its body would never run."
+            f" {instead}"
+        )
+
+
 def short_repr(value: object, limit: int = _REPR_LIMIT) -> str:
     """``repr(value)`` cut to ``limit`` characters; never raises."""
     try:
@@ -843,8 +929,8 @@ class signal(Generic[T]):
             own first value (``signal(factory=list)``).
 
     Raises:
-        TypeError: a mutable ``initial``, or both or neither of ``initial``
-            and ``factory``.
+        TypeError: a mutable ``initial``, both or neither of ``initial``
+            and ``factory``, or an ``equals`` that is not callable.
 
     Example:
         >>> from impact_rx import Disposable, signal, signal_of
@@ -892,6 +978,7 @@ class signal(Generic[T]):
                 " or neither."
                 " Use factory= for a value each instance must own."
             )
+        check_options("signal", equals, None)
         if isinstance(initial, _MUTABLE):
             kind = type(initial).__name__
             raise TypeError(
@@ -938,9 +1025,11 @@ class signal(Generic[T]):
             ) from None
 
     def _create(self, obj: object) -> Signal[T]:
-        # The factory runs outside the lock: it may read other signals.
+        # The factory runs outside the lock: it may read other signals, but
+        # untracked: a computed or effect reading the attribute first must not
+        # depend on them.
         factory = self._factory
-        initial = self._initial if factory is None else factory()
+        initial = self._initial if factory is None else _graph.untracked(factory)
         with _create_lock:
             existing: Signal[T] | None = obj.__dict__.get(self._attr)
             if existing is not None:
@@ -980,10 +1069,17 @@ def signal_of(obj: object, attr: str) -> Signal[Any] | Computed[Any]:
         3
 
     Raises:
-        TypeError: ``obj.attr`` is neither a signal nor a computed, or
-            ``obj`` is the class that declares it, not an instance.
-        AttributeError: ``obj`` has no attribute ``attr``.
+        TypeError: ``obj.attr`` is neither a signal nor a computed, ``obj``
+            is the class that declares it, not an instance, or ``attr`` is
+            not a ``str``.
+        AttributeError: ``obj`` has no attribute ``attr``; the message lists
+            the signals and computeds it has.
     """
+    if not isinstance(attr, str):
+        raise TypeError(
+            f"signal_of() takes the attribute's name as a str, got"
+            f' {type(attr).__name__}. Write e.g. signal_of(counter, "count").'
+        )
     if isinstance(obj, type):
         declared = getattr(obj, attr, None)
         if hasattr(declared, "_impact_of"):
@@ -999,7 +1095,12 @@ def signal_of(obj: object, attr: str) -> Signal[Any] | Computed[Any]:
             if of is not None:
                 return cast("Signal[Any] | Computed[Any]", of(obj))
             break
-    value = getattr(obj, attr)
+    try:
+        value = getattr(obj, attr)
+    except AttributeError as exc:
+        if exc.name != attr or exc.obj is not obj:
+            raise  # raised inside a property's getter: not a missing name
+        raise AttributeError(_missing(obj, attr), name=attr, obj=obj) from None
     if isinstance(value, Signal) or hasattr(value, "_impact_computed"):
         return cast("Signal[Any] | Computed[Any]", value)
     raise TypeError(
@@ -1007,6 +1108,39 @@ def signal_of(obj: object, attr: str) -> Signal[Any] | Computed[Any]:
         " not a signal or computed."
         " Declare it with signal(...) or @computed, or store a Signal in it."
     )
+
+
+def _missing(obj: object, attr: str) -> str:
+    """The message for ``signal_of(obj, attr)`` when ``obj`` has no ``attr``."""
+    klass_of = obj if isinstance(obj, type) else type(obj)
+    kind = klass_of.__name__
+    names: set[str] = set()
+    for klass in klass_of.__mro__:
+        for name, declared in vars(klass).items():
+            if hasattr(declared, "_impact_of"):
+                names.add(name)
+    for name, held in ({} if obj is klass_of else _vars_of(obj)).items():
+        if name.isidentifier() and (
+            isinstance(held, Signal) or hasattr(held, "_impact_computed")
+        ):
+            names.add(name)  # not an overridden computed's own key
+    found = sorted(names)
+    message = f"signal_of({kind}, {attr!r}): {kind} has no attribute {attr!r}."
+    close = get_close_matches(attr, found, n=1)
+    if close:
+        message += f" Did you mean {close[0]!r}?"
+    if found:
+        return f"{message} Its signals and computeds: {', '.join(found)}."
+    return (
+        f"{message} {kind} has no signals or computeds at all: declare them"
+        " with signal(...) or @computed, or store a Signal in an attribute."
+    )
+
+
+def _vars_of(obj: object) -> dict[str, Any]:
+    """``obj.__dict__``, or an empty dict for an object with none."""
+    held = getattr(obj, "__dict__", None)
+    return held if isinstance(held, dict) else {}
 
 
 class _Turn:

@@ -89,6 +89,7 @@ from reactivex import abc
 from reactivex.disposable import Disposable as RxDisposable
 from reactivex.internal.exceptions import SequenceContainsNoElementsError
 
+from . import _graph
 from ._disposable import adopt, owning
 from ._errors import SubscriberError, SuspendedError, _short
 from ._signal import Signal
@@ -622,6 +623,16 @@ class Suspense(reactivex.Observable[State[T]]):
         self,
         observer: abc.ObserverBase[State[T]],
         scheduler: abc.SchedulerBase | None = None,
+    ) -> abc.DisposableBase:
+        # The first value reaches the subscriber outside any tracking scope:
+        # what it reads then is no dependency of the computed, effect or
+        # observe block that subscribed, as what it reads later is not.
+        if _graph.state.tracker is not None or _graph.state.detached:
+            return _graph.untracked(lambda: self._subscribe_now(observer))
+        return self._subscribe_now(observer)
+
+    def _subscribe_now(
+        self, observer: abc.ObserverBase[State[T]]
     ) -> abc.DisposableBase:
         sink = _Sink(observer)
         with self._lock:

@@ -16,6 +16,7 @@ from impact_rx import (
     Computed,
     CycleError,
     Disposable,
+    DisposedError,
     Signal,
     SubscriberError,
     batch,
@@ -791,3 +792,159 @@ def test_computed_with_options_only_is_a_decorator() -> None:
 def test_computed_refuses_a_value_that_is_not_a_function() -> None:
     with pytest.raises(TypeError, match=r"computed\(\) takes a function, got int"):
         computed(3)  # type: ignore[call-overload]
+
+
+def test_reading_a_computed_disposed_before_it_ever_ran_raises_disposed_error() -> None:
+    never = computed(lambda: 1, name="never")
+    never.dispose()
+
+    with pytest.raises(DisposedError, match=r"computed never was disposed before"):
+        _ = never.value
+    with pytest.raises(DisposedError, match=r"computed never was disposed before"):
+        never.peek()
+    assert repr(never) == "<Computed never=(disposed) (0 subscribers)>"
+
+
+def test_a_computed_property_first_read_after_its_owner_was_disposed_raises() -> None:
+    class Cart(Disposable):
+        items = signal(("pen",))
+
+        @computed
+        def size(self) -> int:
+            return len(self.items)
+
+    cart = Cart()
+    cart.dispose()
+
+    with pytest.raises(DisposedError, match=r"Cart\.size was disposed"):
+        _ = cart.size
+
+
+def test_assigning_a_computeds_value_says_which_computed_and_what_to_write() -> None:
+    a = Signal(1)
+    doubled = computed(lambda: a.value * 2, name="doubled")
+
+    with pytest.raises(
+        AttributeError, match=r"computed doubled is read-only.*write the signals"
+    ):
+        doubled.value = 3  # type: ignore[misc]
+    assert doubled.value == 2
+
+
+def test_the_computed_class_refuses_a_value_that_is_not_a_function() -> None:
+    with pytest.raises(TypeError, match=r"Computed\(\) takes a function, got int"):
+        Computed(3)  # type: ignore[arg-type]
+
+
+def test_a_computed_refuses_options_of_the_wrong_type() -> None:
+    with pytest.raises(TypeError, match=r"computed\(\) takes equals= as a function"):
+        computed(lambda: 1, equals=5)  # type: ignore[call-overload]
+    with pytest.raises(TypeError, match=r"Computed\(\) takes name= as a str, got int"):
+        Computed(lambda: 1, name=5)  # type: ignore[arg-type]
+
+
+def test_a_one_argument_function_used_as_a_computed_says_it_made_a_decorator() -> None:
+    a = Signal(2)
+    doubled = computed(lambda v: v * a.value)
+
+    with pytest.raises(
+        AttributeError,
+        match=r"computed\(\) made a method decorator.*has no 'value'"
+        r".*a function of no arguments",
+    ):
+        _ = doubled.value  # type: ignore[attr-defined]
+    with pytest.raises(AttributeError, match=r"has no 'subscribe'"):
+        doubled.subscribe(print)  # type: ignore[attr-defined]
+
+
+def test_a_computed_property_on_a_class_without_a_dict_says_what_to_add() -> None:
+    class Slotted:
+        __slots__ = ()
+
+        @computed
+        def size(self) -> int:
+            return 1
+
+    with pytest.raises(
+        TypeError, match=r"computed Slotted\.size needs instances with a __dict__"
+    ):
+        _ = Slotted().size
+
+
+def test_a_computed_whose_equals_raises_keeps_raising_it_until_its_inputs_change() -> (
+    None
+):
+    def same(old: int, new: int) -> bool:
+        if new == 3:
+            raise ValueError("equals broke")
+        return old == new
+
+    a = Signal(1)
+    copy = computed(lambda: a.value, equals=same)
+    assert copy.value == 1
+
+    a.value = 3
+    for _ in range(2):  # never the stale 1
+        with pytest.raises(ValueError, match=r"equals broke"):
+            _ = copy.value
+    a.value = 4
+    assert copy.value == 4
+
+
+def test_a_watched_computed_whose_equals_raises_emits_nothing_and_recovers() -> None:
+    def same(old: int, new: int) -> bool:
+        if new == 3:
+            raise ValueError("equals broke")
+        return old == new
+
+    a = Signal(1)
+    copy = computed(lambda: a.value, equals=same, name="copy")
+    seen: list[int] = []
+    copy.subscribe(seen.append)
+
+    a.value = 3  # as for a raising function: subscribers are not told
+    with pytest.raises(ValueError, match=r"equals broke"):
+        _ = copy.value
+    a.value = 4
+
+    assert seen == [1, 4]
+
+
+def test_a_computed_property_overridden_in_a_subclass_can_read_the_parents() -> None:
+    class Base(Disposable):
+        count = signal(1)
+
+        @computed
+        def total(self) -> int:
+            return self.count * 10
+
+    class Child(Base):
+        @computed
+        def total(self) -> int:
+            return super().total + 1
+
+    child = Child()
+    assert child.total == 11
+    child.count = 2
+    assert child.total == 21
+    assert signal_of(child, "total").name == "Child.total"
+    assert Base().total == 10
+    with pytest.raises(AttributeError, match=r"signals and computeds: count, total\.$"):
+        signal_of(child, "totl")
+
+
+def test_computed_refuses_an_async_function_whose_value_would_be_a_coroutine() -> None:
+    async def load() -> int:
+        return 1
+
+    with pytest.raises(TypeError, match=r"computed\(\) runs .*load is async"):
+        computed(load)
+    with pytest.raises(TypeError, match=r"Computed\(\) runs .*load is async"):
+        Computed(load)
+
+    with pytest.raises(TypeError, match=r"computed\(\) runs .*fetch is async"):
+
+        class Shop:
+            @computed
+            async def fetch(self) -> int:
+                return 1

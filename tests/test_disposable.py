@@ -85,6 +85,18 @@ def test_rx_disposables_are_accepted() -> None:
     assert log == ["rx"]
 
 
+def test_an_object_answering_every_attribute_is_disposed_as_it_says() -> None:
+    from unittest.mock import Mock
+
+    handle = Mock()
+    d = Disposable()
+    d.on_dispose(handle)
+
+    d.dispose()
+
+    handle.dispose.assert_called_once_with()
+
+
 def test_registering_after_dispose_runs_the_callback_at_once() -> None:
     log: list[str] = []
     d = Disposable()

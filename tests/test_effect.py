@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gc
+import re
 import weakref
+from collections.abc import Callable
 from functools import partial
 
 import pytest
@@ -403,3 +405,202 @@ def test_an_effect_suspended_on_an_untracked_suspense_still_wakes() -> None:
     work.on_next("ada")
     assert runs == ["ada"]
     running.dispose()
+
+
+def test_an_observe_block_suspended_on_an_untracked_suspense_is_called_back() -> None:
+    from reactivex.subject import Subject
+
+    from impact_rx import SuspendedError, Suspense, untracked
+
+    work: Subject[str] = Subject()
+    user = Suspense.from_(work)
+    renders: list[str] = []
+
+    def render() -> None:
+        with scope:
+            renders.append(untracked(user.use))
+
+    scope = observe(render)
+    with pytest.raises(SuspendedError, match=r"is still pending"):
+        render()
+    work.on_next("ada")
+
+    assert renders == ["ada"]
+    scope.dispose()
+
+
+def test_effect_refuses_a_value_that_is_not_a_function() -> None:
+    with pytest.raises(TypeError, match=r"effect\(\) takes a function to run, got int"):
+        effect(3)  # type: ignore[arg-type]
+
+
+def test_observe_refuses_a_callback_that_is_not_a_function() -> None:
+    with pytest.raises(
+        TypeError, match=r"observe\(\) takes the function to call back, got str"
+    ):
+        observe("rerender")  # type: ignore[arg-type]
+
+
+def test_a_raising_cleanup_is_named_as_the_cleanup_and_the_effect_still_runs() -> None:
+    a = Signal(0, name="a")
+    runs: list[int] = []
+
+    def track() -> Callable[[], None]:
+        runs.append(a.value)
+
+        def cleanup() -> None:
+            raise RuntimeError("cleanup broke")
+
+        return cleanup
+
+    running = effect(track)
+    with pytest.raises(
+        SubscriberError,
+        match=r"the cleanup of effect .*track raised RuntimeError while reacting"
+        r" to a write to a; the effect still ran",
+    ) as caught:
+        a.value = 1
+
+    assert runs == [0, 1]
+    assert isinstance(caught.value.__cause__, RuntimeError)
+    assert not running.is_disposed
+
+
+def test_a_cleanup_and_a_run_that_both_raise_are_both_reported() -> None:
+    a = Signal(0, name="a")
+
+    def track() -> Callable[[], None]:
+        if a.value:
+            raise ValueError("run broke")
+
+        def cleanup() -> None:
+            raise RuntimeError("cleanup broke")
+
+        return cleanup
+
+    effect(track)
+    with pytest.raises(
+        SubscriberError,
+        match=r"the cleanup of effect .*track raised RuntimeError while reacting"
+        r" to a write to a, then its run raised ValueError",
+    ) as caught:
+        a.value = 1
+
+    assert [type(e) for e in caught.value.exceptions] == [RuntimeError, ValueError]
+
+
+def test_disposing_an_effect_whose_cleanup_raises_stops_it_and_raises_that() -> None:
+    a = Signal(0)
+    runs: list[int] = []
+
+    def track() -> Callable[[], None]:
+        runs.append(a.value)
+
+        def cleanup() -> None:
+            raise RuntimeError("cleanup broke")
+
+        return cleanup
+
+    running = effect(track)
+    with pytest.raises(RuntimeError, match=r"cleanup broke"):
+        running.dispose()
+    a.value = 1
+
+    assert runs == [0]
+    assert running.is_disposed
+    assert running.sources == ()
+
+
+def test_what_a_subscriber_reads_on_its_first_value_is_no_dependency_of_an_effect() -> (
+    None
+):
+    from reactivex import operators as ops
+
+    from impact_rx import Suspense
+
+    source = Signal(1, name="source")
+    other = Signal(10, name="other")
+    doubled = computed(lambda: source.value * 2, name="doubled")
+    runs: list[int] = []
+
+    def subscribe() -> Callable[[], None]:
+        runs.append(source.value)
+        first = source.subscribe(lambda v: other.value)
+        second = doubled.pipe(ops.map(lambda v: v + other.value)).subscribe(
+            lambda v: None
+        )
+        third = Suspense.resolve("ada").subscribe(lambda state: other.value)
+
+        def cleanup() -> None:
+            first.dispose()
+            second.dispose()
+            third.dispose()
+
+        return cleanup
+
+    running = effect(subscribe)
+    assert running.sources == (source,)
+    other.value = 11
+
+    assert runs == [1]
+    running.dispose()
+
+
+def test_what_a_subscriber_reads_on_its_first_value_is_no_source_of_a_scope() -> None:
+    source = Signal(1, name="source")
+    other = Signal(10, name="other")
+    calls: list[str] = []
+
+    with observe(lambda: calls.append("changed")) as scope:
+        _ = source.value
+        subscription = other.subscribe(lambda v: source.peek() + other.value)
+
+    assert scope.sources == (source,)
+    other.value = 11
+    assert calls == []
+    subscription.dispose()
+    scope.dispose()
+
+
+def test_untracked_refuses_a_value_that_is_not_a_function() -> None:
+    from impact_rx import untracked
+
+    with pytest.raises(TypeError, match=r"untracked\(\) takes a function to call"):
+        untracked(Signal(1).value)  # type: ignore[arg-type]
+
+
+def test_entering_an_observe_scope_inside_its_own_block_is_refused() -> None:
+    a = Signal(1, name="a")
+    calls: list[str] = []
+    scope = observe(lambda: calls.append("changed"))
+
+    with scope:
+        _ = a.value
+        with pytest.raises(RuntimeError, match=r"entered again inside its own block"):
+            scope.__enter__()
+
+    assert scope.sources == (a,)
+    a.value = 2
+    assert calls == ["changed"]
+    scope.dispose()
+
+
+def test_effect_and_observe_refuse_an_async_function_whose_body_would_never_run() -> (
+    None
+):
+    async def load() -> None:
+        return None
+
+    with pytest.raises(TypeError, match=r"effect\(\) runs .*load is async"):
+        effect(load)
+    with pytest.raises(TypeError, match=r"observe\(\) calls .*load is async"):
+        observe(load)
+
+
+def test_a_live_effect_of_a_partial_is_not_shown_as_disposed() -> None:
+    a = Signal(1)
+    running = effect(partial(lambda step: a.value + step, 1))
+
+    assert re.fullmatch(r"<Effect partial@[0-9a-f]+ \(1 source\)>", repr(running))
+    running.dispose()
+    assert repr(running) == "<Effect disposed (0 sources)>"

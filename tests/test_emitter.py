@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -128,3 +129,48 @@ def test_the_repr_names_the_emitter_and_counts_listeners() -> None:
     events.on(lambda v: None)
 
     assert repr(events) == "<Emitter clicks (1 listener)>"
+
+
+def test_on_refuses_a_listener_that_is_not_a_function() -> None:
+    events = Emitter[int](name="clicks")
+
+    with pytest.raises(
+        TypeError, match=r"Emitter clicks\.on\(\) takes a listener function, got int"
+    ):
+        events.on(3)  # type: ignore[arg-type]
+    assert repr(events) == "<Emitter clicks (0 listeners)>"
+
+
+def test_an_emitter_refuses_a_name_that_is_not_a_string() -> None:
+    with pytest.raises(TypeError, match=r"Emitter\(\) takes name= as a str, got int"):
+        Emitter[int](name=5)  # type: ignore[arg-type]
+
+
+def test_an_unnamed_emitter_is_labelled_by_kind_and_id_as_a_signal_is() -> None:
+    events = Emitter[int]()
+
+    assert re.fullmatch(r"<Emitter@[0-9a-f]+ \(0 listeners\)>", repr(events))
+    with pytest.raises(TypeError, match=r"^Emitter@[0-9a-f]+\.on\(\) takes a listener"):
+        events.on(3)  # type: ignore[arg-type]
+
+
+def test_on_accepts_an_rx_observer_as_its_listener() -> None:
+    from reactivex import Observer
+
+    events = Emitter[int]()
+    heard: list[int] = []
+    remove = events.on(Observer(heard.append))  # type: ignore[arg-type]
+
+    events.emit(1)
+    remove()
+    events.emit(2)
+
+    assert heard == [1]
+
+
+def test_on_refuses_an_async_listener_that_would_never_run() -> None:
+    async def handle(event: int) -> None:
+        return None
+
+    with pytest.raises(TypeError, match=r"on\(\) calls .*handle is async"):
+        Emitter[int](name="clicks").on(handle)  # type: ignore[arg-type]

@@ -20,6 +20,7 @@ from impact_rx import (
     SubscriberError,
     batch,
     computed,
+    effect,
     signal,
     signal_of,
 )
@@ -283,6 +284,38 @@ def test_a_batch_that_ends_where_it_started_notifies_nobody() -> None:
     assert seen == [0]
 
 
+def test_a_batch_whose_block_raises_keeps_and_delivers_its_writes_then_reraises() -> (
+    None
+):
+    s = Signal(0)
+    seen: list[int] = []
+    s.subscribe(seen.append)
+
+    with pytest.raises(KeyError, match=r"body"), batch():
+        s.value = 1
+        s.value = 2
+        raise KeyError("body")
+
+    assert seen == [0, 2]
+    assert s.value == 2
+
+
+def test_subscribers_raising_as_a_raising_batch_ends_report_over_its_error() -> None:
+    s = Signal(0, name="s")
+
+    def refuse(value: int) -> None:
+        if value:
+            raise ValueError("refused")
+
+    s.subscribe(refuse)
+    with pytest.raises(SubscriberError, match=r"of <Signal s=1") as caught, batch():
+        s.value = 1
+        raise KeyError("body")
+
+    assert isinstance(caught.value.__cause__, ValueError)
+    assert isinstance(caught.value.__context__, KeyError)
+
+
 def test_the_repr_is_short() -> None:
     s = Signal("x" * 500, name="big")
     s.subscribe(lambda v: None)
@@ -305,6 +338,53 @@ def test_a_signal_created_in_a_constructor_completes_with_its_owner() -> None:
 
     assert done == [True]
     assert s.is_stopped
+
+
+def test_a_signal_handed_to_on_dispose_is_completed_with_its_owner() -> None:
+    owner = Disposable()
+    later = Signal(0, name="later")
+    owner.on_dispose(later)
+    done: list[str] = []
+    later.subscribe(on_completed=lambda: done.append("completed"))
+
+    owner.dispose()
+    later.value = 1
+
+    assert done == ["completed"]
+    assert later.is_stopped
+    assert later.value == 0
+
+
+def test_what_a_signals_factory_reads_is_no_dependency_of_the_first_reader() -> None:
+    seed = Signal(3, name="seed")
+
+    class Box(Disposable):
+        items = signal(factory=lambda: [0] * seed.value)
+
+    box = Box()
+    runs: list[int] = []
+    running = effect(lambda: runs.append(len(box.items)))
+    seed.value = 5
+
+    assert runs == [3]
+    assert running.sources == (signal_of(box, "items"),)
+    running.dispose()
+
+
+def test_an_owner_ends_a_handed_signal_through_its_own_on_completed() -> None:
+    ended: list[str] = []
+
+    class Logged(Signal[int]):
+        def on_completed(self) -> None:
+            ended.append("logged")
+            super().on_completed()
+
+    owner = Disposable()
+    owner.on_dispose(Logged(0))
+
+    owner.dispose()
+
+    assert ended == ["logged"]
 
 
 class Counter(Disposable):
@@ -370,6 +450,34 @@ def test_signal_of_a_plain_attribute_holding_a_signal_returns_it() -> None:
     assert signal_of(box, "size") is box.size
     with pytest.raises(TypeError, match=r"Box.other is a int, not a signal"):
         signal_of(box, "other")
+
+
+def test_signal_of_a_missing_name_lists_the_signals_and_computeds_there_are() -> None:
+    class Cart(Disposable):
+        count = signal(0)
+
+        def __init__(self) -> None:
+            self.total = Signal(0.0)
+
+        @computed
+        def double(self) -> int:
+            return self.count * 2
+
+    with pytest.raises(
+        AttributeError,
+        match=r"signal_of\(Cart, 'cont'\): Cart has no attribute 'cont'\."
+        r" Did you mean 'count'\? Its signals and computeds: count, double, total\.",
+    ):
+        signal_of(Cart(), "cont")
+    with pytest.raises(AttributeError, match=r"object has no signals or computeds"):
+        signal_of(object(), "x")
+
+
+def test_signal_of_refuses_a_name_that_is_not_a_string() -> None:
+    with pytest.raises(
+        TypeError, match=r"signal_of\(\) takes the attribute's name as a str, got int"
+    ):
+        signal_of(Counter(), 3)  # type: ignore[arg-type]
 
 
 def test_signal_of_the_declaring_class_asks_for_an_instance() -> None:
@@ -810,3 +918,27 @@ def test_a_subscribe_whose_delivery_raises_leaves_no_dead_observer() -> None:
     # Rx ended the observer when subscribe raised: it must not stay attached.
     assert s.observers == []
     assert seen == [0]
+
+
+def test_a_signal_refuses_an_equals_that_is_not_a_function() -> None:
+    with pytest.raises(
+        TypeError, match=r"Signal\(\) takes equals= as a function of \(old, new\)"
+    ):
+        Signal(1, equals=5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"signal\(\) takes equals= as a function"):
+        signal(1, equals=True)  # type: ignore[call-overload]
+
+
+def test_a_signal_refuses_a_name_that_is_not_a_string() -> None:
+    with pytest.raises(TypeError, match=r"Signal\(\) takes name= as a str, got int"):
+        Signal(1, name=5)  # type: ignore[arg-type]
+
+
+def test_update_refuses_a_value_that_is_not_a_function() -> None:
+    hits = Signal(0, name="hits")
+
+    with pytest.raises(
+        TypeError, match=r"Signal hits\.update\(\) takes a function of the current"
+    ):
+        hits.update(5)  # type: ignore[arg-type]
+    assert hits.value == 0

@@ -273,6 +273,56 @@ def test_an_observe_block_that_read_a_value_changed_before_it_was_linked() -> No
     scopes[0].dispose()
 
 
+def test_an_observe_block_kept_aside_suspended_on_an_untracked_suspense_wakes() -> None:
+    from reactivex.subject import Subject
+
+    from impact_rx import SuspendedError, Suspense, untracked
+
+    work: Subject[str] = Subject()
+    user = Suspense.from_(work)
+    renders: list[str] = []
+    scope = observe(lambda: renders.append("re-render"))
+
+    def render() -> str:
+        try:
+            with scope:
+                untracked(user.use)
+        except SuspendedError:
+            return "suspended"
+        return "read"
+
+    assert while_delivering(render) == "suspended"
+    work.on_next("ada")
+
+    assert renders == ["re-render"]
+    scope.dispose()
+
+
+def test_an_observe_block_kept_aside_whose_suspense_settled_meanwhile_is_called() -> (
+    None
+):
+    from reactivex.subject import Subject
+
+    from impact_rx import SuspendedError, Suspense, untracked
+
+    work: Subject[str] = Subject()
+    user = Suspense.from_(work)
+    renders: list[str] = []
+    scope = observe(lambda: renders.append("re-render"))
+
+    def render() -> None:
+        with pytest.raises(SuspendedError, match=r"is still pending"), scope:
+            try:
+                untracked(user.use)
+            finally:
+                work.on_next("ada")  # settles before the block ends
+
+    while_delivering(render)
+
+    assert renders == ["re-render"]
+    scope.dispose()
+
+
 def test_a_subscriber_that_always_rewrites_its_signal_is_a_cycle() -> None:
     count = Signal(0, name="count")
     count.subscribe(lambda value: value and count.set(value + 1))
