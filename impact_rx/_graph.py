@@ -53,10 +53,8 @@ effect in turn, after the delivery, as its writes do: ``effect()`` makes its
 first run then, subscribing to or disposing a computed or effect happens
 then, a ``batch()`` keeps its writes aside (the thread's own reads see them,
 computed from them without touching shared caches) and queues them as one
-change, which that thread goes on reading back after the block and the
-owner takes in whole, as it does a plain write; and an ``observe`` block
-records what it read and is linked then (called back at once if any of it
-changed meanwhile).
+change, and an ``observe`` block records what it read and is linked then
+(called back at once if any of it changed meanwhile).
 
 A delivery that queues another, which queues another, ``MAX_CHAIN`` times
 in a row (subscribers that keep writing each other's signals) ends in a
@@ -1086,17 +1084,9 @@ def absorb() -> None:
     while i < len(q):  # other threads may append meanwhile; only we pop
         job, arg, _ = q[i]
         i += 1
-        kind = type(arg)
-        if kind is _Queued and not arg.mode:
+        if type(arg) is _Queued and not arg.mode:
             node = job.__self__  # type: ignore[attr-defined]
             node._take(arg, _delivery_after(q, i, node))
-        elif kind is _AsideBatch and not arg.taken:
-            # A batch's writes are taken in together: no read in between
-            # sees part of it. It is delivered in its turn, as one batch.
-            arg.taken = True
-            for node, ticket in arg.items:
-                if ticket is not None and not ticket.mode:
-                    node._take(ticket, _delivery_after(q, i, node))
 
 
 def _delivery_after(
@@ -1204,9 +1194,8 @@ def batch() -> Iterator[None]:
     A batch opened while another thread delivers does not wait for it: its
     writes are kept aside (this thread's reads see them, others' do not),
     and when it ends they are queued as one change, applied in turn like a
-    write from that thread: the thread reads them back meanwhile, and a
-    subscriber that waited for it sees them. So a subscriber may wait for a
-    thread that batches.
+    write from that thread. So a subscriber may wait for a thread that
+    batches.
 
     Example:
         >>> from impact_rx import Signal, batch
@@ -1265,53 +1254,10 @@ def _aside(mine: _Local) -> Iterator[None]:
         pending = mine.pending
         mine.pending = None
         mine.depth = 0
+        with lock:
+            s.detached -= 1
         if pending:
-            enqueue(_apply_aside, _hold(mine, pending))
-        else:
-            with lock:
-                s.detached -= 1
-
-
-class _AsideBatch:
-    """A batch kept aside that ended, waiting its turn in the queue.
-
-    ``items`` pairs each signal with its write's ``_Queued`` ticket (held
-    for the batching thread, as ``write_in_turn`` holds a plain write, so
-    that thread reads the batch back until the owner takes it in) and every
-    other item (an emitter's event, an ending, a new effect) with ``None``.
-    """
-
-    __slots__ = ("items", "taken")
-
-    def __init__(self, items: list[tuple[Any, Any]]) -> None:
-        self.items = items
-        self.taken = False
-
-
-def _hold(mine: _Local, pending: dict[Any, Any]) -> _AsideBatch:
-    """Turn the writes of ``mine``'s ended batch into held tickets.
-
-    The batch stops counting as kept aside in the same step as its signal
-    writes start counting as held, so no read of this thread falls between.
-    """
-    s = state
-    held = mine.queued
-    if held is None:
-        held = mine.queued = {}
-    items: list[tuple[Any, Any]] = []
-    with lock:
-        s.detached -= 1
-        for item, value in pending.items():
-            if getattr(item, "_take", None) is None:
-                items.append((item, None))
-                continue
-            ticket = _Queued(held, value, None, UNSET)
-            if not held:
-                s.detached += 1
-            held[item] = ticket
-            s.foreign += 1
-            items.append((item, ticket))
-    return _AsideBatch(items)
+            enqueue(_apply_aside, pending)
 
 
 class _Ending:
@@ -1344,14 +1290,12 @@ def end_in_turn(end: Callable[[Any], None], arg: Any) -> None:
     enqueue(end, arg)
 
 
-def _apply_aside(aside_batch: _AsideBatch) -> None:
+def _apply_aside(pending: dict[Any, Any]) -> None:
     """Apply a batch kept aside, as one batch of the owner (a queued job).
 
     Its deliveries go to the front of the queue: everything queued now was
-    queued after the batch ended. Writes the owner took in already (see
-    ``absorb``) are delivered now all the same. A subscriber refusing one
-    value (an older one, delivered at once) does not drop the batch's other
-    writes.
+    queued after the batch ended. A subscriber refusing one value (an older
+    one, delivered at once) does not drop the batch's other writes.
 
     Raises:
         SubscriberError: subscribers refused superseded values.
@@ -1360,9 +1304,9 @@ def _apply_aside(aside_batch: _AsideBatch) -> None:
     with batch():
         if state.batch_depth == 1:
             state.batch_mark = 0
-        for item, ticket in aside_batch.items:
+        for item, value in pending.items():
             try:
-                item._apply_batched(ticket)
+                item._apply_batched(value)
             except Exception as exc:
                 errors = _add(errors, exc)
     if errors:

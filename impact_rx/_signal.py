@@ -552,23 +552,20 @@ class Signal(BehaviorSubject[T]):
             # applies it in turn, whatever other threads write meanwhile.
             pending[self] = value
 
-    def _apply_batched(self, ticket: _graph._Queued) -> None:
-        """A write of a batch kept aside, in the batch's turn (owner, in a
-        batch): applied now unless taken in already, delivered with the
-        batch's other writes."""
-        if not ticket.mode:
-            self._take(ticket, bool(self._pending))
-        mode = ticket.mode
-        if mode == _APPLIED:
-            batched = state.batched
-            if ticket.value is self._value and self not in batched:
-                batched[self] = None  # its ``_pending`` was counted by _take
-            else:
-                # Written again since it was taken in, or already in the
-                # owner's batch: this write is still delivered in its turn.
-                batched[_Turn(self, ticket.value)] = None
-        elif mode == _SUPERSEDED:
-            self._deliver_superseded(ticket.value)
+    def _apply_batched(self, value: T) -> None:
+        """Apply a write of a batch kept aside, as the owner inside a batch."""
+        if self.is_stopped and not self._observers:
+            return  # ended before this write's turn (see ``_take``)
+        if self._pending:
+            self._deliver_superseded(value)  # see ``_take``
+            return
+        equals = self._equals
+        if equals is None:
+            if not changed(self._value, value):
+                return
+        elif equals(self._value, value):
+            return
+        self._write_owned(value)
 
     def _notify_now(self, value: T) -> list[BaseException] | None:
         """Deliver ``value`` to every observer (owner only); return failures."""
@@ -1141,16 +1138,3 @@ def _vars_of(obj: object) -> dict[str, Any]:
     """``obj.__dict__``, or an empty dict for an object with none."""
     held = getattr(obj, "__dict__", None)
     return held if isinstance(held, dict) else {}
-
-
-class _Turn:
-    """One signal's write of a batch kept aside, delivered as the batch ends."""
-
-    __slots__ = ("signal", "value")
-
-    def __init__(self, signal: Signal[Any], value: object) -> None:
-        self.signal = signal
-        self.value = value
-
-    def _deliver_latest(self, _: object) -> None:
-        self.signal._deliver_latest(self.value)
