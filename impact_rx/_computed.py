@@ -388,6 +388,14 @@ class Computed(Observable[T]):
             return self._read_detached(local)
         local.memo = {}
         local.nesting = 0
+        # Each signal is read once (``_graph.read_aside``), so a write the
+        # owner makes meanwhile cannot tear the result, and ``state.detached``
+        # routes this thread's reads there.
+        snapshot = local.snapshot
+        if snapshot is None:
+            local.snapshot = {}
+        with lock:
+            state.detached += 1
         try:
             stack: list[Computed[Any]] = [self]
             while stack:
@@ -402,6 +410,9 @@ class Computed(Observable[T]):
             return self._read_detached(local)
         finally:
             local.memo = None
+            local.snapshot = snapshot
+            with lock:
+                state.detached -= 1
 
     def _read_detached(self, local: _graph._Local) -> T:
         memo = local.memo

@@ -324,8 +324,10 @@ class Observation(abc.DisposableBase):
         took = self._took = _graph.acquire()
         if took < 0:
             mine = _graph.local
-            self._previous = mine.reads
+            self._previous = mine.reads, mine.snapshot
             mine.reads = []
+            if mine.snapshot is None:
+                mine.snapshot = {}  # the block reads one value per signal
             with _graph.lock:
                 state.detached += 1
             return self
@@ -358,7 +360,7 @@ class Observation(abc.DisposableBase):
     def _exit_aside(self) -> None:
         mine = _graph.local
         seen = mine.reads or []
-        mine.reads = self._previous
+        mine.reads, mine.snapshot = self._previous
         self._previous = None
         self._took = 0
         with _graph.lock:

@@ -56,6 +56,16 @@ computed from them without touching shared caches) and queues them as one
 change, and an ``observe`` block records what it read and is linked then
 (called back at once if any of it changed meanwhile).
 
+Its reads of stale computeds are computed aside, from one value of each
+signal: the value (or its own queued write) it read first in that read,
+or in that ``observe`` block. A write the delivering thread makes
+meanwhile never tears a diamond, and no cache that thread refreshed
+meanwhile is mixed in. Values of *different* signals are each taken when
+first read, so a change the delivering thread makes to two of them
+meanwhile (its batch included) may be seen half applied; an ``observe``
+block that saw that is called back once it is linked, as the changed
+values settle.
+
 A delivery that queues another, which queues another, ``MAX_CHAIN`` times
 in a row (subscribers that keep writing each other's signals) ends in a
 ``SubscriberError`` carrying a ``CycleError``, not an endless loop.
@@ -934,6 +944,12 @@ class _Local(threading.local):
     # the results so far, and how deep its reads nest.
     memo: dict[Any, Any] | None = None
     nesting = 0
+    # The value of each signal as this thread first read it in a detached
+    # read or an observe block kept aside (see ``read_aside``): every
+    # computed in it is computed from one value of each signal, so a
+    # diamond is never torn by a write the owner makes meanwhile. ``None``
+    # outside one.
+    snapshot: dict[Any, Any] | None = None
     # Its writes queued for the owner and not applied yet, a signal mapping
     # to the latest (see ``write_in_turn``). Made on first use; the owner
     # removes what it applies, under ``lock``.
@@ -989,6 +1005,9 @@ def write_in_turn(
     if held is None:
         held = mine.queued = {}
     ticket = _Queued(held, value, fn, based)
+    snapshot = mine.snapshot
+    if snapshot is not None:
+        snapshot.pop(node, None)  # once taken in, reads see what it wrote
     s = state
     with lock:
         if not held:
@@ -1072,17 +1091,38 @@ def unapplied(node: Any) -> Any:
     if state.owner == get_ident():
         absorb()
         return UNSET
-    if pending is None and not held:
+    snapshot = mine.snapshot
+    if pending is None and not held and snapshot is None:
         return UNSET
     if pending is not None:
         value = pending.get(node, UNSET)
         if value is not UNSET:
             return value
+    return _seen(node, mine, snapshot)
+
+
+def _seen(node: Any, mine: _Local, snapshot: dict[Any, Any] | None) -> Any:
+    """This thread's queued write of ``node``, else ``UNSET``; in a snapshot,
+    the value it read first (see ``_Local.snapshot``), held write or not.
+
+    The owner may take a queued write in (and move on) while a detached
+    read runs: a snapshot keeps what the read saw first.
+    """
+    if snapshot is not None:
+        value = snapshot.get(node, UNSET)
+        if value is not UNSET:
+            return value
+    value = UNSET
+    held = mine.queued
     if held:
         ticket = held.get(node)
         if ticket is not None:
-            return ticket.value
-    return UNSET
+            value = ticket.value
+    if snapshot is not None:
+        if value is UNSET:
+            value = node._value
+        snapshot[node] = value
+    return value
 
 
 def read_aside(node: Any) -> Any:
@@ -1104,21 +1144,23 @@ def read_aside(node: Any) -> Any:
         value = pending.get(node, UNSET)
         if value is not UNSET:
             return value
-    held = mine.queued
-    if held:
-        ticket = held.get(node)
-        if ticket is not None:
-            return ticket.value
-    return UNSET
+    return _seen(node, mine, mine.snapshot)
 
 
 def detached_here() -> bool:
-    """Whether reads of computeds by this thread must bypass the graph now."""
+    """Whether reads of computeds by this thread must bypass the graph now.
+
+    Also inside a detached read (``Computed._evaluate_detached``): a
+    computed it meets is computed again from the read's snapshot, never
+    taken from a cache the owner may have refreshed meanwhile.
+    """
     if state.owner == get_ident():
         absorb()
         return False
     mine = local
-    return bool(mine.pending or mine.reads is not None or mine.queued)
+    return bool(
+        mine.pending or mine.reads is not None or mine.queued or mine.memo is not None
+    )
 
 
 def aside() -> dict[Any, Any] | None:

@@ -436,3 +436,84 @@ def test_a_queued_update_that_fails_when_applied_again_is_reported() -> None:
         trigger.value = 1
     assert isinstance(caught.value.__cause__, ZeroDivisionError)
     assert count.value == 0
+
+
+# -- reads from a thread that does not own the queue ------------------------------
+
+
+def test_a_read_from_another_thread_while_one_delivers_is_never_torn() -> None:
+    a = Signal(0, name="a")
+    reading = threading.Event()
+    written = threading.Event()
+    main = threading.current_thread()
+
+    def ones_fn() -> int:
+        value = a.value
+        if threading.current_thread() is not main:
+            reading.set()  # the reader read a; now the owner writes it
+            assert written.wait(5)
+        return value
+
+    ones = computed(ones_fn, name="ones")
+    tens = computed(lambda: a.value * 10, name="tens")
+    pair = computed(lambda: (ones.value, tens.value), name="pair")
+    read: list[tuple[int, int]] = []
+
+    def subscriber(value: int) -> None:
+        if value:
+            reader = threading.Thread(target=lambda: read.append(pair.value))
+            reader.start()
+            assert reading.wait(5)
+            a.value = 1  # applied at once: the owner writes while it reads
+            assert tens.value == 10  # a fresh cache the reader must not mix in
+            written.set()
+            reader.join(5)
+            assert not reader.is_alive()
+
+    trigger = Signal(0)
+    trigger.subscribe(subscriber)
+    trigger.value = 1
+
+    assert read in ([(0, 0)], [(1, 10)])  # one value of a, never (0, 10)
+    assert pair.value == (1, 10)
+
+
+def test_a_read_keeps_its_threads_queued_write_when_the_owner_takes_it_in() -> None:
+    a = Signal(0, name="a")
+    reading = threading.Event()
+    written = threading.Event()
+    main = threading.current_thread()
+
+    def ones_fn() -> int:
+        value = a.value
+        if threading.current_thread() is not main:
+            reading.set()
+            assert written.wait(5)
+        return value
+
+    ones = computed(ones_fn, name="ones")
+    tens = computed(lambda: a.value * 10, name="tens")
+    pair = computed(lambda: (ones.value, tens.value), name="pair")
+    read: list[tuple[int, int]] = []
+
+    def work() -> None:
+        a.value = 5  # queued behind the delivery; this thread reads it back
+        read.append(pair.value)
+
+    def subscriber(value: int) -> None:
+        if value:
+            reader = threading.Thread(target=work)
+            reader.start()
+            assert reading.wait(5)
+            assert a.value == 5  # takes the queued write in...
+            a.value = 7  # ...and moves on while the reader reads
+            written.set()
+            reader.join(5)
+            assert not reader.is_alive()
+
+    trigger = Signal(0)
+    trigger.subscribe(subscriber)
+    trigger.value = 1
+
+    assert read == [(5, 50)]  # what the reader wrote, never (5, 70)
+    assert pair.value == (7, 70)
