@@ -53,8 +53,9 @@ effect in turn, after the delivery, as its writes do: ``effect()`` makes its
 first run then, subscribing to or disposing a computed or effect happens
 then, a ``batch()`` keeps its writes aside (the thread's own reads see them,
 computed from them without touching shared caches) and queues them as one
-change, and an ``observe`` block records what it read and is linked then
-(called back at once if any of it changed meanwhile).
+change (which the thread reads back, as a write, until it is applied), and
+an ``observe`` block records what it read and is linked then (called back
+at once if any of it changed meanwhile).
 
 Its reads of stale computeds are computed aside, from one value of each
 signal: the value (or its own queued write) it read first in that read,
@@ -1025,13 +1026,9 @@ def write_in_turn(
 
 def settle(node: Any, ticket: _Queued) -> None:
     """The owner took ``ticket`` in: its thread reads ``node`` as all do."""
-    held = ticket.held
     with lock:
         state.foreign -= 1
-        if held.get(node) is ticket:
-            del held[node]
-            if not held:
-                state.detached -= 1
+        _forget(node, ticket)
 
 
 def absorb() -> None:
@@ -1187,8 +1184,8 @@ def batch() -> Iterator[None]:
     A batch opened while another thread delivers does not wait for it: its
     writes are kept aside (this thread's reads see them, others' do not),
     and when it ends they are queued as one change, applied in turn like a
-    write from that thread. So a subscriber may wait for a thread that
-    batches.
+    write from that thread, which reads them back until then. So a
+    subscriber may wait for a thread that batches.
 
     Example:
         >>> from impact_rx import Signal, batch
@@ -1250,7 +1247,7 @@ def _aside(mine: _Local) -> Iterator[None]:
         with lock:
             s.detached -= 1
         if pending:
-            enqueue(_apply_aside, pending)
+            enqueue(_apply_aside, (pending, _hold(mine, pending)))
 
 
 class _Ending:
@@ -1283,7 +1280,40 @@ def end_in_turn(end: Callable[[Any], None], arg: Any) -> None:
     enqueue(end, arg)
 
 
-def _apply_aside(pending: dict[Any, Any]) -> None:
+def _hold(mine: _Local, pending: dict[Any, Any]) -> list[tuple[Any, _Queued]]:
+    """Hold a batch's signal writes for its thread until the owner applies it.
+
+    Queued as one write from this thread, the batch is read back as a write
+    is (see ``write_in_turn``): this thread keeps seeing its values, not the
+    older ones, until ``_apply_aside`` has applied them.
+    """
+    held = mine.queued
+    if held is None:
+        held = mine.queued = {}
+    tickets = [
+        (item, _Queued(held, value, None, UNSET))
+        for item, value in pending.items()
+        if hasattr(item, "_take")  # a signal, not an event or an effect
+    ]
+    if tickets:
+        with lock:
+            if not held:
+                state.detached += 1
+            for node, ticket in tickets:
+                held[node] = ticket
+    return tickets
+
+
+def _forget(node: Any, ticket: _Queued) -> None:
+    """``ticket`` was taken in: its thread reads ``node`` as all do (lock held)."""
+    held = ticket.held
+    if held.get(node) is ticket:
+        del held[node]
+        if not held:
+            state.detached -= 1
+
+
+def _apply_aside(arg: tuple[dict[Any, Any], list[tuple[Any, _Queued]]]) -> None:
     """Apply a batch kept aside, as one batch of the owner (a queued job).
 
     Its deliveries go to the front of the queue: everything queued now was
@@ -1293,15 +1323,22 @@ def _apply_aside(pending: dict[Any, Any]) -> None:
     Raises:
         SubscriberError: subscribers refused superseded values.
     """
+    pending, tickets = arg
     errors: list[BaseException] | None = None
-    with batch():
-        if state.batch_depth == 1:
-            state.batch_mark = 0
-        for item, value in pending.items():
-            try:
-                item._apply_batched(value)
-            except Exception as exc:
-                errors = _add(errors, exc)
+    try:
+        with batch():
+            if state.batch_depth == 1:
+                state.batch_mark = 0
+            for item, value in pending.items():
+                try:
+                    item._apply_batched(value)
+                except Exception as exc:
+                    errors = _add(errors, exc)
+    finally:
+        if tickets:
+            with lock:
+                for node, ticket in tickets:
+                    _forget(node, ticket)
     if errors:
         raise combine(errors)
 

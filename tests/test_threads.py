@@ -517,3 +517,20 @@ def test_a_read_keeps_its_threads_queued_write_when_the_owner_takes_it_in() -> N
 
     assert read == [(5, 50)]  # what the reader wrote, never (5, 70)
     assert pair.value == (7, 70)
+
+
+def test_a_thread_reads_back_its_batch_kept_aside_once_it_ends() -> None:
+    count = Signal(0, name="count")
+    doubled = computed(lambda: count.value * 2, name="doubled")
+    seen: list[int] = []
+    count.subscribe(seen.append)
+
+    def work() -> tuple[int, int, int]:
+        with batch():
+            count.value = 1
+        # Queued as one write from this thread: read back as a write is.
+        return count.value, count.peek(), doubled.value
+
+    assert while_delivering(work) == (1, 1, 2)
+    assert seen == [0, 1]
+    assert (count.value, doubled.value) == (1, 2)
