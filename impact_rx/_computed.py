@@ -531,10 +531,14 @@ class Computed(Observable[T]):
             if took:
                 try:
                     _graph.release()
-                except BaseException:
+                except BaseException as exc:
                     # Rx ends an observer whose subscribe raised: keep none.
-                    self._detach(observer)
-                    raise
+                    # Unwatching delivers what others queued meanwhile,
+                    # which may fail too: then both are raised.
+                    failure = _graph.unwinding(exc, lambda: self._detach(observer))
+                    if failure is exc:
+                        raise
+                    raise failure from failure.__cause__
         return subscription
 
     def _attach_queued(self, subscription: _Detach) -> None:

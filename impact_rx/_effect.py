@@ -232,6 +232,11 @@ def effect(fn: Callable[[], object]) -> Effect:
             ``SubscriberError``, a ``CycleError``); the effect is then not
             kept. A first run that waited in the queue reports
             its failure as ``SubscriberError`` to the delivering call.
+            When the delivery failed and the cleanup the run returned
+            raises too as the effect is dropped, both are raised as one
+            ``SubscriberError``. When the run raised after writing and
+            delivering those writes raised too, that ``SubscriberError``
+            is raised, with the run's exception as its ``__context__``.
 
     Example:
         >>> from impact_rx import Signal, effect
@@ -265,11 +270,14 @@ def effect(fn: Callable[[], object]) -> Effect:
         if took:
             try:
                 _graph.release()
-            except BaseException:
+            except BaseException as exc:
                 # What its first run set off failed (a cycle, a raising
                 # subscriber): the caller gets no handle, so none is kept.
-                created.dispose()
-                raise
+                # Its cleanup may fail too: then both are raised.
+                failure = _graph.unwinding(exc, created.dispose)
+                if failure is exc:
+                    raise
+                raise failure from failure.__cause__
     return created
 
 

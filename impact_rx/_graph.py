@@ -414,9 +414,16 @@ def run_or_queue(job: Callable[[Any], None], arg: Any) -> None:
         return
     try:
         job(arg)
-    finally:
-        if took:
-            release()
+    except BaseException as exc:
+        if not took:
+            raise
+        # Delivering what the job queued may fail too: both are raised.
+        failure = unwinding(exc, release)
+        if failure is exc:
+            raise
+        raise failure from failure.__cause__
+    if took:
+        release()
 
 
 def follow() -> int:
@@ -460,6 +467,22 @@ def combine(errors: list[BaseException]) -> BaseException:
         else:
             originals.append(exc)
     return SubscriberError(source, originals)
+
+
+def unwinding(exc: BaseException, cleanup: Callable[[], object]) -> BaseException:
+    """Run ``cleanup`` while ``exc`` propagates; return what to raise.
+
+    Cleaning up (disposing an effect, unwatching a computed) may run user
+    code or deliver what other threads queued, and fail too: then both
+    failures are raised together, so the first one is not left behind as a
+    mere ``__context__``.
+    """
+    try:
+        cleanup()
+    except Exception as more:
+        if isinstance(exc, Exception):
+            return combine([exc, more])
+    return exc
 
 
 # -- marking and refreshing ----------------------------------------------------
@@ -1186,6 +1209,12 @@ def batch() -> Iterator[None]:
     and when it ends they are queued as one change, applied in turn like a
     write from that thread, which reads them back until then. So a
     subscriber may wait for a thread that batches.
+
+    A batch is not a transaction: an exception escaping the block leaves
+    its writes applied, and they are delivered as the block exits, as if
+    it had ended normally; then the exception propagates. Should that
+    delivery raise too, its ``SubscriberError`` propagates instead, with
+    the block's exception as its ``__context__``.
 
     Example:
         >>> from impact_rx import Signal, batch

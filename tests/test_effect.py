@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import weakref
+from collections.abc import Callable
 from functools import partial
 
 import pytest
@@ -183,6 +184,31 @@ def test_an_effect_whose_first_run_raises_is_not_kept() -> None:
         effect(lambda: (a.value, (_ for _ in ()).throw(ValueError("first run failed"))))
 
     assert a._targets == []
+
+
+def test_an_effect_whose_first_writes_fail_reports_them_though_its_cleanup_raises() -> (
+    None
+):
+    count = Signal(0, name="count")
+
+    def refuse(value: int) -> None:
+        if value:
+            raise KeyError("refused")
+
+    count.subscribe(refuse)
+
+    def body() -> Callable[[], None]:
+        count.value = 1
+
+        def cleanup() -> None:
+            raise RuntimeError("cleanup failed")
+
+        return cleanup
+
+    with pytest.raises(SubscriberError, match=r"KeyError, RuntimeError") as caught:
+        effect(body)
+    assert [type(exc) for exc in caught.value.exceptions] == [KeyError, RuntimeError]
+    assert isinstance(caught.value.__cause__, KeyError)
 
 
 def test_an_effect_made_in_a_constructor_is_disposed_with_its_owner() -> None:
@@ -403,3 +429,56 @@ def test_an_effect_suspended_on_an_untracked_suspense_still_wakes() -> None:
     work.on_next("ada")
     assert runs == ["ada"]
     running.dispose()
+
+
+def test_a_batch_whose_block_raises_keeps_and_delivers_its_writes() -> None:
+    count = Signal(0, name="count")
+    seen: list[int] = []
+    count.subscribe(seen.append)
+
+    with pytest.raises(ValueError, match="block failed"), batch():
+        count.value = 1
+        count.value = 2
+        raise ValueError("block failed")
+
+    assert seen == [0, 2]
+    assert count.value == 2
+
+
+def test_a_batch_whose_block_and_delivery_raise_reports_the_delivery() -> None:
+    count = Signal(0, name="count")
+
+    def refuse(value: int) -> None:
+        if value:
+            raise KeyError("refused")
+
+    count.subscribe(refuse)
+    with pytest.raises(SubscriberError, match="KeyError") as caught, batch():
+        count.value = 1
+        raise ValueError("block failed")
+
+    assert isinstance(caught.value.__context__, ValueError)
+    assert count.value == 1
+
+
+def test_disposing_an_effect_whose_cleanup_writes_then_raises_reports_both() -> None:
+    count = Signal(0, name="count")
+
+    def refuse(value: int) -> None:
+        if value:
+            raise KeyError("refused")
+
+    count.subscribe(refuse)
+
+    def body() -> Callable[[], None]:
+        def cleanup() -> None:
+            count.value = 1  # delivered once the cleanup is done
+            raise RuntimeError("cleanup failed")
+
+        return cleanup
+
+    running = effect(body)
+    with pytest.raises(SubscriberError, match=r"RuntimeError, KeyError") as caught:
+        running.dispose()
+    assert [type(exc) for exc in caught.value.exceptions] == [RuntimeError, KeyError]
+    assert running.is_disposed
