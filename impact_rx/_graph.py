@@ -21,8 +21,9 @@ the queue instead of nesting:
   thread reads its write back at once, and the owner takes it in (applies
   the value, its delivery keeping its place) as soon as it reads outside a
   tracked run and a batch: a subscriber that waited for that thread sees
-  what it wrote. ``update(fn)`` is atomic: queued, it is applied again to
-  the value then current if another write came first.
+  what it wrote, its batches included, in the order it wrote them.
+  ``update(fn)`` is atomic: queued, it is applied again to the value then
+  current if another write came first.
 - *Watchers* — computeds with subscribers, effects and ``observe`` scopes —
   run once the queue is empty. They pull fresh values on demand, so a watcher
   never sees a mix of old and new inputs, runs at most once per settled
@@ -1049,9 +1050,13 @@ def write_in_turn(
 
 def settle(node: Any, ticket: _Queued) -> None:
     """The owner took ``ticket`` in: its thread reads ``node`` as all do."""
+    held = ticket.held
     with lock:
         state.foreign -= 1
-        _forget(node, ticket)
+        if held.get(node) is ticket:
+            del held[node]
+            if not held:
+                state.detached -= 1
 
 
 def absorb() -> None:
@@ -1059,9 +1064,11 @@ def absorb() -> None:
 
     A subscriber may hand work to another thread and wait for it; what that
     thread wrote is then queued behind the delivery running. When the owner
-    reads a signal or computed outside any tracked run, each such write is
-    applied now, in queue order, as if the owner made it then, and its
-    delivery keeps its place in the queue. A tracked run (a computed, an
+    reads a signal or computed outside any tracked run, each such write
+    (and each batch kept aside, its writes together) is applied now, in
+    queue order, as if the owner made it then, and its delivery keeps its
+    place in the queue: a write is never seen without one its thread made
+    before it. A tracked run (a computed, an
     effect, an ``observe`` block) never takes writes in midway: it sees one
     consistent set of values; nor does a ``batch()``, whose writes come
     before those other threads made meanwhile.
@@ -1079,9 +1086,16 @@ def absorb() -> None:
     while i < len(q):  # other threads may append meanwhile; only we pop
         job, arg, _ = q[i]
         i += 1
-        if type(arg) is _Queued and not arg.mode:
+        kind = type(arg)
+        if kind is _Queued and not arg.mode:
             node = job.__self__  # type: ignore[attr-defined]
             node._take(arg, _delivery_after(q, i, node))
+        elif kind is _Aside and not arg.taken:
+            # A batch kept aside: its writes are taken in together, so a
+            # write its thread made after it is never seen without it.
+            arg.taken = True
+            for node, ticket in arg.tickets:
+                node._take(ticket, _delivery_after(q, i, node))
 
 
 def _delivery_after(
@@ -1276,7 +1290,7 @@ def _aside(mine: _Local) -> Iterator[None]:
         with lock:
             s.detached -= 1
         if pending:
-            enqueue(_apply_aside, (pending, _hold(mine, pending)))
+            enqueue(_apply_aside, _Aside(pending, _hold(mine, pending)))
 
 
 class _Ending:
@@ -1309,12 +1323,29 @@ def end_in_turn(end: Callable[[Any], None], arg: Any) -> None:
     enqueue(end, arg)
 
 
+class _Aside:
+    """A batch kept aside, queued as one change when it ended.
+
+    ``tickets`` hold its signal writes for its thread (see ``_hold``);
+    ``taken`` tells that the owner took them in early (see ``absorb``).
+    """
+
+    __slots__ = ("pending", "taken", "tickets")
+
+    def __init__(
+        self, pending: dict[Any, Any], tickets: list[tuple[Any, _Queued]]
+    ) -> None:
+        self.pending = pending
+        self.tickets = tickets
+        self.taken = False
+
+
 def _hold(mine: _Local, pending: dict[Any, Any]) -> list[tuple[Any, _Queued]]:
-    """Hold a batch's signal writes for its thread until the owner applies it.
+    """Hold a batch's signal writes for its thread until the owner takes them in.
 
     Queued as one write from this thread, the batch is read back as a write
     is (see ``write_in_turn``): this thread keeps seeing its values, not the
-    older ones, until ``_apply_aside`` has applied them.
+    older ones, until the owner applied them, in turn or early (``absorb``).
     """
     held = mine.queued
     if held is None:
@@ -1325,24 +1356,17 @@ def _hold(mine: _Local, pending: dict[Any, Any]) -> list[tuple[Any, _Queued]]:
         if hasattr(item, "_take")  # a signal, not an event or an effect
     ]
     if tickets:
+        s = state
         with lock:
             if not held:
-                state.detached += 1
+                s.detached += 1
             for node, ticket in tickets:
                 held[node] = ticket
+            s.foreign += len(tickets)
     return tickets
 
 
-def _forget(node: Any, ticket: _Queued) -> None:
-    """``ticket`` was taken in: its thread reads ``node`` as all do (lock held)."""
-    held = ticket.held
-    if held.get(node) is ticket:
-        del held[node]
-        if not held:
-            state.detached -= 1
-
-
-def _apply_aside(arg: tuple[dict[Any, Any], list[tuple[Any, _Queued]]]) -> None:
+def _apply_aside(aside: _Aside) -> None:
     """Apply a batch kept aside, as one batch of the owner (a queued job).
 
     Its deliveries go to the front of the queue: everything queued now was
@@ -1352,22 +1376,24 @@ def _apply_aside(arg: tuple[dict[Any, Any], list[tuple[Any, _Queued]]]) -> None:
     Raises:
         SubscriberError: subscribers refused superseded values.
     """
-    pending, tickets = arg
     errors: list[BaseException] | None = None
+    taken = dict(aside.tickets) if aside.taken else None
     try:
         with batch():
             if state.batch_depth == 1:
                 state.batch_mark = 0
-            for item, value in pending.items():
+            for item, value in aside.pending.items():
                 try:
-                    item._apply_batched(value)
+                    if taken is not None and item in taken:
+                        item._deliver_taken(taken[item])
+                    else:
+                        item._apply_batched(value)
                 except Exception as exc:
                     errors = _add(errors, exc)
     finally:
-        if tickets:
-            with lock:
-                for node, ticket in tickets:
-                    _forget(node, ticket)
+        if taken is None:
+            for node, ticket in aside.tickets:
+                settle(node, ticket)
     if errors:
         raise combine(errors)
 

@@ -547,6 +547,16 @@ class Signal(BehaviorSubject[T]):
             return
         self._write_owned(value)
 
+    def _deliver_taken(self, ticket: _graph._Queued) -> None:
+        """A batch kept aside's write the owner took in early, in the batch's
+        turn (owner, inside the batch): deliver what ``_take`` left to."""
+        mode = ticket.mode
+        if mode == _APPLIED:
+            # Heard in order with the batch's other writes and events.
+            state.batched[_graph._Ending(self._deliver_latest, ticket.value)] = None
+        elif mode == _SUPERSEDED:
+            self._deliver_superseded(ticket.value)
+
     def _notify_now(self, value: T) -> list[BaseException] | None:
         """Deliver ``value`` to every observer (owner only); return failures."""
         self._delivered = value

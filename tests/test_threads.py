@@ -52,8 +52,9 @@ def test_a_subscriber_may_wait_for_a_thread_that_batches() -> None:
     def subscriber(value: int) -> None:
         if value:
             assert wait_for(work) == (1, 2, 3)
-            # Queued behind this delivery: the shared graph is untouched.
-            assert (a.value, b.value, total.value) == (0, 0, 0)
+            # Queued behind this delivery, and taken in as one change when
+            # this subscriber reads, as a plain write of that thread is.
+            assert (a.value, b.value, total.value) == (1, 2, 3)
 
     trigger = Signal(0)
     trigger.subscribe(subscriber)
@@ -534,3 +535,31 @@ def test_a_thread_reads_back_its_batch_kept_aside_once_it_ends() -> None:
     assert while_delivering(work) == (1, 1, 2)
     assert seen == [0, 1]
     assert (count.value, doubled.value) == (1, 2)
+
+
+def test_a_subscriber_that_waited_sees_a_batch_and_the_write_after_it_in_order() -> (
+    None
+):
+    a = Signal(0, name="a")
+    b = Signal(0, name="b")
+    seen: list[tuple[str, int]] = []
+    a.subscribe(lambda value: seen.append(("a", value)))
+    b.subscribe(lambda value: seen.append(("b", value)))
+    inside: list[tuple[int, int]] = []
+
+    def work() -> None:
+        with batch():
+            a.value = 1
+        b.value = 2
+
+    def subscriber(value: int) -> None:
+        if value:
+            wait_for(work)
+            inside.append((b.value, a.value))  # never the later write alone
+
+    trigger = Signal(0)
+    trigger.subscribe(subscriber)
+    trigger.value = 1
+
+    assert inside == [(2, 1)]
+    assert seen == [("a", 0), ("b", 0), ("a", 1), ("b", 2)]
