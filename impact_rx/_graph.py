@@ -975,6 +975,11 @@ class _Local(threading.local):
     # diamond is never torn by a write the owner makes meanwhile. ``None``
     # outside one.
     snapshot: dict[Any, Any] | None = None
+    # In a batch kept aside: for a signal it only updated so far, the value
+    # its first update was applied to and the update functions, in order,
+    # so the owner applies them again if another write came first (see
+    # ``_hold``). ``None`` outside one.
+    chains: dict[Any, tuple[Any, list[Callable[[Any], Any]]]] | None = None
     # Its writes queued for the owner and not applied yet, a signal mapping
     # to the latest (see ``write_in_turn``). Made on first use; the owner
     # removes what it applies, under ``lock``.
@@ -1278,19 +1283,20 @@ def _aside(mine: _Local) -> Iterator[None]:
     """The body of a batch kept aside while another thread delivers."""
     s = state
     mine.pending = {}
+    mine.chains = {}
     mine.depth = 1
     with lock:
         s.detached += 1
     try:
         yield
     finally:
-        pending = mine.pending
-        mine.pending = None
+        pending, chains = mine.pending, mine.chains
+        mine.pending = mine.chains = None
         mine.depth = 0
         with lock:
             s.detached -= 1
         if pending:
-            enqueue(_apply_aside, _Aside(pending, _hold(mine, pending)))
+            enqueue(_apply_aside, _Aside(pending, _hold(mine, pending, chains)))
 
 
 class _Ending:
@@ -1340,21 +1346,32 @@ class _Aside:
         self.taken = False
 
 
-def _hold(mine: _Local, pending: dict[Any, Any]) -> list[tuple[Any, _Queued]]:
+def _hold(
+    mine: _Local,
+    pending: dict[Any, Any],
+    chains: dict[Any, tuple[Any, list[Callable[[Any], Any]]]] | None,
+) -> list[tuple[Any, _Queued]]:
     """Hold a batch's signal writes for its thread until the owner takes them in.
 
     Queued as one write from this thread, the batch is read back as a write
     is (see ``write_in_turn``): this thread keeps seeing its values, not the
     older ones, until the owner applied them, in turn or early (``absorb``).
+    A signal the batch only updated carries its updates, so they are
+    applied again, as a queued ``update`` is, if another write came first.
     """
     held = mine.queued
     if held is None:
         held = mine.queued = {}
-    tickets = [
-        (item, _Queued(held, value, None, UNSET))
-        for item, value in pending.items()
-        if hasattr(item, "_take")  # a signal, not an event or an effect
-    ]
+    tickets = []
+    for item, value in pending.items():
+        if not hasattr(item, "_take"):  # an event or an effect, not a signal
+            continue
+        chain = chains.get(item) if chains else None
+        if chain is None:
+            ticket = _Queued(held, value, None, UNSET)
+        else:
+            ticket = _Queued(held, value, _chained(chain[1]), chain[0])
+        tickets.append((item, ticket))
     if tickets:
         s = state
         with lock:
@@ -1364,6 +1381,22 @@ def _hold(mine: _Local, pending: dict[Any, Any]) -> list[tuple[Any, _Queued]]:
                 held[node] = ticket
             s.foreign += len(tickets)
     return tickets
+
+
+def _chained(fns: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    """One function applying the updates ``fns`` in order."""
+    if len(fns) == 1:
+        return fns[0]
+
+    def updates(value: Any) -> Any:
+        for fn in fns:
+            value = fn(value)
+        return value
+
+    updates.__qualname__ = " then ".join(
+        getattr(fn, "__qualname__", "update") for fn in fns
+    )
+    return updates
 
 
 def _apply_aside(aside: _Aside) -> None:
@@ -1377,22 +1410,29 @@ def _apply_aside(aside: _Aside) -> None:
         SubscriberError: subscribers refused superseded values.
     """
     errors: list[BaseException] | None = None
-    taken = dict(aside.tickets) if aside.taken else None
+    tickets = dict(aside.tickets)
+    taken = aside.taken
     try:
         with batch():
             if state.batch_depth == 1:
                 state.batch_mark = 0
             for item, value in aside.pending.items():
                 try:
-                    if taken is not None and item in taken:
-                        item._deliver_taken(taken[item])
-                    else:
+                    ticket = tickets.get(item)
+                    if ticket is None:  # an event, an effect, an ending
                         item._apply_batched(value)
+                        continue
+                    if not taken:
+                        # Applied as a queued write (see ``Signal._take``):
+                        # a later write of the owner's stands, an update
+                        # applies again to what another write set first.
+                        item._take(ticket, bool(item._pending))
+                    item._deliver_taken(ticket)
                 except Exception as exc:
                     errors = _add(errors, exc)
     finally:
-        if taken is None:
-            for node, ticket in aside.tickets:
+        for node, ticket in aside.tickets:
+            if not ticket.mode:  # never reached: its thread reads as all do
                 settle(node, ticket)
     if errors:
         raise combine(errors)

@@ -276,6 +276,9 @@ class Signal(BehaviorSubject[T]):
                 # makes an effect, say): the write applies now, and is the
                 # batch's latest for this signal, as in a batch that owns it.
                 pending[self] = value
+                chains = mine.chains
+                if chains:
+                    chains.pop(self, None)
             elif mine.queued and s.owner != get_ident():
                 ticket = mine.queued.get(self)
                 if ticket is not None:
@@ -367,7 +370,10 @@ class Signal(BehaviorSubject[T]):
         applied to the value this thread sees and the result waits its turn
         (this thread reads it back at once); if another write came first,
         the delivering thread applies ``fn`` again, to the value then
-        current. So ``fn`` should be free of side effects.
+        current. The same holds in a batch kept aside (see ``batch``): the
+        updates it made to a signal it did not otherwise write are applied
+        again, in order, in the batch's turn. So ``fn`` should be free of
+        side effects.
 
         Example:
             >>> from impact_rx import Signal
@@ -386,7 +392,14 @@ class Signal(BehaviorSubject[T]):
             return
         s = state
         if s.detached and _graph.local.pending is not None:
-            self.on_next(fn(self.peek()))  # in this thread's batch kept aside
+            # In this thread's batch kept aside: applied again in the
+            # batch's turn if another write came first (see ``_graph._hold``).
+            based = self.peek()
+            value = fn(based)
+            if s.owner == get_ident():
+                self.on_next(value)  # owning the queue: applied at once
+            else:
+                self._write_aside(value, fn, based)
             return
         took = _graph.acquire()
         if took >= 0:
@@ -465,8 +478,9 @@ class Signal(BehaviorSubject[T]):
             elif equals(current, value):
                 return
             if fn is not None and later:
-                # Builds on the owner's later write, so delivered after it.
-                self._write_owned(value)
+                # Builds on the owner's later write, so delivered after it,
+                # also when applied in a batch kept aside's turn.
+                self._write_queued(value)
                 return
             self._value = value
             self._version += 1
@@ -502,6 +516,11 @@ class Signal(BehaviorSubject[T]):
                 batched[self] = None
                 self._pending += 1  # delivered by _deliver_latest
             return
+        self._write_queued(value)
+
+    def _write_queued(self, value: T) -> None:
+        """Apply a changed value as the owner; queue its delivery at the end."""
+        s = state
         depth = follow()
         self._value = value
         self._version += 1
@@ -511,12 +530,28 @@ class Signal(BehaviorSubject[T]):
         self._pending += 1
         s.queue.append((self._deliver_own, value, depth))
 
-    def _write_aside(self, value: T) -> None:
-        """A write in this thread's batch kept aside (see ``batch``)."""
+    def _write_aside(
+        self,
+        value: T,
+        fn: Callable[[T], T] | None = None,
+        based: Any = UNSET,
+    ) -> None:
+        """A write in this thread's batch kept aside (see ``batch``); with
+        ``fn``, an update that gave ``value`` applied to ``based``."""
         pending = aside()
         assert pending is not None
         old = pending.get(self, UNSET)
         first = old is UNSET
+        chains = _graph.local.chains
+        if chains is not None:
+            if fn is None:
+                chains.pop(self, None)  # a plain write: nothing to apply again
+            elif first:
+                chains[self] = (based, [fn])
+            else:
+                chain = chains.get(self)
+                if chain is not None:
+                    chain[1].append(fn)
         if first:
             old = _graph.unapplied(self)  # a write still queued, if any
             if old is UNSET:
@@ -532,21 +567,6 @@ class Signal(BehaviorSubject[T]):
             # applies it in turn, whatever other threads write meanwhile.
             pending[self] = value
 
-    def _apply_batched(self, value: T) -> None:
-        """Apply a write of a batch kept aside, as the owner inside a batch."""
-        if self.is_stopped and not self._observers:
-            return  # ended before this write's turn (see ``_take``)
-        if self._pending:
-            self._deliver_superseded(value)  # see ``_take``
-            return
-        equals = self._equals
-        if equals is None:
-            if not changed(self._value, value):
-                return
-        elif equals(self._value, value):
-            return
-        self._write_owned(value)
-
     def _deliver_taken(self, ticket: _graph._Queued) -> None:
         """A batch kept aside's write the owner took in early, in the batch's
         turn (owner, inside the batch): deliver what ``_take`` left to."""
@@ -556,6 +576,8 @@ class Signal(BehaviorSubject[T]):
             state.batched[_graph._Ending(self._deliver_latest, ticket.value)] = None
         elif mode == _SUPERSEDED:
             self._deliver_superseded(ticket.value)
+        elif mode == _FAILED:
+            raise ticket.value  # its updates failed when applied again
 
     def _notify_now(self, value: T) -> list[BaseException] | None:
         """Deliver ``value`` to every observer (owner only); return failures."""

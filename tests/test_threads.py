@@ -12,6 +12,7 @@ failure instead of a hung suite.
 from __future__ import annotations
 
 import itertools
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -563,3 +564,60 @@ def test_a_subscriber_that_waited_sees_a_batch_and_the_write_after_it_in_order()
 
     assert inside == [(2, 1)]
     assert seen == [("a", 0), ("b", 0), ("a", 1), ("b", 2)]
+
+
+def test_an_update_in_a_batch_kept_aside_applies_again_if_a_write_came_first() -> None:
+    count = Signal(10, name="count")
+    seen: list[int] = []
+    count.subscribe(seen.append)
+    calls: list[int] = []
+
+    def plus_one(n: int) -> int:
+        calls.append(n)
+        return n + 1
+
+    def work() -> int:
+        with batch():
+            count.update(plus_one)
+        return count.value
+
+    def subscriber(value: int) -> None:
+        if value:
+            assert wait_for(work) == 11
+            count.value = 100  # lands before the batch's turn
+
+    trigger = Signal(0)
+    trigger.subscribe(subscriber)
+    trigger.value = 1
+
+    assert count.value == 101  # the update is not lost
+    assert calls == [10, 100]
+    assert seen == [10, 100, 101]
+
+
+def test_updates_in_batches_from_many_threads_are_never_lost() -> None:
+    count = Signal(0, name="count")
+    count.subscribe(lambda value: None)
+    start = threading.Barrier(4)
+
+    def worker(index: int) -> None:
+        start.wait(5)
+        for _ in range(300):
+            if index % 2:
+                with batch():
+                    count.update(lambda n: n + 1)
+                    count.update(lambda n: n + 1)
+            else:
+                count.update(lambda n: n + 2)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch often, so batches are kept aside
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        sys.setswitchinterval(interval)
+    assert count.value == 2_400
