@@ -71,6 +71,13 @@ values settle.
 A delivery that queues another, which queues another, ``MAX_CHAIN`` times
 in a row (subscribers that keep writing each other's signals) ends in a
 ``SubscriberError`` carrying a ``CycleError``, not an endless loop.
+Only what the delivering thread queues counts: a write another thread
+queued starts a new chain, since the queue cannot tell a worker that a
+subscriber waits for from any other writer (counting every write queued
+during a delivery would end heavy but finite contention in a false
+``CycleError``). So a cycle through a worker (a subscriber waits for a
+thread that writes the signal again) is not detected: it loops, as
+recursion across threads would without impact_rx.
 
 >>> from impact_rx import Signal, batch, computed, effect
 >>> a = Signal(1, name="a")
