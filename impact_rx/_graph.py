@@ -1380,6 +1380,10 @@ def _hold(
             ticket = _Queued(held, value, _chained(chain[1]), chain[0])
         tickets.append((item, ticket))
     if tickets:
+        snapshot = mine.snapshot
+        if snapshot is not None:
+            for node, _ in tickets:
+                snapshot.pop(node, None)  # read back what the batch wrote
         s = state
         with lock:
             if not held:

@@ -621,3 +621,19 @@ def test_updates_in_batches_from_many_threads_are_never_lost() -> None:
     finally:
         sys.setswitchinterval(interval)
     assert count.value == 2_400
+
+
+def test_an_observe_block_kept_aside_reads_back_the_batch_it_ran() -> None:
+    count = Signal(0, name="count")
+
+    def render() -> tuple[int, int]:
+        with observe(lambda: None) as scope:
+            before = count.value
+            with batch():
+                count.value = 1
+            after = count.value
+        scope.dispose()
+        return before, after
+
+    assert while_delivering(render) == (0, 1)
+    assert count.value == 1
