@@ -1081,8 +1081,9 @@ def absorb() -> None:
     queue order, as if the owner made it then, and its delivery keeps its
     place in the queue: a write is never seen without one its thread made
     before it. A tracked run (a computed, an
-    effect, an ``observe`` block) never takes writes in midway: it sees one
-    consistent set of values; nor does a ``batch()``, whose writes come
+    effect, an ``observe`` block) never takes writes in midway, not even in
+    its ``untracked()`` reads or ``peek()``: it sees one consistent set of
+    values; nor does a ``batch()``, whose writes come
     before those other threads made meanwhile.
     """
     s = state
@@ -1497,11 +1498,25 @@ def untracked(fn: Callable[[], T]) -> T:
                 mine.reads = recording
         return fn()
     previous = s.tracker
-    s.tracker = None
+    # Not ``None``: the run is still going on, so the reads must not take
+    # in other threads' queued writes midway (see ``absorb``).
+    s.tracker = _UNTRACKED
     try:
         return fn()
     finally:
         s.tracker = previous
+
+
+class _Discard(list[Any]):
+    """The tracker of ``untracked()`` inside a run: it records nothing."""
+
+    __slots__ = ()
+
+    def append(self, _: Any) -> None:
+        pass
+
+
+_UNTRACKED: Final[list[Any]] = _Discard()
 
 
 def check_runs(node: Any) -> None:

@@ -29,6 +29,7 @@ from impact_rx import (
     computed,
     effect,
     observe,
+    untracked,
 )
 from impact_rx._graph import MAX_CHAIN
 
@@ -637,3 +638,23 @@ def test_an_observe_block_kept_aside_reads_back_the_batch_it_ran() -> None:
 
     assert while_delivering(render) == (0, 1)
     assert count.value == 1
+
+
+def test_an_untracked_read_in_a_run_never_takes_in_a_queued_write_midway() -> None:
+    b = Signal(0, name="b")
+    runs: list[tuple[int, int, int]] = []
+
+    def run() -> None:
+        first = b.value
+        if first == 1:
+            wait_for(lambda: b.set(2))
+        runs.append((first, untracked(lambda: b.value), b.peek()))
+
+    trigger = Signal(0)
+    trigger.subscribe(lambda value: b.set(value))
+    stop = effect(run)
+    trigger.value = 1
+
+    # One consistent set of values per run, and a run for b == 2 after it.
+    assert runs == [(0, 0, 0), (1, 1, 1), (2, 2, 2)]
+    stop.dispose()
