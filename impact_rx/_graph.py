@@ -51,12 +51,16 @@ back, both check the queue afterwards, so queued work is never stranded.
 No thread ever waits for another that delivers, so a subscriber may hand
 work to a thread and wait for it. What that thread does meanwhile takes
 effect in turn, after the delivery, as its writes do: ``effect()`` makes its
-first run then, subscribing to or disposing a computed or effect happens
-then, a ``batch()`` keeps its writes aside (the thread's own reads see them,
-computed from them without touching shared caches) and queues them as one
-change (which the thread reads back, as a write, until it is applied), and
-an ``observe`` block records what it read and is linked then (called back
-at once if any of it changed meanwhile).
+first run then, subscribing to a signal or computed (its first value
+comes then) or disposing a computed or effect happens then, a ``batch()``
+keeps its writes aside (the thread's own reads see them, computed from
+them without touching shared caches) and queues them as one change (which
+the thread reads back, as a write, until it is applied), and an
+``observe`` block records what it read and is linked then (called back at
+once if any of it changed meanwhile). The price: code on that thread
+that blocks until a new subscription hears its first value (a blocking
+``run()`` of ``first()``, say) waits for the delivering thread, and so
+deadlocks with a subscriber that waits for it; read ``.value`` instead.
 
 Its reads of stale computeds are computed aside, from one value of each
 signal: the value (or its own queued write) it read first in that read,
