@@ -658,3 +658,25 @@ def test_an_untracked_read_in_a_run_never_takes_in_a_queued_write_midway() -> No
     # One consistent set of values per run, and a run for b == 2 after it.
     assert runs == [(0, 0, 0), (1, 1, 1), (2, 2, 2)]
     stop.dispose()
+
+
+def test_an_update_in_a_batch_kept_aside_that_fails_again_is_reported() -> None:
+    count = Signal(1, name="count")
+    other = Signal(0, name="other")
+
+    def work() -> None:
+        with batch():
+            count.update(lambda n: 100 // n)
+            other.value = 5
+
+    def subscriber(value: int) -> None:
+        if value:
+            wait_for(work)
+            count.value = 0  # the update's second application divides by 0
+
+    trigger = Signal(0)
+    trigger.subscribe(subscriber)
+    with pytest.raises(SubscriberError, match=r"update .* dropped") as caught:
+        trigger.value = 1
+    assert isinstance(caught.value.__cause__, ZeroDivisionError)
+    assert (count.value, other.value) == (0, 5)  # the rest of the batch stands
