@@ -568,8 +568,9 @@ class Signal(BehaviorSubject[T]):
             pending[self] = value
 
     def _deliver_taken(self, ticket: _graph._Queued) -> None:
-        """A batch kept aside's write the owner took in early, in the batch's
-        turn (owner, inside the batch): deliver what ``_take`` left to."""
+        """A batch kept aside's write, taken in (``_take``: in the batch's
+        turn, or early by ``absorb``), as the batch is applied (owner, inside
+        the batch): deliver what ``_take`` decided."""
         mode = ticket.mode
         if mode == _APPLIED:
             # Heard in order with the batch's other writes and events.
