@@ -1232,7 +1232,10 @@ def batch() -> Iterator[None]:
 
     Reads inside the block see the new values at once; subscribers, effects
     and computeds' subscribers see only the final values, once, when the
-    outermost ``batch()`` exits. Nestable. A batch on one thread makes writes
+    outermost ``batch()`` exits. A thread that does not own the queue may
+    read some of a batch's writes before the batch ends, or while another
+    thread applies it: its reads are not isolated from the batch, only what
+    is notified is. Nestable. A batch on one thread makes writes
     from other threads wait in the queue until it ends.
 
     A batch opened while another thread delivers does not wait for it: its
