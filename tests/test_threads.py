@@ -603,7 +603,7 @@ def test_updates_in_batches_from_many_threads_are_never_lost() -> None:
 
     def worker(index: int) -> None:
         start.wait(5)
-        for _ in range(300):
+        for _ in range(1_000):
             if index % 2:
                 with batch():
                     count.update(lambda n: n + 1)
@@ -621,7 +621,7 @@ def test_updates_in_batches_from_many_threads_are_never_lost() -> None:
             thread.join(30)
     finally:
         sys.setswitchinterval(interval)
-    assert count.value == 2_400
+    assert count.value == 8_000
 
 
 def test_an_observe_block_kept_aside_reads_back_the_batch_it_ran() -> None:
