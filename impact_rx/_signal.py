@@ -15,6 +15,13 @@ the current value. What it adds:
   notified, the failures are raised together as ``SubscriberError`` to the
   call that delivered them; a subscriber that raises on its initial value is
   not kept.
+- Known gap: ``subscribe`` delivers what was queued meanwhile before it
+  returns (what the new subscriber's first value set off, or other
+  threads' writes). If that delivery fails, the error is raised inside
+  Rx's ``subscribe``, which ends the *new* observer with it: its
+  ``on_error`` (if given) receives another subscriber's ``SubscriberError``,
+  the observer is not kept, and ``subscribe`` returns normally. Without an
+  ``on_error`` the error reaches the caller, as it should.
 
 >>> from impact_rx import Signal
 >>> count = Signal(0, name="count")
