@@ -20,6 +20,7 @@ from __future__ import annotations
 import inspect
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any, Generic, Self, TypeVar, final, overload
 
 from reactivex import Observable, abc
@@ -505,9 +506,19 @@ class Computed(Observable[T]):
         *,
         scheduler: abc.SchedulerBase | None = None,
     ) -> abc.DisposableBase:
-        """As for any Observable; the subscription keeps nothing once disposed."""
-        return _signal.Released(
-            super().subscribe(on_next, on_error, on_completed, scheduler=scheduler)
+        """As for any Observable; the subscription keeps nothing once disposed.
+
+        Raises:
+            SubscriberError: as for ``Signal.subscribe``.
+        """
+        return _signal.subscribed(
+            partial(
+                super().subscribe,
+                on_next,
+                on_error,
+                on_completed,
+                scheduler=scheduler,
+            )
         )
 
     def _subscribe_core(

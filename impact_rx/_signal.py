@@ -15,13 +15,14 @@ the current value. What it adds:
   notified, the failures are raised together as ``SubscriberError`` to the
   call that delivered them; a subscriber that raises on its initial value is
   not kept.
-- Known gap: ``subscribe`` delivers what was queued meanwhile before it
-  returns (what the new subscriber's first value set off, or other
-  threads' writes). If that delivery fails, the error is raised inside
-  Rx's ``subscribe``, which ends the *new* observer with it: its
-  ``on_error`` (if given) receives another subscriber's ``SubscriberError``,
-  the observer is not kept, and ``subscribe`` returns normally. Without an
-  ``on_error`` the error reaches the caller, as it should.
+- ``subscribe`` delivers what was queued meanwhile (what the new
+  subscriber's first value set off, other threads' writes) after Rx's
+  ``subscribe`` returned, so a failure there is raised to the caller and
+  never handed to the new observer's ``on_error``; the caller gets no
+  handle, so the observer is not kept. Known gap: through an operator
+  (``s.pipe(ops.map(f)).subscribe(on_next, on_error)``) the operator's
+  own Rx ``subscribe`` encloses that delivery, and it still ends the new
+  observer with the other subscriber's ``SubscriberError``.
 
 >>> from impact_rx import Signal
 >>> count = Signal(0, name="count")
@@ -57,6 +58,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -686,9 +688,22 @@ class Signal(BehaviorSubject[T]):
         *,
         scheduler: abc.SchedulerBase | None = None,
     ) -> abc.DisposableBase:
-        """As for any Observable; the subscription keeps nothing once disposed."""
-        return Released(
-            super().subscribe(on_next, on_error, on_completed, scheduler=scheduler)
+        """As for any Observable; the subscription keeps nothing once disposed.
+
+        Raises:
+            SubscriberError: delivering what was queued meanwhile (what the
+                first value set off, other threads' writes) failed; the new
+                observer is not kept, and is not told (its ``on_error`` is
+                for its own source's errors).
+        """
+        return subscribed(
+            partial(
+                super().subscribe,
+                on_next,
+                on_error,
+                on_completed,
+                scheduler=scheduler,
+            )
         )
 
     def _subscribe_core(
@@ -800,6 +815,35 @@ class _Subscription(abc.DisposableBase, Generic[T]):
         self.source = self.observer = None
         if source is not None and observer is not None:
             source._detach(observer)
+
+
+def subscribed(subscribe: Callable[[], abc.DisposableBase]) -> abc.DisposableBase:
+    """Run Rx's ``subscribe`` as the owner of the queue; deliver once it returned.
+
+    Rx's ``subscribe`` hands whatever ``_subscribe_core`` raises to the new
+    observer's ``on_error`` and ends it. A failing delivery of what was
+    queued meanwhile is another subscriber's failure, so it is delivered
+    (and raised to the caller) only after Rx's ``subscribe`` returned; the
+    caller then gets no handle, so the subscription is not kept.
+    """
+    took = _graph.acquire()
+    if took <= 0:  # re-entrant (the outer call delivers), or queued in turn
+        return Released(subscribe())
+    try:
+        handle = Released(subscribe())
+    except BaseException as exc:
+        failure = _graph.unwinding(exc, release)
+        if failure is exc:
+            raise
+        raise failure from failure.__cause__
+    try:
+        release()
+    except BaseException as exc:
+        failure = _graph.unwinding(exc, handle.dispose)
+        if failure is exc:
+            raise
+        raise failure from failure.__cause__
+    return handle
 
 
 def attach_in_turn(node: Any, subscription: Any) -> None:
