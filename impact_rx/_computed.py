@@ -20,6 +20,7 @@ from __future__ import annotations
 import inspect
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, final, overload
 
 from reactivex import Observable, abc
@@ -422,6 +423,14 @@ class Computed(Observable[T]):
             return self._read_detached(local)
         local.memo = {}
         local.nesting = 0
+        # Each signal is read once (``_graph.read_aside``), so a write the
+        # owner makes meanwhile cannot tear the result, and ``state.detached``
+        # routes this thread's reads there.
+        snapshot = local.snapshot
+        if snapshot is None:
+            local.snapshot = {}
+        with lock:
+            state.detached += 1
         try:
             stack: list[Computed[Any]] = [self]
             while stack:
@@ -436,6 +445,9 @@ class Computed(Observable[T]):
             return self._read_detached(local)
         finally:
             local.memo = None
+            local.snapshot = snapshot
+            with lock:
+                state.detached -= 1
 
     def _read_detached(self, local: _graph._Local) -> T:
         memo = local.memo
@@ -539,9 +551,19 @@ class Computed(Observable[T]):
         *,
         scheduler: abc.SchedulerBase | None = None,
     ) -> abc.DisposableBase:
-        """As for any Observable; the subscription keeps nothing once disposed."""
-        return _signal.Released(
-            super().subscribe(on_next, on_error, on_completed, scheduler=scheduler)
+        """As for any Observable; the subscription keeps nothing once disposed.
+
+        Raises:
+            SubscriberError: as for ``Signal.subscribe``.
+        """
+        return _signal.subscribed(
+            partial(
+                super().subscribe,
+                on_next,
+                on_error,
+                on_completed,
+                scheduler=scheduler,
+            )
         )
 
     def _subscribe_core(
@@ -573,10 +595,14 @@ class Computed(Observable[T]):
             if took:
                 try:
                     _graph.release()
-                except BaseException:
+                except BaseException as exc:
                     # Rx ends an observer whose subscribe raised: keep none.
-                    self._detach(observer)
-                    raise
+                    # Unwatching delivers what others queued meanwhile,
+                    # which may fail too: then both are raised.
+                    failure = _graph.unwinding(exc, lambda: self._detach(observer))
+                    if failure is exc:
+                        raise
+                    raise failure from failure.__cause__
         return subscription
 
     def _attach_queued(self, subscription: _Detach) -> None:

@@ -244,6 +244,11 @@ def effect(fn: Callable[[], object]) -> Effect:
             ``SubscriberError``, a ``CycleError``); the effect is then not
             kept. A first run that waited in the queue reports
             its failure as ``SubscriberError`` to the delivering call.
+            When the delivery failed and the cleanup the run returned
+            raises too as the effect is dropped, both are raised as one
+            ``SubscriberError``. When the run raised after writing and
+            delivering those writes raised too, that ``SubscriberError``
+            is raised, with the run's exception as its ``__context__``.
 
     Example:
         >>> from impact_rx import Signal, effect
@@ -290,11 +295,14 @@ def effect(fn: Callable[[], object]) -> Effect:
         if took:
             try:
                 _graph.release()
-            except BaseException:
+            except BaseException as exc:
                 # What its first run set off failed (a cycle, a raising
                 # subscriber): the caller gets no handle, so none is kept.
-                created.dispose()
-                raise
+                # Its cleanup may fail too: then both are raised.
+                failure = _graph.unwinding(exc, created.dispose)
+                if failure is exc:
+                    raise
+                raise failure from failure.__cause__
     return created
 
 
@@ -360,8 +368,10 @@ class Observation(abc.DisposableBase):
         took = self._took = _graph.acquire()
         if took < 0:
             mine = _graph.local
-            self._previous = mine.reads
+            self._previous = mine.reads, mine.snapshot
             mine.reads = []
+            if mine.snapshot is None:
+                mine.snapshot = {}  # the block reads one value per signal
             with _graph.lock:
                 state.detached += 1
             return self
@@ -398,7 +408,7 @@ class Observation(abc.DisposableBase):
     def _exit_aside(self, exc: BaseException | None) -> None:
         mine = _graph.local
         seen = mine.reads or []
-        mine.reads = self._previous
+        mine.reads, mine.snapshot = self._previous
         self._previous = None
         self._took = 0
         with _graph.lock:

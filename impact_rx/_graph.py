@@ -21,8 +21,9 @@ the queue instead of nesting:
   thread reads its write back at once, and the owner takes it in (applies
   the value, its delivery keeping its place) as soon as it reads outside a
   tracked run and a batch: a subscriber that waited for that thread sees
-  what it wrote. ``update(fn)`` is atomic: queued, it is applied again to
-  the value then current if another write came first.
+  what it wrote, its batches included, in the order it wrote them.
+  ``update(fn)`` is atomic: queued, it is applied again to the value then
+  current if another write came first.
 - *Watchers* — computeds with subscribers, effects and ``observe`` scopes —
   run once the queue is empty. They pull fresh values on demand, so a watcher
   never sees a mix of old and new inputs, runs at most once per settled
@@ -50,15 +51,37 @@ back, both check the queue afterwards, so queued work is never stranded.
 No thread ever waits for another that delivers, so a subscriber may hand
 work to a thread and wait for it. What that thread does meanwhile takes
 effect in turn, after the delivery, as its writes do: ``effect()`` makes its
-first run then, subscribing to or disposing a computed or effect happens
-then, a ``batch()`` keeps its writes aside (the thread's own reads see them,
-computed from them without touching shared caches) and queues them as one
-change, and an ``observe`` block records what it read and is linked then
-(called back at once if any of it changed meanwhile).
+first run then, subscribing to a signal or computed (its first value
+comes then) or disposing a computed or effect happens then, a ``batch()``
+keeps its writes aside (the thread's own reads see them, computed from
+them without touching shared caches) and queues them as one change (which
+the thread reads back, as a write, until it is applied), and an
+``observe`` block records what it read and is linked then (called back at
+once if any of it changed meanwhile). The price: code on that thread
+that blocks until a new subscription hears its first value (a blocking
+``run()`` of ``first()``, say) waits for the delivering thread, and so
+deadlocks with a subscriber that waits for it; read ``.value`` instead.
+
+Its reads of stale computeds are computed aside, from one value of each
+signal: the value (or its own queued write) it read first in that read,
+or in that ``observe`` block. A write the delivering thread makes
+meanwhile never tears a diamond, and no cache that thread refreshed
+meanwhile is mixed in. Values of *different* signals are each taken when
+first read, so a change the delivering thread makes to two of them
+meanwhile (its batch included) may be seen half applied; an ``observe``
+block that saw that is called back once it is linked, as the changed
+values settle.
 
 A delivery that queues another, which queues another, ``MAX_CHAIN`` times
 in a row (subscribers that keep writing each other's signals) ends in a
 ``SubscriberError`` carrying a ``CycleError``, not an endless loop.
+Only what the delivering thread queues counts: a write another thread
+queued starts a new chain, since the queue cannot tell a worker that a
+subscriber waits for from any other writer (counting every write queued
+during a delivery would end heavy but finite contention in a false
+``CycleError``). So a cycle through a worker (a subscriber waits for a
+thread that writes the signal again) is not detected: it loops, as
+recursion across threads would without impact_rx.
 
 >>> from impact_rx import Signal, batch, computed, effect
 >>> a = Signal(1, name="a")
@@ -403,9 +426,16 @@ def run_or_queue(job: Callable[[Any], None], arg: Any) -> None:
         return
     try:
         job(arg)
-    finally:
-        if took:
-            release()
+    except BaseException as exc:
+        if not took:
+            raise
+        # Delivering what the job queued may fail too: both are raised.
+        failure = unwinding(exc, release)
+        if failure is exc:
+            raise
+        raise failure from failure.__cause__
+    if took:
+        release()
 
 
 def follow() -> int:
@@ -449,6 +479,22 @@ def combine(errors: list[BaseException]) -> BaseException:
         else:
             originals.append(exc)
     return SubscriberError(source, originals)
+
+
+def unwinding(exc: BaseException, cleanup: Callable[[], object]) -> BaseException:
+    """Run ``cleanup`` while ``exc`` propagates; return what to raise.
+
+    Cleaning up (disposing an effect, unwatching a computed) may run user
+    code or deliver what other threads queued, and fail too: then both
+    failures are raised together, so the first one is not left behind as a
+    mere ``__context__``.
+    """
+    try:
+        cleanup()
+    except Exception as more:
+        if isinstance(exc, Exception):
+            return combine([exc, more])
+    return exc
 
 
 # -- marking and refreshing ----------------------------------------------------
@@ -978,6 +1024,17 @@ class _Local(threading.local):
     # the results so far, and how deep its reads nest.
     memo: dict[Any, Any] | None = None
     nesting = 0
+    # The value of each signal as this thread first read it in a detached
+    # read or an observe block kept aside (see ``read_aside``): every
+    # computed in it is computed from one value of each signal, so a
+    # diamond is never torn by a write the owner makes meanwhile. ``None``
+    # outside one.
+    snapshot: dict[Any, Any] | None = None
+    # In a batch kept aside: for a signal it only updated so far, the value
+    # its first update was applied to and the update functions, in order,
+    # so the owner applies them again if another write came first (see
+    # ``_hold``). ``None`` outside one.
+    chains: dict[Any, tuple[Any, list[Callable[[Any], Any]]]] | None = None
     # Its writes queued for the owner and not applied yet, a signal mapping
     # to the latest (see ``write_in_turn``). Made on first use; the owner
     # removes what it applies, under ``lock``.
@@ -1033,6 +1090,9 @@ def write_in_turn(
     if held is None:
         held = mine.queued = {}
     ticket = _Queued(held, value, fn, based)
+    snapshot = mine.snapshot
+    if snapshot is not None:
+        snapshot.pop(node, None)  # once taken in, reads see what it wrote
     s = state
     with lock:
         if not held:
@@ -1064,11 +1124,14 @@ def absorb() -> None:
 
     A subscriber may hand work to another thread and wait for it; what that
     thread wrote is then queued behind the delivery running. When the owner
-    reads a signal or computed outside any tracked run, each such write is
-    applied now, in queue order, as if the owner made it then, and its
-    delivery keeps its place in the queue. A tracked run (a computed, an
-    effect, an ``observe`` block) never takes writes in midway: it sees one
-    consistent set of values; nor does a ``batch()``, whose writes come
+    reads a signal or computed outside any tracked run, each such write
+    (and each batch kept aside, its writes together) is applied now, in
+    queue order, as if the owner made it then, and its delivery keeps its
+    place in the queue: a write is never seen without one its thread made
+    before it. A tracked run (a computed, an
+    effect, an ``observe`` block) never takes writes in midway, not even in
+    its ``untracked()`` reads or ``peek()``: it sees one consistent set of
+    values; nor does a ``batch()``, whose writes come
     before those other threads made meanwhile.
     """
     s = state
@@ -1084,9 +1147,16 @@ def absorb() -> None:
     while i < len(q):  # other threads may append meanwhile; only we pop
         job, arg, _ = q[i]
         i += 1
-        if type(arg) is _Queued and not arg.mode:
+        kind = type(arg)
+        if kind is _Queued and not arg.mode:
             node = job.__self__  # type: ignore[attr-defined]
             node._take(arg, _delivery_after(q, i, node))
+        elif kind is _Aside and not arg.taken:
+            # A batch kept aside: its writes are taken in together, so a
+            # write its thread made after it is never seen without it.
+            arg.taken = True
+            for node, ticket in arg.tickets:
+                node._take(ticket, _delivery_after(q, i, node))
 
 
 def _delivery_after(
@@ -1116,17 +1186,38 @@ def unapplied(node: Any) -> Any:
     if state.owner == get_ident():
         absorb()
         return UNSET
-    if pending is None and not held:
+    snapshot = mine.snapshot
+    if pending is None and not held and snapshot is None:
         return UNSET
     if pending is not None:
         value = pending.get(node, UNSET)
         if value is not UNSET:
             return value
+    return _seen(node, mine, snapshot)
+
+
+def _seen(node: Any, mine: _Local, snapshot: dict[Any, Any] | None) -> Any:
+    """This thread's queued write of ``node``, else ``UNSET``; in a snapshot,
+    the value it read first (see ``_Local.snapshot``), held write or not.
+
+    The owner may take a queued write in (and move on) while a detached
+    read runs: a snapshot keeps what the read saw first.
+    """
+    if snapshot is not None:
+        value = snapshot.get(node, UNSET)
+        if value is not UNSET:
+            return value
+    value = UNSET
+    held = mine.queued
     if held:
         ticket = held.get(node)
         if ticket is not None:
-            return ticket.value
-    return UNSET
+            value = ticket.value
+    if snapshot is not None:
+        if value is UNSET:
+            value = node._value
+        snapshot[node] = value
+    return value
 
 
 def read_aside(node: Any) -> Any:
@@ -1148,21 +1239,23 @@ def read_aside(node: Any) -> Any:
         value = pending.get(node, UNSET)
         if value is not UNSET:
             return value
-    held = mine.queued
-    if held:
-        ticket = held.get(node)
-        if ticket is not None:
-            return ticket.value
-    return UNSET
+    return _seen(node, mine, mine.snapshot)
 
 
 def detached_here() -> bool:
-    """Whether reads of computeds by this thread must bypass the graph now."""
+    """Whether reads of computeds by this thread must bypass the graph now.
+
+    Also inside a detached read (``Computed._evaluate_detached``): a
+    computed it meets is computed again from the read's snapshot, never
+    taken from a cache the owner may have refreshed meanwhile.
+    """
     if state.owner == get_ident():
         absorb()
         return False
     mine = local
-    return bool(mine.pending or mine.reads is not None or mine.queued)
+    return bool(
+        mine.pending or mine.reads is not None or mine.queued or mine.memo is not None
+    )
 
 
 def aside() -> dict[Any, Any] | None:
@@ -1183,7 +1276,10 @@ def batch() -> Iterator[None]:
 
     Reads inside the block see the new values at once; subscribers, effects
     and computeds' subscribers see only the final values, once, when the
-    outermost ``batch()`` exits. Nestable. A batch on one thread makes writes
+    outermost ``batch()`` exits. A thread that does not own the queue may
+    read some of a batch's writes before the batch ends, or while another
+    thread applies it: its reads are not isolated from the batch, only what
+    is notified is. Nestable. A batch on one thread makes writes
     from other threads wait in the queue until it ends.
 
     A block that raises rolls nothing back: the writes it made stay applied
@@ -1194,8 +1290,14 @@ def batch() -> Iterator[None]:
     A batch opened while another thread delivers does not wait for it: its
     writes are kept aside (this thread's reads see them, others' do not),
     and when it ends they are queued as one change, applied in turn like a
-    write from that thread. So a subscriber may wait for a thread that
-    batches.
+    write from that thread, which reads them back until then. So a
+    subscriber may wait for a thread that batches.
+
+    A batch is not a transaction: an exception escaping the block leaves
+    its writes applied, and they are delivered as the block exits, as if
+    it had ended normally; then the exception propagates. Should that
+    delivery raise too, its ``SubscriberError`` propagates instead, with
+    the block's exception as its ``__context__``.
 
     Example:
         >>> from impact_rx import Signal, batch
@@ -1245,19 +1347,20 @@ def _aside(mine: _Local) -> Iterator[None]:
     """The body of a batch kept aside while another thread delivers."""
     s = state
     mine.pending = {}
+    mine.chains = {}
     mine.depth = 1
     with lock:
         s.detached += 1
     try:
         yield
     finally:
-        pending = mine.pending
-        mine.pending = None
+        pending, chains = mine.pending, mine.chains
+        mine.pending = mine.chains = None
         mine.depth = 0
         with lock:
             s.detached -= 1
         if pending:
-            enqueue(_apply_aside, pending)
+            enqueue(_apply_aside, _Aside(pending, _hold(mine, pending, chains)))
 
 
 class _Ending:
@@ -1290,7 +1393,81 @@ def end_in_turn(end: Callable[[Any], None], arg: Any) -> None:
     enqueue(end, arg)
 
 
-def _apply_aside(pending: dict[Any, Any]) -> None:
+class _Aside:
+    """A batch kept aside, queued as one change when it ended.
+
+    ``tickets`` hold its signal writes for its thread (see ``_hold``);
+    ``taken`` tells that the owner took them in early (see ``absorb``).
+    """
+
+    __slots__ = ("pending", "taken", "tickets")
+
+    def __init__(
+        self, pending: dict[Any, Any], tickets: list[tuple[Any, _Queued]]
+    ) -> None:
+        self.pending = pending
+        self.tickets = tickets
+        self.taken = False
+
+
+def _hold(
+    mine: _Local,
+    pending: dict[Any, Any],
+    chains: dict[Any, tuple[Any, list[Callable[[Any], Any]]]] | None,
+) -> list[tuple[Any, _Queued]]:
+    """Hold a batch's signal writes for its thread until the owner takes them in.
+
+    Queued as one write from this thread, the batch is read back as a write
+    is (see ``write_in_turn``): this thread keeps seeing its values, not the
+    older ones, until the owner applied them, in turn or early (``absorb``).
+    A signal the batch only updated carries its updates, so they are
+    applied again, as a queued ``update`` is, if another write came first.
+    """
+    held = mine.queued
+    if held is None:
+        held = mine.queued = {}
+    tickets = []
+    for item, value in pending.items():
+        if not hasattr(item, "_take"):  # an event or an effect, not a signal
+            continue
+        chain = chains.get(item) if chains else None
+        if chain is None:
+            ticket = _Queued(held, value, None, UNSET)
+        else:
+            ticket = _Queued(held, value, _chained(chain[1]), chain[0])
+        tickets.append((item, ticket))
+    if tickets:
+        snapshot = mine.snapshot
+        if snapshot is not None:
+            for node, _ in tickets:
+                snapshot.pop(node, None)  # read back what the batch wrote
+        s = state
+        with lock:
+            if not held:
+                s.detached += 1
+            for node, ticket in tickets:
+                held[node] = ticket
+            s.foreign += len(tickets)
+    return tickets
+
+
+def _chained(fns: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    """One function applying the updates ``fns`` in order."""
+    if len(fns) == 1:
+        return fns[0]
+
+    def updates(value: Any) -> Any:
+        for fn in fns:
+            value = fn(value)
+        return value
+
+    updates.__qualname__ = " then ".join(
+        getattr(fn, "__qualname__", "update") for fn in fns
+    )
+    return updates
+
+
+def _apply_aside(aside: _Aside) -> None:
     """Apply a batch kept aside, as one batch of the owner (a queued job).
 
     Its deliveries go to the front of the queue: everything queued now was
@@ -1301,14 +1478,30 @@ def _apply_aside(pending: dict[Any, Any]) -> None:
         SubscriberError: subscribers refused superseded values.
     """
     errors: list[BaseException] | None = None
-    with batch():
-        if state.batch_depth == 1:
-            state.batch_mark = 0
-        for item, value in pending.items():
-            try:
-                item._apply_batched(value)
-            except Exception as exc:
-                errors = _add(errors, exc)
+    tickets = dict(aside.tickets)
+    taken = aside.taken
+    try:
+        with batch():
+            if state.batch_depth == 1:
+                state.batch_mark = 0
+            for item, value in aside.pending.items():
+                try:
+                    ticket = tickets.get(item)
+                    if ticket is None:  # an event, an effect, an ending
+                        item._apply_batched(value)
+                        continue
+                    if not taken:
+                        # Applied as a queued write (see ``Signal._take``):
+                        # a later write of the owner's stands, an update
+                        # applies again to what another write set first.
+                        item._take(ticket, bool(item._pending))
+                    item._deliver_taken(ticket)
+                except Exception as exc:
+                    errors = _add(errors, exc)
+    finally:
+        for node, ticket in aside.tickets:
+            if not ticket.mode:  # never reached: its thread reads as all do
+                settle(node, ticket)
     if errors:
         raise combine(errors)
 
@@ -1372,11 +1565,25 @@ def untracked(fn: Callable[[], T]) -> T:
                 mine.reads = recording
         return fn()
     previous = s.tracker
-    s.tracker = None
+    # Not ``None``: the run is still going on, so the reads must not take
+    # in other threads' queued writes midway (see ``absorb``).
+    s.tracker = _UNTRACKED
     try:
         return fn()
     finally:
         s.tracker = previous
+
+
+class _Discard(list[Any]):
+    """The tracker of ``untracked()`` inside a run: it records nothing."""
+
+    __slots__ = ()
+
+    def append(self, _: Any) -> None:
+        pass
+
+
+_UNTRACKED: Final[list[Any]] = _Discard()
 
 
 def check_runs(node: Any) -> None:

@@ -15,6 +15,14 @@ the current value. What it adds:
   notified, the failures are raised together as ``SubscriberError`` to the
   call that delivered them; a subscriber that raises on its initial value is
   not kept.
+- ``subscribe`` delivers what was queued meanwhile (what the new
+  subscriber's first value set off, other threads' writes) after Rx's
+  ``subscribe`` returned, so a failure there is raised to the caller and
+  never handed to the new observer's ``on_error``; the caller gets no
+  handle, so the observer is not kept. Known gap: through an operator
+  (``s.pipe(ops.map(f)).subscribe(on_next, on_error)``) the operator's
+  own Rx ``subscribe`` encloses that delivery, and it still ends the new
+  observer with the other subscriber's ``SubscriberError``.
 
 >>> from impact_rx import Signal
 >>> count = Signal(0, name="count")
@@ -52,6 +60,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import get_close_matches
+from functools import partial
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -287,6 +296,9 @@ class Signal(BehaviorSubject[T]):
                 # makes an effect, say): the write applies now, and is the
                 # batch's latest for this signal, as in a batch that owns it.
                 pending[self] = value
+                chains = mine.chains
+                if chains:
+                    chains.pop(self, None)
             elif mine.queued and s.owner != get_ident():
                 ticket = mine.queued.get(self)
                 if ticket is not None:
@@ -378,7 +390,10 @@ class Signal(BehaviorSubject[T]):
         applied to the value this thread sees and the result waits its turn
         (this thread reads it back at once); if another write came first,
         the delivering thread applies ``fn`` again, to the value then
-        current. So ``fn`` should be free of side effects.
+        current. The same holds in a batch kept aside (see ``batch``): the
+        updates it made to a signal it did not otherwise write are applied
+        again, in order, in the batch's turn. So ``fn`` should be free of
+        side effects.
 
         Example:
             >>> from impact_rx import Signal
@@ -406,7 +421,14 @@ class Signal(BehaviorSubject[T]):
             return
         s = state
         if s.detached and _graph.local.pending is not None:
-            self.on_next(fn(self.peek()))  # in this thread's batch kept aside
+            # In this thread's batch kept aside: applied again in the
+            # batch's turn if another write came first (see ``_graph._hold``).
+            based = self.peek()
+            value = fn(based)
+            if s.owner == get_ident():
+                self.on_next(value)  # owning the queue: applied at once
+            else:
+                self._write_aside(value, fn, based)
             return
         took = _graph.acquire()
         if took >= 0:
@@ -485,8 +507,9 @@ class Signal(BehaviorSubject[T]):
             elif equals(current, value):
                 return
             if fn is not None and later:
-                # Builds on the owner's later write, so delivered after it.
-                self._write_owned(value)
+                # Builds on the owner's later write, so delivered after it,
+                # also when applied in a batch kept aside's turn.
+                self._write_queued(value)
                 return
             self._value = value
             self._version += 1
@@ -522,6 +545,11 @@ class Signal(BehaviorSubject[T]):
                 batched[self] = None
                 self._pending += 1  # delivered by _deliver_latest
             return
+        self._write_queued(value)
+
+    def _write_queued(self, value: T) -> None:
+        """Apply a changed value as the owner; queue its delivery at the end."""
+        s = state
         depth = follow()
         self._value = value
         self._version += 1
@@ -531,12 +559,28 @@ class Signal(BehaviorSubject[T]):
         self._pending += 1
         s.queue.append((self._deliver_own, value, depth))
 
-    def _write_aside(self, value: T) -> None:
-        """A write in this thread's batch kept aside (see ``batch``)."""
+    def _write_aside(
+        self,
+        value: T,
+        fn: Callable[[T], T] | None = None,
+        based: Any = UNSET,
+    ) -> None:
+        """A write in this thread's batch kept aside (see ``batch``); with
+        ``fn``, an update that gave ``value`` applied to ``based``."""
         pending = aside()
         assert pending is not None
         old = pending.get(self, UNSET)
         first = old is UNSET
+        chains = _graph.local.chains
+        if chains is not None:
+            if fn is None:
+                chains.pop(self, None)  # a plain write: nothing to apply again
+            elif first:
+                chains[self] = (based, [fn])
+            else:
+                chain = chains.get(self)
+                if chain is not None:
+                    chain[1].append(fn)
         if first:
             old = _graph.unapplied(self)  # a write still queued, if any
             if old is UNSET:
@@ -552,20 +596,18 @@ class Signal(BehaviorSubject[T]):
             # applies it in turn, whatever other threads write meanwhile.
             pending[self] = value
 
-    def _apply_batched(self, value: T) -> None:
-        """Apply a write of a batch kept aside, as the owner inside a batch."""
-        if self.is_stopped and not self._observers:
-            return  # ended before this write's turn (see ``_take``)
-        if self._pending:
-            self._deliver_superseded(value)  # see ``_take``
-            return
-        equals = self._equals
-        if equals is None:
-            if not changed(self._value, value):
-                return
-        elif equals(self._value, value):
-            return
-        self._write_owned(value)
+    def _deliver_taken(self, ticket: _graph._Queued) -> None:
+        """A batch kept aside's write, taken in (``_take``: in the batch's
+        turn, or early by ``absorb``), as the batch is applied (owner, inside
+        the batch): deliver what ``_take`` decided."""
+        mode = ticket.mode
+        if mode == _APPLIED:
+            # Heard in order with the batch's other writes and events.
+            state.batched[_graph._Ending(self._deliver_latest, ticket.value)] = None
+        elif mode == _SUPERSEDED:
+            self._deliver_superseded(ticket.value)
+        elif mode == _FAILED:
+            raise ticket.value  # its updates failed when applied again
 
     def _notify_now(self, value: T) -> list[BaseException] | None:
         """Deliver ``value`` to every observer (owner only); return failures."""
@@ -675,9 +717,22 @@ class Signal(BehaviorSubject[T]):
         *,
         scheduler: abc.SchedulerBase | None = None,
     ) -> abc.DisposableBase:
-        """As for any Observable; the subscription keeps nothing once disposed."""
-        return Released(
-            super().subscribe(on_next, on_error, on_completed, scheduler=scheduler)
+        """As for any Observable; the subscription keeps nothing once disposed.
+
+        Raises:
+            SubscriberError: delivering what was queued meanwhile (what the
+                first value set off, other threads' writes) failed; the new
+                observer is not kept, and is not told (its ``on_error`` is
+                for its own source's errors).
+        """
+        return subscribed(
+            partial(
+                super().subscribe,
+                on_next,
+                on_error,
+                on_completed,
+                scheduler=scheduler,
+            )
         )
 
     def _subscribe_core(
@@ -797,6 +852,35 @@ class _Subscription(abc.DisposableBase, Generic[T]):
         self.source = self.observer = None
         if source is not None and observer is not None:
             source._detach(observer)
+
+
+def subscribed(subscribe: Callable[[], abc.DisposableBase]) -> abc.DisposableBase:
+    """Run Rx's ``subscribe`` as the owner of the queue; deliver once it returned.
+
+    Rx's ``subscribe`` hands whatever ``_subscribe_core`` raises to the new
+    observer's ``on_error`` and ends it. A failing delivery of what was
+    queued meanwhile is another subscriber's failure, so it is delivered
+    (and raised to the caller) only after Rx's ``subscribe`` returned; the
+    caller then gets no handle, so the subscription is not kept.
+    """
+    took = _graph.acquire()
+    if took <= 0:  # re-entrant (the outer call delivers), or queued in turn
+        return Released(subscribe())
+    try:
+        handle = Released(subscribe())
+    except BaseException as exc:
+        failure = _graph.unwinding(exc, release)
+        if failure is exc:
+            raise
+        raise failure from failure.__cause__
+    try:
+        release()
+    except BaseException as exc:
+        failure = _graph.unwinding(exc, handle.dispose)
+        if failure is exc:
+            raise
+        raise failure from failure.__cause__
+    return handle
 
 
 def attach_in_turn(node: Any, subscription: Any) -> None:

@@ -187,6 +187,31 @@ def test_an_effect_whose_first_run_raises_is_not_kept() -> None:
     assert a._targets == []
 
 
+def test_an_effect_whose_first_writes_fail_reports_them_though_its_cleanup_raises() -> (
+    None
+):
+    count = Signal(0, name="count")
+
+    def refuse(value: int) -> None:
+        if value:
+            raise KeyError("refused")
+
+    count.subscribe(refuse)
+
+    def body() -> Callable[[], None]:
+        count.value = 1
+
+        def cleanup() -> None:
+            raise RuntimeError("cleanup failed")
+
+        return cleanup
+
+    with pytest.raises(SubscriberError, match=r"KeyError, RuntimeError") as caught:
+        effect(body)
+    assert [type(exc) for exc in caught.value.exceptions] == [KeyError, RuntimeError]
+    assert isinstance(caught.value.__cause__, KeyError)
+
+
 def test_an_effect_made_in_a_constructor_is_disposed_with_its_owner() -> None:
     owner = Disposable()
     a = Signal(0)
@@ -604,3 +629,56 @@ def test_a_live_effect_of_a_partial_is_not_shown_as_disposed() -> None:
     assert re.fullmatch(r"<Effect partial@[0-9a-f]+ \(1 source\)>", repr(running))
     running.dispose()
     assert repr(running) == "<Effect disposed (0 sources)>"
+
+
+def test_a_batch_whose_block_raises_keeps_and_delivers_its_writes() -> None:
+    count = Signal(0, name="count")
+    seen: list[int] = []
+    count.subscribe(seen.append)
+
+    with pytest.raises(ValueError, match="block failed"), batch():
+        count.value = 1
+        count.value = 2
+        raise ValueError("block failed")
+
+    assert seen == [0, 2]
+    assert count.value == 2
+
+
+def test_a_batch_whose_block_and_delivery_raise_reports_the_delivery() -> None:
+    count = Signal(0, name="count")
+
+    def refuse(value: int) -> None:
+        if value:
+            raise KeyError("refused")
+
+    count.subscribe(refuse)
+    with pytest.raises(SubscriberError, match="KeyError") as caught, batch():
+        count.value = 1
+        raise ValueError("block failed")
+
+    assert isinstance(caught.value.__context__, ValueError)
+    assert count.value == 1
+
+
+def test_disposing_an_effect_whose_cleanup_writes_then_raises_reports_both() -> None:
+    count = Signal(0, name="count")
+
+    def refuse(value: int) -> None:
+        if value:
+            raise KeyError("refused")
+
+    count.subscribe(refuse)
+
+    def body() -> Callable[[], None]:
+        def cleanup() -> None:
+            count.value = 1  # delivered once the cleanup is done
+            raise RuntimeError("cleanup failed")
+
+        return cleanup
+
+    running = effect(body)
+    with pytest.raises(SubscriberError, match=r"RuntimeError, KeyError") as caught:
+        running.dispose()
+    assert [type(exc) for exc in caught.value.exceptions] == [RuntimeError, KeyError]
+    assert running.is_disposed

@@ -942,3 +942,29 @@ def test_update_refuses_a_value_that_is_not_a_function() -> None:
     ):
         hits.update(5)  # type: ignore[arg-type]
     assert hits.value == 0
+
+
+def test_a_subscribe_whose_delivery_raises_never_ends_the_new_observer_with_it() -> (
+    None
+):
+    other = Signal(0, name="other")
+
+    def refuse(value: int) -> None:
+        if value:
+            raise KeyError("other's subscriber failed")
+
+    other.subscribe(refuse)
+    s = Signal(0, name="s")
+    double = computed(lambda: s.value * 2, name="double")
+    errors: list[Exception] = []
+
+    def write_other(value: int) -> None:
+        other.value += 1  # delivered as subscribe releases the queue
+
+    for source in (s, double):
+        # Reported to the caller, the delivering call; the new observer's
+        # on_error never hears of another subscriber's failure.
+        with pytest.raises(SubscriberError, match="of <Signal other="):
+            source.subscribe(write_other, errors.append)
+        assert errors == []
+        assert source.statistics().subscribers == 0  # the caller got no handle

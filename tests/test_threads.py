@@ -12,6 +12,7 @@ failure instead of a hung suite.
 from __future__ import annotations
 
 import itertools
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -28,6 +29,7 @@ from impact_rx import (
     computed,
     effect,
     observe,
+    untracked,
 )
 from impact_rx._graph import MAX_CHAIN
 
@@ -52,8 +54,8 @@ def test_a_subscriber_may_wait_for_a_thread_that_batches() -> None:
     def subscriber(value: int) -> None:
         if value:
             assert wait_for(work) == (1, 2, 3)
-            # Queued behind this delivery, and taken in whole as this
-            # subscriber reads: it sees what the thread it waited for wrote.
+            # Queued behind this delivery, and taken in as one change when
+            # this subscriber reads, as a plain write of that thread is.
             assert (a.value, b.value, total.value) == (1, 2, 3)
 
     trigger = Signal(0)
@@ -273,56 +275,6 @@ def test_an_observe_block_that_read_a_value_changed_before_it_was_linked() -> No
     scopes[0].dispose()
 
 
-def test_an_observe_block_kept_aside_suspended_on_an_untracked_suspense_wakes() -> None:
-    from reactivex.subject import Subject
-
-    from impact_rx import SuspendedError, Suspense, untracked
-
-    work: Subject[str] = Subject()
-    user = Suspense.from_(work)
-    renders: list[str] = []
-    scope = observe(lambda: renders.append("re-render"))
-
-    def render() -> str:
-        try:
-            with scope:
-                untracked(user.use)
-        except SuspendedError:
-            return "suspended"
-        return "read"
-
-    assert while_delivering(render) == "suspended"
-    work.on_next("ada")
-
-    assert renders == ["re-render"]
-    scope.dispose()
-
-
-def test_an_observe_block_kept_aside_whose_suspense_settled_meanwhile_is_called() -> (
-    None
-):
-    from reactivex.subject import Subject
-
-    from impact_rx import SuspendedError, Suspense, untracked
-
-    work: Subject[str] = Subject()
-    user = Suspense.from_(work)
-    renders: list[str] = []
-    scope = observe(lambda: renders.append("re-render"))
-
-    def render() -> None:
-        with pytest.raises(SuspendedError, match=r"is still pending"), scope:
-            try:
-                untracked(user.use)
-            finally:
-                work.on_next("ada")  # settles before the block ends
-
-    while_delivering(render)
-
-    assert renders == ["re-render"]
-    scope.dispose()
-
-
 def test_a_subscriber_that_always_rewrites_its_signal_is_a_cycle() -> None:
     count = Signal(0, name="count")
     count.subscribe(lambda value: value and count.set(value + 1))
@@ -489,6 +441,247 @@ def test_a_queued_update_that_fails_when_applied_again_is_reported() -> None:
     assert count.value == 0
 
 
+# -- reads from a thread that does not own the queue ------------------------------
+
+
+def test_a_read_from_another_thread_while_one_delivers_is_never_torn() -> None:
+    a = Signal(0, name="a")
+    reading = threading.Event()
+    written = threading.Event()
+    main = threading.current_thread()
+
+    def ones_fn() -> int:
+        value = a.value
+        if threading.current_thread() is not main:
+            reading.set()  # the reader read a; now the owner writes it
+            assert written.wait(5)
+        return value
+
+    ones = computed(ones_fn, name="ones")
+    tens = computed(lambda: a.value * 10, name="tens")
+    pair = computed(lambda: (ones.value, tens.value), name="pair")
+    read: list[tuple[int, int]] = []
+
+    def subscriber(value: int) -> None:
+        if value:
+            reader = threading.Thread(target=lambda: read.append(pair.value))
+            reader.start()
+            assert reading.wait(5)
+            a.value = 1  # applied at once: the owner writes while it reads
+            assert tens.value == 10  # a fresh cache the reader must not mix in
+            written.set()
+            reader.join(5)
+            assert not reader.is_alive()
+
+    trigger = Signal(0)
+    trigger.subscribe(subscriber)
+    trigger.value = 1
+
+    assert read in ([(0, 0)], [(1, 10)])  # one value of a, never (0, 10)
+    assert pair.value == (1, 10)
+
+
+def test_a_read_keeps_its_threads_queued_write_when_the_owner_takes_it_in() -> None:
+    a = Signal(0, name="a")
+    reading = threading.Event()
+    written = threading.Event()
+    main = threading.current_thread()
+
+    def ones_fn() -> int:
+        value = a.value
+        if threading.current_thread() is not main:
+            reading.set()
+            assert written.wait(5)
+        return value
+
+    ones = computed(ones_fn, name="ones")
+    tens = computed(lambda: a.value * 10, name="tens")
+    pair = computed(lambda: (ones.value, tens.value), name="pair")
+    read: list[tuple[int, int]] = []
+
+    def work() -> None:
+        a.value = 5  # queued behind the delivery; this thread reads it back
+        read.append(pair.value)
+
+    def subscriber(value: int) -> None:
+        if value:
+            reader = threading.Thread(target=work)
+            reader.start()
+            assert reading.wait(5)
+            assert a.value == 5  # takes the queued write in...
+            a.value = 7  # ...and moves on while the reader reads
+            written.set()
+            reader.join(5)
+            assert not reader.is_alive()
+
+    trigger = Signal(0)
+    trigger.subscribe(subscriber)
+    trigger.value = 1
+
+    assert read == [(5, 50)]  # what the reader wrote, never (5, 70)
+    assert pair.value == (7, 70)
+
+
+def test_a_thread_reads_back_its_batch_kept_aside_once_it_ends() -> None:
+    count = Signal(0, name="count")
+    doubled = computed(lambda: count.value * 2, name="doubled")
+    seen: list[int] = []
+    count.subscribe(seen.append)
+
+    def work() -> tuple[int, int, int]:
+        with batch():
+            count.value = 1
+        # Queued as one write from this thread: read back as a write is.
+        return count.value, count.peek(), doubled.value
+
+    assert while_delivering(work) == (1, 1, 2)
+    assert seen == [0, 1]
+    assert (count.value, doubled.value) == (1, 2)
+
+
+def test_a_subscriber_that_waited_sees_a_batch_and_the_write_after_it_in_order() -> (
+    None
+):
+    a = Signal(0, name="a")
+    b = Signal(0, name="b")
+    seen: list[tuple[str, int]] = []
+    a.subscribe(lambda value: seen.append(("a", value)))
+    b.subscribe(lambda value: seen.append(("b", value)))
+    inside: list[tuple[int, int]] = []
+
+    def work() -> None:
+        with batch():
+            a.value = 1
+        b.value = 2
+
+    def subscriber(value: int) -> None:
+        if value:
+            wait_for(work)
+            inside.append((b.value, a.value))  # never the later write alone
+
+    trigger = Signal(0)
+    trigger.subscribe(subscriber)
+    trigger.value = 1
+
+    assert inside == [(2, 1)]
+    assert seen == [("a", 0), ("b", 0), ("a", 1), ("b", 2)]
+
+
+def test_an_update_in_a_batch_kept_aside_applies_again_if_a_write_came_first() -> None:
+    count = Signal(10, name="count")
+    seen: list[int] = []
+    count.subscribe(seen.append)
+    calls: list[int] = []
+
+    def plus_one(n: int) -> int:
+        calls.append(n)
+        return n + 1
+
+    def work() -> int:
+        with batch():
+            count.update(plus_one)
+        return count.value
+
+    def subscriber(value: int) -> None:
+        if value:
+            assert wait_for(work) == 11
+            count.value = 100  # lands before the batch's turn
+
+    trigger = Signal(0)
+    trigger.subscribe(subscriber)
+    trigger.value = 1
+
+    assert count.value == 101  # the update is not lost
+    assert calls == [10, 100]
+    assert seen == [10, 100, 101]
+
+
+def test_updates_in_batches_from_many_threads_are_never_lost() -> None:
+    count = Signal(0, name="count")
+    count.subscribe(lambda value: None)
+    start = threading.Barrier(4)
+
+    def worker(index: int) -> None:
+        start.wait(5)
+        for _ in range(1_000):
+            if index % 2:
+                with batch():
+                    count.update(lambda n: n + 1)
+                    count.update(lambda n: n + 1)
+            else:
+                count.update(lambda n: n + 2)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch often, so batches are kept aside
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        sys.setswitchinterval(interval)
+    assert count.value == 8_000
+
+
+def test_an_observe_block_kept_aside_reads_back_the_batch_it_ran() -> None:
+    count = Signal(0, name="count")
+
+    def render() -> tuple[int, int]:
+        with observe(lambda: None) as scope:
+            before = count.value
+            with batch():
+                count.value = 1
+            after = count.value
+        scope.dispose()
+        return before, after
+
+    assert while_delivering(render) == (0, 1)
+    assert count.value == 1
+
+
+def test_an_untracked_read_in_a_run_never_takes_in_a_queued_write_midway() -> None:
+    b = Signal(0, name="b")
+    runs: list[tuple[int, int, int]] = []
+
+    def run() -> None:
+        first = b.value
+        if first == 1:
+            wait_for(lambda: b.set(2))
+        runs.append((first, untracked(lambda: b.value), b.peek()))
+
+    trigger = Signal(0)
+    trigger.subscribe(lambda value: b.set(value))
+    stop = effect(run)
+    trigger.value = 1
+
+    # One consistent set of values per run, and a run for b == 2 after it.
+    assert runs == [(0, 0, 0), (1, 1, 1), (2, 2, 2)]
+    stop.dispose()
+
+
+def test_an_update_in_a_batch_kept_aside_that_fails_again_is_reported() -> None:
+    count = Signal(1, name="count")
+    other = Signal(0, name="other")
+
+    def work() -> None:
+        with batch():
+            count.update(lambda n: 100 // n)
+            other.value = 5
+
+    def subscriber(value: int) -> None:
+        if value:
+            wait_for(work)
+            count.value = 0  # the update's second application divides by 0
+
+    trigger = Signal(0)
+    trigger.subscribe(subscriber)
+    with pytest.raises(SubscriberError, match=r"update .* dropped") as caught:
+        trigger.value = 1
+    assert isinstance(caught.value.__cause__, ZeroDivisionError)
+    assert (count.value, other.value) == (0, 5)  # the rest of the batch stands
+
+
 # -- a batch kept aside, after it ended and before its turn ---------------------
 
 
@@ -575,3 +768,53 @@ def test_a_later_write_of_the_batching_thread_builds_on_its_batch() -> None:
     assert while_delivering(work) == 6
     assert b.value == 6
     assert seen == [0, 5, 6]
+
+
+def test_an_observe_block_kept_aside_suspended_on_an_untracked_suspense_wakes() -> None:
+    from reactivex.subject import Subject
+
+    from impact_rx import SuspendedError, Suspense, untracked
+
+    work: Subject[str] = Subject()
+    user = Suspense.from_(work)
+    renders: list[str] = []
+    scope = observe(lambda: renders.append("re-render"))
+
+    def render() -> str:
+        try:
+            with scope:
+                untracked(user.use)
+        except SuspendedError:
+            return "suspended"
+        return "read"
+
+    assert while_delivering(render) == "suspended"
+    work.on_next("ada")
+
+    assert renders == ["re-render"]
+    scope.dispose()
+
+
+def test_an_observe_block_kept_aside_whose_suspense_settled_meanwhile_is_called() -> (
+    None
+):
+    from reactivex.subject import Subject
+
+    from impact_rx import SuspendedError, Suspense, untracked
+
+    work: Subject[str] = Subject()
+    user = Suspense.from_(work)
+    renders: list[str] = []
+    scope = observe(lambda: renders.append("re-render"))
+
+    def render() -> None:
+        with pytest.raises(SuspendedError, match=r"is still pending"), scope:
+            try:
+                untracked(user.use)
+            finally:
+                work.on_next("ada")  # settles before the block ends
+
+    while_delivering(render)
+
+    assert renders == ["re-render"]
+    scope.dispose()

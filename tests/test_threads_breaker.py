@@ -687,3 +687,24 @@ def test_a_batch_kept_aside_ends_where_the_same_batch_owning_the_queue_ends() ->
         kept_aside = _RandomBatch(seed)
         while_delivering(kept_aside.run)
         assert kept_aside.outcome() == owning.outcome(), f"seed {seed}"
+
+
+@pytest.mark.timeout(120)
+def test_a_batch_kept_aside_taken_in_early_ends_where_the_owning_batch_ends() -> None:
+    for seed in range(200):
+        owning = _RandomBatch(seed)
+        owning.run()
+        taken_in = _RandomBatch(seed)
+
+        def subscriber(value: int, batch_: _RandomBatch = taken_in) -> None:
+            if value:
+                wait_for(batch_.run)
+                # Reading takes the queued batch in before its turn.
+                assert [signal.value for signal in batch_.signals] == [
+                    signal.peek() for signal in batch_.signals
+                ]
+
+        trigger = Signal(0)
+        trigger.subscribe(subscriber)
+        trigger.value = 1
+        assert taken_in.outcome() == owning.outcome(), f"seed {seed}"
