@@ -948,3 +948,60 @@ def test_computed_refuses_an_async_function_whose_value_would_be_a_coroutine() -
             @computed
             async def fetch(self) -> int:
                 return 1
+
+
+def test_a_watched_computed_reading_its_source_only_untracked_drops_it() -> None:
+    a = Signal(1, name="a")
+    tracked = Signal(True, name="tracked")
+    runs: list[int] = []
+
+    def read() -> int:
+        runs.append(a.peek())
+        if tracked.peek():
+            return a.value
+        return untracked(lambda: a.value)
+
+    last = computed(read)
+    seen: list[int] = []
+    sub = last.subscribe(seen.append)
+    tracked.value = False
+    a.value = 2  # its one source moved: it runs, and reads a untracked only
+    a.value = 3  # no dependency any more: nothing runs
+    assert (seen, last.value, runs) == ([1, 2], 2, [1, 2])
+    assert last.statistics().recomputes == 2
+    sub.dispose()
+
+
+def test_an_unwatched_computed_reading_its_source_only_untracked_drops_it() -> None:
+    a = Signal(1, name="a")
+    tracked = Signal(True, name="tracked")
+    last = computed(lambda: a.value if tracked.peek() else a.peek())
+    assert last.value == 1
+    tracked.value = False
+    a.value = 2
+    assert last.value == 2
+    a.value = 3
+    assert last.value == 2
+
+
+def test_a_watched_computed_raising_before_reading_its_source_drops_it() -> None:
+    a = Signal(1, name="a")
+    fail = Signal(False, name="fail")
+
+    def read() -> int:
+        if fail.peek():
+            raise ValueError("refused before reading a")
+        return a.value
+
+    checked = computed(read)
+    sub = checked.subscribe(lambda _: None)
+    fail.value = True
+    a.value = 2
+    with pytest.raises(ValueError, match="refused before reading a"):
+        _ = checked.value
+    fail.value = False
+    a.value = 3  # no dependency: the failure stands, as after any other run
+    with pytest.raises(ValueError, match="refused before reading a"):
+        _ = checked.value
+    assert checked.statistics().recomputes == 2
+    sub.dispose()
