@@ -974,10 +974,15 @@ def activate(node: Any) -> None:
 def deactivate(node: Any) -> None:
     """``node`` is watched no more: unlink it, and what only it kept linked."""
     stack = [node]
+    writes = state.writes
     while stack:
         current = stack.pop()
         if current._state == CLEAN:
+            # Fresh now (marks kept it so): validated at this count, so
+            # ``activate`` finds it fresh if it is linked again before a
+            # write, and never links it STALE, where no mark reaches it.
             current._state = STALE
+            current._checked = writes
         for source in current._sources:
             targets = source._targets
             if targets:

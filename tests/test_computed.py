@@ -1005,3 +1005,15 @@ def test_a_watched_computed_raising_before_reading_its_source_drops_it() -> None
         _ = checked.value
     assert checked.statistics().recomputes == 2
     sub.dispose()
+
+
+def test_a_computed_a_watcher_now_reads_through_another_still_follows_writes() -> None:
+    flag, a = Signal(False, name="flag"), Signal(1, name="a")
+    inner = computed(lambda: a.value * 10, name="inner")
+    outer = computed(lambda: inner.value + 1, name="outer")
+    seen: list[int] = []
+    stop = effect(lambda: seen.append(outer.value if flag.value else inner.value))
+    flag.value = True  # the effect drops inner and reads it through outer
+    a.value = 2
+    assert (seen, outer.value, inner.value) == ([10, 11, 21], 21, 20)
+    stop.dispose()
