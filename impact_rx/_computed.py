@@ -74,6 +74,19 @@ class _Later(BaseException):
         self.node = node
 
 
+def _still(equals: Callable[[Any, Any], bool], delivered: Any, value: Any) -> bool:
+    """Whether a recovered value is the one subscribers last saw.
+
+    An ``equals`` that raises here says nothing: the value is delivered, so
+    subscribers end on ``.value`` (the failure it raised while computing was
+    the computed's own; this one would otherwise hit the writer).
+    """
+    try:
+        return bool(equals(delivered, value))
+    except Exception:
+        return False
+
+
 def _late() -> None:
     """After a read gave the queue back: deliver what others queued meanwhile.
 
@@ -527,7 +540,7 @@ class Computed(Observable[T]):
             if delivered is not UNSET and (
                 not changed(delivered, value)
                 if equals is None
-                else equals(delivered, value)
+                else _still(equals, delivered, value)
             ):
                 return
         self._delivered = value

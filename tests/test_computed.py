@@ -910,6 +910,24 @@ def test_a_watched_computed_whose_equals_raises_emits_nothing_and_recovers() -> 
     assert seen == [1, 4]
 
 
+def test_a_watched_computed_recovering_where_equals_raises_delivers_its_value() -> None:
+    def same(old: int, new: int) -> bool:
+        if old == 1:
+            raise ValueError("equals broke")
+        return old == new
+
+    a = Signal(1)
+    copy = computed(lambda: a.value, equals=same, name="copy")
+    seen: list[int] = []
+    sub = copy.subscribe(seen.append)
+    a.value = 3  # equals(1, 3) raises: the computed fails, nobody is told
+    with pytest.raises(ValueError, match=r"equals broke"):
+        _ = copy.value
+    a.value = 4  # recovered; equals(1, 4), last delivered against new, raises
+    assert (seen, copy.value) == ([1, 4], 4)
+    sub.dispose()
+
+
 def test_a_computed_property_overridden_in_a_subclass_can_read_the_parents() -> None:
     class Base(Disposable):
         count = signal(1)
