@@ -74,6 +74,19 @@ class _Later(BaseException):
         self.node = node
 
 
+def _still(equals: Callable[[Any, Any], bool], delivered: Any, value: Any) -> bool:
+    """Whether a recovered value is the one subscribers last saw.
+
+    An ``equals`` that raises here says nothing: the value is delivered, so
+    subscribers end on ``.value`` (the failure it raised while computing was
+    the computed's own; this one would otherwise hit the writer).
+    """
+    try:
+        return bool(equals(delivered, value))
+    except Exception:
+        return False
+
+
 def _late() -> None:
     """After a read gave the queue back: deliver what others queued meanwhile.
 
@@ -211,12 +224,13 @@ class Computed(Observable[T]):
         if s.detached and _graph.detached_here():
             return self._read_aside()
         tracker = s.tracker
-        if (
-            tracker is not None
-            and (self is not s.quiet or tracker is not s.quiet_reads)
-            and s.owner == get_ident()
-        ):
-            tracker.append(self)
+        if tracker is not None:
+            if self is s.quiet and tracker is s.quiet_reads:
+                # The one source of the run, implied (no thread check, as
+                # before: another thread's read here only keeps it a source).
+                s.quiet_seen = True
+            elif s.owner == get_ident():
+                tracker.append(self)
         # Fresh first: a short jump lets CPython specialise the comparison.
         if not self._state or self._checked == s.writes:
             if self._error is not None:
@@ -250,6 +264,7 @@ class Computed(Observable[T]):
                 reads = s.quiet_reads
                 s.tracker = reads
                 s.quiet = source
+                s.quiet_seen = False
                 try:
                     value = fn()  # type: ignore[misc]
                 except RecursionError:
@@ -261,7 +276,7 @@ class Computed(Observable[T]):
                     s.tracker = s.quiet = None
                     if reads:
                         s.quiet_reads = []
-                    reads = [source, *reads]
+                    reads = [source, *reads] if s.quiet_seen else [*reads]
                     _graph.store(self, reads, start, UNSET, exc)
                 except BaseException:
                     s.tracker = s.quiet = None
@@ -272,6 +287,7 @@ class Computed(Observable[T]):
                     s.tracker = s.quiet = None
                     if (
                         not reads
+                        and s.quiet_seen
                         and self._solo is source
                         and not s.queue
                         and not watchers
@@ -297,7 +313,7 @@ class Computed(Observable[T]):
                         return old
                     if reads:
                         s.quiet_reads = []
-                    reads = [source, *reads]
+                    reads = [source, *reads] if s.quiet_seen else [*reads]
                     _graph.store(self, reads, start, value, None)
                 if s.queue or watchers:  # it wrote: deliver that first
                     _graph.release()
@@ -524,7 +540,7 @@ class Computed(Observable[T]):
             if delivered is not UNSET and (
                 not changed(delivered, value)
                 if equals is None
-                else equals(delivered, value)
+                else _still(equals, delivered, value)
             ):
                 return
         self._delivered = value

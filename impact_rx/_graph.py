@@ -175,6 +175,7 @@ class _State:
         "queue",
         "quiet",
         "quiet_reads",
+        "quiet_seen",
         "settling",
         "tracker",
         "writes",
@@ -189,8 +190,15 @@ class _State:
         # While a solo computed runs (see ``Computed.value``): its one
         # source, whose read into ``quiet_reads`` need not be recorded.
         # ``quiet_reads`` is a spare empty list between runs (owner only).
+        # ``quiet_seen`` tells that the run read ``quiet`` (tracked), so
+        # a run that read it only through ``untracked()``, or not at all,
+        # drops it as a source (set ``False`` as each such run starts).
+        # Reads set it without a thread check, to keep the hot path cheap:
+        # another thread reading ``quiet`` during the run can only make the
+        # run keep it as a source, once (its next run decides again).
         self.quiet: Any = None
         self.quiet_reads: list[Any] = []
+        self.quiet_seen = False
         # Whether an outermost pull is refreshing, and how deep pulls nest
         # inside it (owner only).
         self.settling = False
@@ -724,6 +732,7 @@ def recompute(node: Any) -> None:
     else:
         reads = s.quiet_reads
         s.quiet = quiet
+        s.quiet_seen = False
     s.tracker = reads
     try:
         value = fn()
@@ -733,7 +742,7 @@ def recompute(node: Any) -> None:
             s.quiet = None
             if reads:
                 s.quiet_reads = []
-            reads = [quiet, *reads]
+            reads = [quiet, *reads] if s.quiet_seen else [*reads]
         if isinstance(exc, RecursionError) or not isinstance(exc, Exception):
             raise
         store(node, reads, start, UNSET, exc)
@@ -745,9 +754,12 @@ def recompute(node: Any) -> None:
         s.quiet = None
         if reads:
             s.quiet_reads = []
-            reads = [quiet, *reads]
+            if s.quiet_seen:
+                reads = [quiet, *reads]
+        elif s.quiet_seen:
+            reads = sources  # it read its one source again
         else:
-            reads = sources  # it read its one source again, or nothing
+            reads = []  # it read nothing tracked
     if node._fn is None:  # disposed by its own function: stay unlinked
         node._state = CLEAN
         return
@@ -962,10 +974,15 @@ def activate(node: Any) -> None:
 def deactivate(node: Any) -> None:
     """``node`` is watched no more: unlink it, and what only it kept linked."""
     stack = [node]
+    writes = state.writes
     while stack:
         current = stack.pop()
         if current._state == CLEAN:
+            # Fresh now (marks kept it so): validated at this count, so
+            # ``activate`` finds it fresh if it is linked again before a
+            # write, and never links it STALE, where no mark reaches it.
             current._state = STALE
+            current._checked = writes
         for source in current._sources:
             targets = source._targets
             if targets:

@@ -232,12 +232,13 @@ class Signal(BehaviorSubject[T]):
             if value is not UNSET:
                 return value  # type: ignore[no-any-return]
         tracker = s.tracker
-        if (
-            tracker is not None
-            and (self is not s.quiet or tracker is not s.quiet_reads)
-            and s.owner == get_ident()
-        ):
-            tracker.append(self)
+        if tracker is not None:
+            if self is s.quiet and tracker is s.quiet_reads:
+                # The one source of the run, implied (no thread check, as
+                # before: another thread's read here only keeps it a source).
+                s.quiet_seen = True
+            elif s.owner == get_ident():
+                tracker.append(self)
         return self._value
 
     @value.setter

@@ -910,6 +910,24 @@ def test_a_watched_computed_whose_equals_raises_emits_nothing_and_recovers() -> 
     assert seen == [1, 4]
 
 
+def test_a_watched_computed_recovering_where_equals_raises_delivers_its_value() -> None:
+    def same(old: int, new: int) -> bool:
+        if old == 1:
+            raise ValueError("equals broke")
+        return old == new
+
+    a = Signal(1)
+    copy = computed(lambda: a.value, equals=same, name="copy")
+    seen: list[int] = []
+    sub = copy.subscribe(seen.append)
+    a.value = 3  # equals(1, 3) raises: the computed fails, nobody is told
+    with pytest.raises(ValueError, match=r"equals broke"):
+        _ = copy.value
+    a.value = 4  # recovered; equals(1, 4), last delivered against new, raises
+    assert (seen, copy.value) == ([1, 4], 4)
+    sub.dispose()
+
+
 def test_a_computed_property_overridden_in_a_subclass_can_read_the_parents() -> None:
     class Base(Disposable):
         count = signal(1)
@@ -948,3 +966,72 @@ def test_computed_refuses_an_async_function_whose_value_would_be_a_coroutine() -
             @computed
             async def fetch(self) -> int:
                 return 1
+
+
+def test_a_watched_computed_reading_its_source_only_untracked_drops_it() -> None:
+    a = Signal(1, name="a")
+    tracked = Signal(True, name="tracked")
+    runs: list[int] = []
+
+    def read() -> int:
+        runs.append(a.peek())
+        if tracked.peek():
+            return a.value
+        return untracked(lambda: a.value)
+
+    last = computed(read)
+    seen: list[int] = []
+    sub = last.subscribe(seen.append)
+    tracked.value = False
+    a.value = 2  # its one source moved: it runs, and reads a untracked only
+    a.value = 3  # no dependency any more: nothing runs
+    assert (seen, last.value, runs) == ([1, 2], 2, [1, 2])
+    assert last.statistics().recomputes == 2
+    sub.dispose()
+
+
+def test_an_unwatched_computed_reading_its_source_only_untracked_drops_it() -> None:
+    a = Signal(1, name="a")
+    tracked = Signal(True, name="tracked")
+    last = computed(lambda: a.value if tracked.peek() else a.peek())
+    assert last.value == 1
+    tracked.value = False
+    a.value = 2
+    assert last.value == 2
+    a.value = 3
+    assert last.value == 2
+
+
+def test_a_watched_computed_raising_before_reading_its_source_drops_it() -> None:
+    a = Signal(1, name="a")
+    fail = Signal(False, name="fail")
+
+    def read() -> int:
+        if fail.peek():
+            raise ValueError("refused before reading a")
+        return a.value
+
+    checked = computed(read)
+    sub = checked.subscribe(lambda _: None)
+    fail.value = True
+    a.value = 2
+    with pytest.raises(ValueError, match="refused before reading a"):
+        _ = checked.value
+    fail.value = False
+    a.value = 3  # no dependency: the failure stands, as after any other run
+    with pytest.raises(ValueError, match="refused before reading a"):
+        _ = checked.value
+    assert checked.statistics().recomputes == 2
+    sub.dispose()
+
+
+def test_a_computed_a_watcher_now_reads_through_another_still_follows_writes() -> None:
+    flag, a = Signal(False, name="flag"), Signal(1, name="a")
+    inner = computed(lambda: a.value * 10, name="inner")
+    outer = computed(lambda: inner.value + 1, name="outer")
+    seen: list[int] = []
+    stop = effect(lambda: seen.append(outer.value if flag.value else inner.value))
+    flag.value = True  # the effect drops inner and reads it through outer
+    a.value = 2
+    assert (seen, outer.value, inner.value) == ([10, 11, 21], 21, 20)
+    stop.dispose()
