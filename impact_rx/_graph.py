@@ -940,6 +940,11 @@ def _add_target(source: Any, node: Any) -> None:
         targets.append(node)
     if not watched and source._derived and not source._watch:
         activate(source)
+        if source._state:
+            # Validated before a write made during the run that read it (an
+            # effect that reads, then writes): linked stale, no mark would
+            # pass it, so bring it up to date now, as ``_attach`` does.
+            pull(source)
 
 
 def _drop_target(source: Any, node: Any) -> None:

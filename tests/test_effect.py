@@ -682,3 +682,71 @@ def test_disposing_an_effect_whose_cleanup_writes_then_raises_reports_both() -> 
         running.dispose()
     assert [type(exc) for exc in caught.value.exceptions] == [RuntimeError, KeyError]
     assert running.is_disposed
+
+
+def test_an_effect_that_reads_a_computed_then_writes_still_follows_it() -> None:
+    # The write after the read moved the write count, so the computed was
+    # linked while stale and no later mark reached the effect.
+    a = Signal(0, name="a")
+    other = Signal(0, name="other")
+    doubled = computed(lambda: a.value * 2, name="doubled")
+    seen: list[int] = []
+
+    def body() -> None:
+        seen.append(doubled.value)
+        other.value += 1
+
+    stop = effect(body)
+    a.value = 5
+    a.value = 6
+
+    assert seen == [0, 10, 12]
+    assert other.value == 3
+    stop.dispose()
+
+
+def test_an_effect_that_reads_a_chain_of_computeds_then_writes_still_follows_it() -> (
+    None
+):
+    a = Signal(1, name="a")
+    other = Signal(0, name="other")
+    doubled = computed(lambda: a.value * 2, name="doubled")
+    plus_one = computed(lambda: doubled.value + 1, name="plus_one")
+    seen: list[int] = []
+
+    def body() -> None:
+        seen.append(plus_one.value)
+        other.value = plus_one.value
+
+    stop = effect(body)
+    a.value = 2
+
+    assert seen == [3, 5]
+    assert other.value == 5
+    stop.dispose()
+
+
+def test_an_observe_block_that_reads_a_computed_then_writes_is_called_back() -> None:
+    a = Signal(0, name="a")
+    other = Signal(0, name="other")
+    doubled = computed(lambda: a.value * 2, name="doubled")
+    calls: list[int] = []
+
+    with observe(lambda: calls.append(doubled.value)) as scope:
+        _ = doubled.value
+        other.value = 1
+    a.value = 5
+
+    assert calls == [10]
+    scope.dispose()
+
+
+def test_effects_cycling_through_a_computed_end_in_cycle_error() -> None:
+    a = Signal(0, name="a")
+    b = Signal(0, name="b")
+    doubled = computed(lambda: a.value * 2, name="doubled")
+    first = effect(lambda: b.set(doubled.value + 1))
+
+    with pytest.raises(CycleError, match="ran 100 times"):
+        effect(lambda: a.set(b.value))
+    first.dispose()
