@@ -109,6 +109,7 @@ recursion across threads would without impact_rx.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -397,12 +398,44 @@ def unclaimed(errors: list[BaseException] | None) -> list[BaseException] | None:
 
 
 def abandon() -> None:
-    """Give up ownership without draining, when a delivery is unwinding."""
+    """Give up ownership when a delivery is unwinding (called in ``except``).
+
+    What the unwinding job leaves undone stays undone, but the rest of the
+    queue (writes other threads queued meanwhile, say) is delivered before
+    the exception (a ``KeyboardInterrupt``) propagates: no other thread
+    would deliver it, so it would wait for an unrelated write, and only its
+    writer would read it meanwhile. Failures there are noted on the
+    propagating exception. A second ``BaseException`` while doing so
+    propagates at once, leaving the rest queued.
+    """
+    global _abandoning
     s = state
-    if s.owner == get_ident():
-        s.chain = 0
-        s.owner = None
-        unclaim(1)
+    me = get_ident()
+    if s.owner != me:
+        return
+    s.chain = 0
+    s.owner = None
+    unclaim(1)
+    if not s.queue or _abandoning == me:
+        return
+    unwinding_exc = sys.exception()
+    _abandoning = me
+    try:
+        errors = unclaimed(None)
+    finally:
+        _abandoning = None
+    if errors and unwinding_exc is not None:
+        failure = combine(errors)
+        originals = getattr(failure, "exceptions", None) or [failure]
+        unwinding_exc.add_note(
+            "While it propagated, delivering what was queued behind it failed"
+            f" too: {type(failure).__name__}: {failure} Originals: "
+            + "; ".join(f"{type(exc).__name__}: {exc}" for exc in originals)
+        )
+
+
+# The thread in ``abandon`` delivering what an unwinding delivery left queued.
+_abandoning: int | None = None
 
 
 def enqueue(job: Callable[[Any], None], arg: Any) -> None:

@@ -708,3 +708,61 @@ def test_a_batch_kept_aside_taken_in_early_ends_where_the_owning_batch_ends() ->
         trigger.subscribe(subscriber)
         trigger.value = 1
         assert taken_in.outcome() == owning.outcome(), f"seed {seed}"
+
+
+class _Interrupt(BaseException):
+    """Stands in for KeyboardInterrupt, which pytest would act on."""
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("queued", [False, True])
+def test_a_write_queued_by_another_thread_outlives_an_interrupted_delivery(
+    queued: bool,
+) -> None:
+    # The subscriber hands a write to another thread and waits for it, then
+    # is interrupted: the queued write must not be stranded with no thread
+    # left to deliver it (everyone but its writer read the old value).
+    trigger = Signal(0, name="trigger")
+    target = Signal(0, name="target")
+    seen: list[int] = []
+    target.subscribe(seen.append)
+
+    def interrupted(value: int) -> None:
+        if value == 1:
+            wait_for(lambda: target.set(5))
+            raise _Interrupt
+
+    trigger.subscribe(interrupted)
+    if queued:
+        # Delivered from the queue (a re-entrant write), not the fast path.
+        trigger.subscribe(lambda value: trigger.set(1) if value == 2 else None)
+        trigger.value = 3
+    with pytest.raises(_Interrupt):
+        trigger.value = 2 if queued else 1
+    assert wait_for(lambda: target.value) == 5
+    assert seen == [0, 5]
+
+
+@pytest.mark.timeout(60)
+def test_a_failure_delivering_what_an_interrupt_left_queued_is_noted_on_it() -> None:
+    trigger = Signal(0, name="trigger")
+    target = Signal(0, name="target")
+
+    def refuse(value: int) -> None:
+        if value:
+            raise ValueError("refused 5")
+
+    target.subscribe(refuse)
+
+    def interrupted(value: int) -> None:
+        if value == 1:
+            wait_for(lambda: target.set(5))
+            raise _Interrupt
+
+    trigger.subscribe(interrupted)
+    with pytest.raises(_Interrupt) as caught:
+        trigger.value = 1
+    assert target.value == 5
+    notes = "\n".join(getattr(caught.value, "__notes__", []))
+    assert "refused 5" in notes
+    assert "target" in notes
