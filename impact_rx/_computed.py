@@ -635,7 +635,13 @@ class Computed(Observable[T]):
                 _graph.activate(self)
             self._watch = True
             if self._state:
-                pull(self)
+                try:
+                    pull(self)
+                except BaseException:
+                    # Escaped uncached (RecursionError, KeyboardInterrupt):
+                    # no observer is kept, so nothing watches it.
+                    self._unwatch()
+                    raise
             self._emitted = self._version
             self._delivered = self._value if self._error is None else UNSET
             self._raised = False

@@ -1035,3 +1035,40 @@ def test_a_computed_a_watcher_now_reads_through_another_still_follows_writes() -
     a.value = 2
     assert (seen, outer.value, inner.value) == ([10, 11, 21], 21, 20)
     stop.dispose()
+
+
+@pytest.mark.parametrize("escape", [RecursionError, KeyboardInterrupt])
+def test_a_subscription_whose_first_value_escapes_leaves_the_computed_unwatched(
+    escape: type[BaseException],
+) -> None:
+    # RecursionError (and any BaseException) is never cached as the
+    # computed's error: it escapes subscribe(). The computed must not stay
+    # linked into its source, watched by nobody and never freed.
+    source = Signal(0, name="source")
+    failing = [False]
+
+    def read() -> int:
+        value = source.value
+        if failing[0]:
+            failing[0] = False
+            raise escape("too deep")
+        return value
+
+    node = computed(read, name="node")
+    assert node.value == 0
+    source.value = 1
+    failing[0] = True
+    with pytest.raises(escape, match="too deep"):
+        node.subscribe(lambda _: None)
+    assert not source._targets
+    assert node.value == 1
+    seen: list[int] = []
+    subscription = node.subscribe(seen.append)
+    source.value = 2
+    subscription.dispose()
+    assert seen == [1, 2]
+    assert not source._targets
+    ref = weakref.ref(node)
+    del node
+    gc.collect()
+    assert ref() is None
