@@ -505,8 +505,24 @@ class Signal(BehaviorSubject[T]):
             if equals is None:
                 if not changed(current, value):
                     return
-            elif equals(current, value):
-                return
+            else:
+                try:
+                    same = equals(current, value)
+                except Exception as exc:
+                    # The write's own failure, reported in its turn: raised
+                    # here it would escape whatever read took it in early.
+                    ticket.value = SubscriberError(
+                        self,
+                        [exc],
+                        f"equals of {self!r} raised {type(exc).__name__}"
+                        " comparing a write another thread queued with the"
+                        " value then current; that write was dropped. See"
+                        " .exceptions (or __cause__).",
+                    )
+                    ticket.mode = _FAILED
+                    return
+                if same:
+                    return
             if fn is not None and later:
                 # Builds on the owner's later write, so delivered after it,
                 # also when applied in a batch kept aside's turn.

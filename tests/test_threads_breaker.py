@@ -766,3 +766,40 @@ def test_a_failure_delivering_what_an_interrupt_left_queued_is_noted_on_it() -> 
     notes = "\n".join(getattr(caught.value, "__notes__", []))
     assert "refused 5" in notes
     assert "target" in notes
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("read_after", [False, True])
+def test_an_equals_raising_on_another_threads_queued_write_is_a_subscriber_error(
+    read_after: bool,
+) -> None:
+    # The delivering thread compares the queued write when it takes it in:
+    # in its turn, or early, as the subscriber reads (here an unrelated
+    # signal). Its failure is the write's, reported as a delivery failure,
+    # never raised by that unrelated read.
+    delivering = threading.get_ident()
+
+    def equals(old: int, new: int) -> bool:
+        if threading.get_ident() == delivering and new == 7:
+            raise ValueError("cannot compare 7")
+        return old == new
+
+    trigger = Signal(0, name="trigger")
+    target = Signal(0, name="target", equals=equals)
+    other = Signal(0, name="other")
+    reads: list[int] = []
+
+    def subscriber(value: int) -> None:
+        if value:
+            wait_for(lambda: target.set(7))
+            if read_after:
+                reads.append(other.value)
+
+    trigger.subscribe(subscriber)
+    with pytest.raises(SubscriberError, match=r"equals of .*target") as caught:
+        trigger.value = 1
+    assert caught.value.signal is target
+    assert isinstance(caught.value.exceptions[0], ValueError)
+    assert reads == ([0] if read_after else [])
+    assert target.value == 0
+    assert wait_for(lambda: target.value) == 0  # its writer reads as all do
