@@ -695,14 +695,17 @@ class Signal(BehaviorSubject[T]):
 
     def on_error(self, error: Exception) -> None:
         """End the signal with ``error``; later writes are ignored."""
-        if self._stop():
-            self.exception = error
+        if self._stop(error):
             _graph.end_in_turn(self._end, error)
 
-    def _stop(self) -> bool:
+    def _stop(self, error: Exception | None = None) -> bool:
         with lock:
             if self.is_stopped:
                 return False
+            # With the stop, so a subscriber arriving from another thread
+            # at once is told the error, not a completion.
+            if error is not None:
+                self.exception = error
             self.is_stopped = True
         remover = self._remover
         if remover is not None:

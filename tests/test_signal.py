@@ -968,3 +968,36 @@ def test_a_subscribe_whose_delivery_raises_never_ends_the_new_observer_with_it()
             source.subscribe(write_other, errors.append)
         assert errors == []
         assert source.statistics().subscribers == 0  # the caller got no handle
+
+
+@pytest.mark.timeout(30)
+def test_a_subscriber_arriving_as_another_thread_errors_it_hears_the_error() -> None:
+    # Between marking the signal stopped and recording its error, the
+    # erroring thread drops the signal from its owner (under the owners'
+    # lock, held here to pause it there). A subscriber arriving then must
+    # hear the error, not a completion.
+    from impact_rx import _disposable
+
+    owner = Disposable()
+    with owning(owner):
+        s = Signal(1, name="s")
+    boom = ValueError("source failed")
+    heard: list[object] = []
+    with _disposable._lock:
+        failing = threading.Thread(target=s.on_error, args=(boom,))
+        failing.start()
+        stopped = threading.Event()
+        for _ in range(10_000):
+            if s.is_stopped:
+                stopped.set()
+                break
+            stopped.wait(0.001)
+        assert stopped.is_set()
+        s.subscribe(
+            heard.append,
+            on_error=heard.append,
+            on_completed=lambda: heard.append("completed"),
+        )
+    failing.join(timeout=10)
+    assert not failing.is_alive()
+    assert heard == [boom]
