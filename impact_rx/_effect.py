@@ -287,7 +287,13 @@ def effect(fn: Callable[[], object]) -> Effect:
         _graph.enqueue(Effect._start, created)
         return created
     try:
-        error = created._run()
+        try:
+            error = created._run()
+        except BaseException:
+            # Escaped uncached (RecursionError while linking what it read,
+            # KeyboardInterrupt): the caller gets no handle, keep none.
+            created.dispose()
+            raise
         if error is not None:
             created.dispose()
             raise error

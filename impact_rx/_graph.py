@@ -952,6 +952,10 @@ def collect(node: Any, reads: list[Any]) -> None:
                 for source in old:
                     if source not in reads:
                         _drop_target(source, node)
+                # Before linking: a link refreshes a stale computed, which
+                # may escape uncached (RecursionError), and ``unlink`` must
+                # then still find every link made.
+                node._sources = reads
                 for source in reads:
                     if source not in old:
                         _add_target(source, node)

@@ -750,3 +750,82 @@ def test_effects_cycling_through_a_computed_end_in_cycle_error() -> None:
     with pytest.raises(CycleError, match="ran 100 times"):
         effect(lambda: a.set(b.value))
     first.dispose()
+
+
+def test_an_effect_whose_first_run_escapes_while_linking_is_not_kept() -> None:
+    # The effect reads a computed, then writes what the computed reads:
+    # linking the computed refreshes it, and that refresh fails with a
+    # RecursionError, which is never cached. The effect is not kept (the
+    # caller got no handle), so nothing stays linked to it.
+    source = Signal(0, name="source")
+    failing = [False]
+
+    def read() -> int:
+        value = source.value
+        if failing[0]:
+            raise RecursionError("too deep")
+        return value
+
+    node = computed(read, name="node")
+
+    def body() -> None:
+        assert node.value == 0
+        failing[0] = True
+        source.update(lambda n: n + 1)
+
+    with pytest.raises(RecursionError, match="too deep"):
+        effect(body)
+    assert not node._targets
+    assert not source._targets
+
+
+def test_an_effect_run_escaping_while_linking_is_unlinked_by_dispose() -> None:
+    source = Signal(0, name="source")
+    go = Signal(False, name="go")
+    failing = [False]
+
+    def read() -> int:
+        value = source.value
+        if failing[0]:
+            raise RecursionError("too deep")
+        return value
+
+    node = computed(read, name="node")
+
+    def body() -> None:
+        if go.value:
+            assert node.value == 0
+            failing[0] = True
+            source.update(lambda n: n + 1)
+
+    running = effect(body)
+    with pytest.raises(RecursionError, match="too deep"):
+        go.value = True
+    running.dispose()
+    assert not node._targets
+    assert not source._targets
+    assert not go._targets
+
+
+def test_an_observe_scope_keeps_following_a_computed_after_another_source_moved() -> (
+    None
+):
+    # The callback reads nothing; the scope stopped checking its sources at
+    # the first that moved, so the computed after it stayed dirty, and a
+    # dirty node passes no later write on.
+    total = Signal(0, name="total")
+    doubled = computed(lambda: total.value * 2, name="doubled")
+    label = Signal("a", name="label")
+    calls: list[int] = []
+
+    with observe(lambda: calls.append(1)) as scope:
+        _ = label.value
+        _ = doubled.value
+    with batch():
+        total.value = 1
+        label.value = "b"
+    total.value = 2
+    total.value = 3
+
+    assert calls == [1, 1, 1]
+    scope.dispose()
