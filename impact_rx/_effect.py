@@ -471,7 +471,13 @@ class Observation(abc.DisposableBase):
         else:
             check_runs(self)
         versions = self._versions
-        self._versions = [source._version for source in self._sources]
+        sources = self._sources
+        for source in sources:
+            if source._state:
+                # ``stale`` stops at the first source that moved: bring the
+                # rest up to date too, or a dirty one passes no write on.
+                pull(source)
+        self._versions = [source._version for source in sources]
         self._state = CLEAN
         try:
             on_change()
