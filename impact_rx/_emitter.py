@@ -20,6 +20,7 @@ heard hello
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar, final
 
 from reactivex import Observable, abc
@@ -30,7 +31,7 @@ from ._disposable import adopt
 from ._errors import SubscriberError
 from ._graph import claim, get_ident, lock, state
 from ._redact import anonymous
-from ._signal import Released, check_options, end_observers, refuse_async
+from ._signal import check_options, end_observers, refuse_async, subscribed
 
 __all__ = ["Emitter"]
 
@@ -160,9 +161,23 @@ class Emitter(Observable[T]):
         *,
         scheduler: abc.SchedulerBase | None = None,
     ) -> abc.DisposableBase:
-        """As for any Observable; the subscription keeps nothing once disposed."""
-        return Released(
-            super().subscribe(on_next, on_error, on_completed, scheduler=scheduler)
+        """As for any Observable; the subscription keeps nothing once disposed.
+
+        A listener joining while events wait in the queue (emitted by a
+        subscriber, or while another thread delivers) joins in turn, after
+        them: it hears only what is emitted after it joined.
+
+        Raises:
+            SubscriberError: as for ``Signal.subscribe``.
+        """
+        return subscribed(
+            partial(
+                super().subscribe,
+                on_next,
+                on_error,
+                on_completed,
+                scheduler=scheduler,
+            )
         )
 
     def _subscribe_core(
@@ -170,6 +185,27 @@ class Emitter(Observable[T]):
         observer: abc.ObserverBase[T],
         scheduler: abc.SchedulerBase | None = None,
     ) -> abc.DisposableBase:
+        s = state
+        owner = s.owner
+        if (owner is not None and owner != get_ident()) or (
+            s.queue and not s.batch_depth
+        ):
+            # Not in a batch, whose events reach whoever listens as it ends.
+            removal = _Remove(self, observer)
+            _graph.enqueue(self._attach_queued, removal)
+            return removal
+        return self._attach(observer)
+
+    def _attach_queued(self, removal: _Remove) -> None:
+        """Add a listener that joined while events were queued (owner only)."""
+        observer = removal.observer
+        if observer is None:
+            return  # removed before its turn
+        self._attach(observer)
+        if removal.observer is None:
+            self._detach(observer)  # removed while it joined
+
+    def _attach(self, observer: abc.ObserverBase[T]) -> abc.DisposableBase:
         with lock:
             if self._disposed:
                 stopped = True

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from reactivex import operators as ops
+from thread_helpers import while_delivering
 
 from impact_rx import Disposable, Emitter, Signal, SubscriberError, batch
 from impact_rx._disposable import owning
@@ -174,3 +175,55 @@ def test_on_refuses_an_async_listener_that_would_never_run() -> None:
 
     with pytest.raises(TypeError, match=r"on\(\) calls .*handle is async"):
         Emitter[int](name="clicks").on(handle)  # type: ignore[arg-type]
+
+
+def test_a_listener_joining_in_a_delivery_hears_no_event_emitted_before() -> None:
+    # Emitted by a subscriber, "before" waits in the queue behind the
+    # delivery running: a listener that joins after it must not hear it.
+    trigger = Signal(0, name="trigger")
+    events = Emitter[str](name="events")
+    events.on(lambda _: None)
+    heard: list[str] = []
+
+    def subscriber(value: int) -> None:
+        if value:
+            events.emit("before")
+            events.on(heard.append)
+            events.emit("after")
+
+    trigger.subscribe(subscriber)
+    trigger.value = 1
+    assert heard == ["after"]
+
+
+@pytest.mark.timeout(60)
+def test_a_listener_joining_while_another_thread_delivers_hears_no_earlier_event() -> (
+    None
+):
+    events = Emitter[str](name="events")
+    events.on(lambda _: None)
+    heard: list[str] = []
+
+    def work() -> None:
+        events.emit("before")
+        events.on(heard.append)
+        events.emit("after")
+
+    while_delivering(work)
+    assert heard == ["after"]
+
+
+@pytest.mark.timeout(60)
+def test_a_listener_removed_before_its_turn_to_join_hears_nothing() -> None:
+    events = Emitter[str](name="events")
+    heard: list[str] = []
+
+    def work() -> None:
+        remove = events.on(heard.append)
+        events.emit("unheard")
+        remove()
+
+    while_delivering(work)
+    events.emit("later")
+    assert heard == []
+    assert events._observers == ()
