@@ -60,7 +60,7 @@ class Emitter(Observable[T]):
         [1]
     """
 
-    __slots__ = ("_disposed", "_name", "_observers", "_remover")
+    __slots__ = ("_disposed", "_joining", "_name", "_observers", "_remover")
 
     def __init__(self, *, name: str | None = None) -> None:
         if name is not None and not isinstance(name, str):
@@ -69,6 +69,8 @@ class Emitter(Observable[T]):
         self._observers: tuple[abc.ObserverBase[T], ...] = ()
         self._name = name
         self._disposed = False
+        # Listeners waiting in the queue to join (see ``_subscribe_core``).
+        self._joining = 0
         self._remover = adopt(self.dispose)
 
     @property
@@ -113,7 +115,7 @@ class Emitter(Observable[T]):
         Raises:
             SubscriberError: listeners raised; all others were notified.
         """
-        if self._disposed or not self._observers:
+        if self._disposed or not (self._observers or self._joining):
             return
         s = state
         if s.detached:
@@ -192,12 +194,16 @@ class Emitter(Observable[T]):
         ):
             # Not in a batch, whose events reach whoever listens as it ends.
             removal = _Remove(self, observer)
+            with lock:
+                self._joining += 1
             _graph.enqueue(self._attach_queued, removal)
             return removal
         return self._attach(observer)
 
     def _attach_queued(self, removal: _Remove) -> None:
         """Add a listener that joined while events were queued (owner only)."""
+        with lock:
+            self._joining -= 1
         observer = removal.observer
         if observer is None:
             return  # removed before its turn
