@@ -19,6 +19,7 @@ hello Ada
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from types import TracebackType
 from typing import Any, Self, final
 
@@ -164,8 +165,9 @@ class Effect(abc.DisposableBase):
         """Stop the effect and run its cleanup; idempotent.
 
         No run starts after this. Called while another thread delivers (and
-        perhaps runs this effect), the cleanup runs there, in turn.
-        Afterwards the effect keeps no reference to its function.
+        perhaps runs this effect), the cleanup runs there, in turn, and a
+        failure of it is raised there, as a ``SubscriberError`` naming the
+        effect. Afterwards the effect keeps no reference to its function.
 
         Raises:
             Exception: whatever the cleanup raised, unchanged; the effect is
@@ -173,8 +175,8 @@ class Effect(abc.DisposableBase):
         """
         if self._fn is None:
             return
-        self._fn = None
-        _graph.run_or_queue(Effect._end, self)
+        fn, self._fn = self._fn, None
+        _graph.run_or_queue(Effect._end, self, partial(_end_in_turn, fn))
 
     def _end(self) -> None:
         """Unlink and clean up, as the owner of the queue."""
@@ -215,6 +217,27 @@ class Effect(abc.DisposableBase):
         else:
             label = getattr(fn, "__qualname__", None) or anonymous(fn)
         return f"<Effect {label} ({_count(self._sources)})>"
+
+
+def _end_in_turn(fn: object, effect: Effect) -> None:
+    """``effect._end()``, in turn after another thread's delivery.
+
+    Raises:
+        SubscriberError: the cleanup raised; it names the effect, since it
+            reaches the delivering call, not the one that disposed.
+    """
+    try:
+        effect._end()
+    except Exception as exc:
+        label = getattr(fn, "__qualname__", None) or anonymous(fn)
+        raise SubscriberError(
+            effect,
+            [exc],
+            f"the cleanup of effect {label} raised {type(exc).__name__} as the"
+            " effect was disposed while another thread delivered, in turn after"
+            " that delivery; the effect is stopped all the same. See"
+            " .exceptions (or __cause__) for the original.",
+        ) from exc
 
 
 def effect(fn: Callable[[], object]) -> Effect:

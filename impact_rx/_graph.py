@@ -453,17 +453,22 @@ def enqueue(job: Callable[[Any], None], arg: Any) -> None:
     release()
 
 
-def run_or_queue(job: Callable[[Any], None], arg: Any) -> None:
+def run_or_queue(
+    job: Callable[[Any], None],
+    arg: Any,
+    in_turn: Callable[[Any], None] | None = None,
+) -> None:
     """Run ``job(arg)`` as the owner now, or queue it if another thread delivers.
 
     What changes the graph's shape (creating an effect, subscribing to or
     disposing a computed) needs the queue. Waiting for it could deadlock
     with a subscriber that waits for this thread, so the job takes its turn
-    instead, as a write from this thread would.
+    instead, as a write from this thread would: then ``in_turn(arg)`` runs
+    in its place, if given (to report a failure to the delivering call).
     """
     took = acquire()
     if took < 0:
-        enqueue(job, arg)
+        enqueue(job if in_turn is None else in_turn, arg)
         return
     try:
         job(arg)

@@ -803,3 +803,28 @@ def test_an_equals_raising_on_another_threads_queued_write_is_a_subscriber_error
     assert reads == ([0] if read_after else [])
     assert target.value == 0
     assert wait_for(lambda: target.value) == 0  # its writer reads as all do
+
+
+@pytest.mark.timeout(60)
+def test_a_cleanup_failing_on_a_dispose_that_waited_its_turn_names_its_effect() -> None:
+    # Disposed while another thread delivers, the effect is cleaned up there,
+    # in turn: its failure reaches that delivering call as a SubscriberError
+    # naming the effect, as a first run that waited its turn does, not as a
+    # bare error that seems to come from the write being delivered.
+    source = Signal(0, name="source")
+
+    def body() -> Callable[[], None]:
+        _ = source.value
+
+        def cleanup() -> None:
+            raise ValueError("cleanup failed")
+
+        return cleanup
+
+    running = effect(body)
+    with pytest.raises(SubscriberError, match=r"cleanup of effect .*body") as caught:
+        while_delivering(running.dispose)
+    assert caught.value.signal is running
+    assert isinstance(caught.value.__cause__, ValueError)
+    assert running.is_disposed
+    assert not source._targets
