@@ -665,7 +665,7 @@ class Signal(BehaviorSubject[T]):
             if not changed(delivered, value):
                 self._delivered = value  # equal: nothing is left to deliver
                 return
-        elif equals(delivered, value):
+        elif _same(equals, delivered, value):
             self._delivered = value
             return
         self._deliver(value)
@@ -677,7 +677,7 @@ class Signal(BehaviorSubject[T]):
         if equals is None:
             if not changed(delivered, value):
                 return
-        elif equals(delivered, value):
+        elif _same(equals, delivered, value):
             return
         self._deliver(value)
 
@@ -923,6 +923,20 @@ def attach_in_turn(node: Any, subscription: Any) -> None:
     if subscription.observer is None:
         # Disposed while it was attached: that dispose found nothing.
         node._detach(observer)
+
+
+def _same(equals: Callable[[Any, Any], bool], delivered: Any, value: Any) -> bool:
+    """Whether a queued value is the one subscribers last saw (owner only).
+
+    A pair ``equals`` never met as the writes were made (a batch's final
+    value against the one delivered before it): if it raises, that says
+    nothing, and the value is delivered, as an ``==`` that raises counts as
+    a change, so subscribers end on ``.value``.
+    """
+    try:
+        return bool(equals(delivered, value))
+    except Exception:
+        return False
 
 
 def end_observers(node: Any, error: Exception | None = None) -> None:

@@ -1001,3 +1001,23 @@ def test_a_subscriber_arriving_as_another_thread_errors_it_hears_the_error() -> 
     failing.join(timeout=10)
     assert not failing.is_alive()
     assert heard == [boom]
+
+
+def test_a_batch_ends_on_its_value_even_if_equals_raises_comparing_it() -> None:
+    # The batch compares its final value with the one subscribers last saw,
+    # a pair equals never met as each write was made. An equals that raises
+    # there says nothing: the value is delivered, as an == that raises
+    # counts as a change, so subscribers end on .value.
+    def equals(old: int, new: int) -> bool:
+        if {old, new} == {0, 2}:
+            raise ValueError("cannot compare 0 and 2")
+        return old == new
+
+    s = Signal(0, name="s", equals=equals)
+    seen: list[int] = []
+    s.subscribe(seen.append)
+    with batch():
+        s.value = 1
+        s.value = 2
+    assert seen == [0, 2]
+    assert s.value == 2
