@@ -7,7 +7,9 @@ the current value. What it adds:
 - ``.value`` is a property. Reading it inside a computed, effect or
   ``observe`` scope records a dependency; assigning it is ``set``.
 - A write that does not change the value (identity, or ``==`` giving a plain
-  ``True``; or the ``equals`` you pass) notifies nobody.
+  ``True``; or the ``equals`` you pass) notifies nobody. The same object
+  (``is``) is always unchanged, before any ``equals`` is asked, so changing
+  a list in place and writing it back notifies nobody: write a new one.
 - Writes are delivered through the one queue of :mod:`impact_rx._graph`: a
   subscriber that writes while being notified has its write queued, so every
   subscriber sees 1 before 2 and ends on ``.value``.
@@ -65,6 +67,7 @@ from typing import (
     TYPE_CHECKING,
     Any,
     Generic,
+    NoReturn,
     Self,
     TypeVar,
     cast,
@@ -72,7 +75,7 @@ from typing import (
     overload,
 )
 
-from reactivex import abc
+from reactivex import Observable, abc
 from reactivex.disposable import Disposable as RxDisposable
 from reactivex.subject import BehaviorSubject
 
@@ -107,6 +110,7 @@ __all__ = [
     "SignalStatistics",
     "check_options",
     "refuse_async",
+    "refuse_concat",
     "signal",
     "signal_of",
     "subscribe_hook",
@@ -144,11 +148,16 @@ class SignalStatistics:
 class Signal(BehaviorSubject[T]):
     """A value that changes over time; a ``BehaviorSubject`` with rules.
 
+    A write of the very object the signal holds (``is``) changes nothing
+    and notifies nobody, whatever ``equals`` would say: ``equals`` is asked
+    only about a different object. So a value changed in place (a list
+    appended to) is invisible, even written back; write a new value.
+
     Args:
         initial: The first value.
-        equals: ``equals(old, new)`` deciding that a write changes nothing;
-            by default identity, then ``==`` when it gives a plain truth
-            value.
+        equals: ``equals(old, new)`` deciding that a write of a different
+            object changes nothing; by default ``==`` when it gives a plain
+            truth value.
         name: A label for reprs, errors and tracing.
 
     Example:
@@ -189,7 +198,8 @@ class Signal(BehaviorSubject[T]):
         Args:
             initial: The first value; a subscriber receives it at once.
             equals: ``equals(old, new)`` returning true when a write changes
-                nothing (nobody is notified). By default identity, then
+                nothing (nobody is notified). Not asked when ``new`` is
+                ``old`` (the same object is always unchanged). By default
                 ``==`` when it gives a plain truth value.
             name: A label for reprs, errors and tracing; a value whose name
                 looks secret (``password``, ``token``, ...) is shown as
@@ -277,7 +287,8 @@ class Signal(BehaviorSubject[T]):
     def on_next(self, value: T) -> None:
         """Set the value and notify subscribers, if it changed.
 
-        A write after the signal completed is ignored, as in Rx.
+        A write after the signal completed is ignored, as in Rx; its repr
+        then says ``(completed)``.
 
         Raises:
             SubscriberError: subscribers raised; all others were notified.
@@ -825,17 +836,37 @@ class Signal(BehaviorSubject[T]):
     def __repr__(self) -> str:
         name = self._name
         head = f"{type(self).__name__} {name}" if name else anonymous(self)
+        shown = shown_value(name, self._value, _REPR_LIMIT)
+        if self.is_stopped:
+            # Ended: writes are ignored now, which the repr must not hide.
+            if self.is_disposed:
+                ended = "disposed"
+            elif self.exception is not None:
+                ended = f"failed: {type(self.exception).__name__}"
+            else:
+                ended = "completed"
+            return f"<{head}={shown} ({ended})>"
         count = len(self._observers)
         plural = "" if count == 1 else "s"
-        return (
-            f"<{head}={shown_value(name, self._value, _REPR_LIMIT)}"
-            f" ({count} subscriber{plural})>"
-        )
+        return f"<{head}={shown} ({count} subscriber{plural})>"
 
     def _repr_html_(self) -> str:
         from .notebook import html_repr  # type: ignore[import-not-found,unused-ignore]
 
         return html_repr(self)  # type: ignore[no-any-return,unused-ignore]
+
+    # -- Observable's ``+`` -------------------------------------------------
+    # Rx overloads ``+`` and ``+=`` as concat, so ``count += 1`` would rebind
+    # ``count`` to an Observable and lose the signal without a word.
+
+    def __add__(self, other: Observable[T]) -> NoReturn:
+        refuse_concat(self, "+")
+
+    def __iadd__(self, other: Observable[T]) -> NoReturn:
+        refuse_concat(self, "+=")
+
+    def __radd__(self, other: object) -> NoReturn:
+        refuse_concat(self, "+")
 
 
 @final
@@ -986,6 +1017,36 @@ def check_options(kind: str, equals: object, name: object) -> None:
         )
 
 
+def refuse_concat(node: Any, op: str) -> NoReturn:
+    """Refuse Rx's ``+`` (concat) on a signal or computed, naming the fix.
+
+    Args:
+        node: The signal or computed an operand of ``+`` or ``+=``.
+        op: The operator, for the message (``"+="``).
+
+    Raises:
+        TypeError: always.
+    """
+    name = node._name
+    kind = type(node).__name__
+    label = f"{kind} {name}" if name else anonymous(node)
+    var = name if name and name.isidentifier() else kind.lower()
+    if getattr(node, "_derived", False):
+        fix = (
+            f"write {var}.value + 1 for a sum (a computed is read-only: to"
+            " change it, write the signals it reads)"
+        )
+    else:
+        fix = (
+            f"write {var}.value += 1 or {var}.update(lambda n: n + 1), or"
+            f" {var}.value + 1 for a sum"
+        )
+    raise TypeError(
+        f"{label}: `{op}` would concatenate Observables; {fix}. To"
+        f" concatenate, call reactivex.concat({var}, other)."
+    )
+
+
 def refuse_async(kind: str, fn: object, does: str, instead: str) -> None:
     """Refuse an ``async def`` function where a plain one is called.
 
@@ -1060,9 +1121,13 @@ class signal(Generic[T]):
         >>> class Todos(Disposable):
         ...     items = signal(factory=list)  # signal([]) would be shared
         >>> mine, yours = Todos(), Todos()
-        >>> mine.items.append("tea")
+        >>> mine.items = [*mine.items, "tea"]  # a new list: a change
         >>> mine.items, yours.items
         (['tea'], [])
+
+    Changing a value in place (``mine.items.append("tea")``) notifies
+    nobody: the signal still holds the same object, so nothing changed for
+    it, and computeds keep their cached results. Assign a new value instead.
     """
 
     __slots__ = ("_attr", "_equals", "_factory", "_initial", "_label")
@@ -1158,6 +1223,30 @@ class signal(Generic[T]):
 
     def _impact_of(self, obj: object) -> Signal[T]:
         return self.of(obj)
+
+    if not TYPE_CHECKING:  # type checkers report unknown attributes themselves
+
+        def __getattr__(self, attr: str) -> Any:
+            # Only for names the descriptor lacks (``x = signal(0); x.value``):
+            # ``__get__`` and ``__set__`` never come here.
+            if attr.startswith("_"):
+                # Protocol probes stay quiet, and an unset slot (a copy being
+                # built) must not recurse through ``self._label``.
+                raise AttributeError(attr)
+            label = self._label
+            if label:
+                owner, _, name = label.rpartition(".")
+                raise AttributeError(
+                    f"{label} is declared with signal(): each {owner} has its"
+                    f" own signal, so the declaration has no {attr!r}. Read"
+                    f" or write it on an instance ({owner.lower()}.{name}), or"
+                    f" take its Signal with signal_of({owner.lower()}, {name!r})."
+                )
+            raise AttributeError(
+                "signal() declares a per-instance signal on a class"
+                f" (class Counter: count = signal(0)) and has no {attr!r}."
+                " For a standalone signal use Signal(0)."
+            )
 
     def __repr__(self) -> str:
         label = self._label

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import gc
 import threading
 import weakref
@@ -1021,3 +1022,144 @@ def test_a_batch_ends_on_its_value_even_if_equals_raises_comparing_it() -> None:
         s.value = 2
     assert seen == [0, 2]
     assert s.value == 2
+
+
+_ADD_ADVICE = (
+    r"Signal count: `\+` would concatenate Observables; write count\.value \+= 1"
+    r" or count\.update\(lambda n: n \+ 1\)"
+)
+
+
+def test_adding_to_a_signal_raises_instead_of_concatenating_observables() -> None:
+    count = Signal(0, name="count")
+
+    with pytest.raises(TypeError, match=_ADD_ADVICE):
+        _ = count + 1
+    with pytest.raises(TypeError, match=r"reactivex\.concat"):
+        _ = count + reactivex.of(1)
+    assert count.value == 0
+
+
+def test_augmented_adding_to_a_signal_raises_and_keeps_the_name_bound() -> None:
+    count = Signal(0, name="count")
+    alias = count
+
+    with pytest.raises(TypeError, match=_ADD_ADVICE.replace(r"`\+`", r"`\+=`")):
+        count += 1
+
+    assert count is alias
+    assert count.value == 0
+
+
+def test_adding_a_signal_on_the_right_raises_too() -> None:
+    count = Signal(0, name="count")
+
+    with pytest.raises(TypeError, match=r"Signal count: `\+` would concatenate"):
+        _ = 1 + count  # type: ignore[operator]
+    with pytest.raises(TypeError, match=r"Signal count: `\+` would concatenate"):
+        _ = reactivex.of(1) + count
+
+
+def test_an_unnamed_signal_is_called_signal_in_the_adding_advice() -> None:
+    s = Signal(0)
+
+    with pytest.raises(TypeError, match=r"^Signal@[0-9a-f]+: .* write signal\.value"):
+        _ = s + 1
+
+
+def test_slicing_a_signal_still_makes_an_rx_slice() -> None:
+    s = Signal(1)
+    seen: list[int] = []
+
+    s[0:2].subscribe(seen.append)
+    s.value = 2
+    s.value = 3
+
+    assert seen == [1, 2]
+
+
+def test_a_completed_signal_says_so_in_its_repr() -> None:
+    gone = Signal(0, name="gone")
+    gone.subscribe(lambda v: None)
+
+    gone.on_completed()
+    gone.value = 1  # ignored, as in Rx
+
+    assert repr(gone) == "<Signal gone=0 (completed)>"
+
+
+def test_a_failed_or_disposed_signal_says_so_in_its_repr() -> None:
+    failed = Signal(0, name="failed")
+    failed.on_error(ValueError("no"))
+    dropped = Signal(0, name="dropped")
+    dropped.dispose()
+
+    assert repr(failed) == "<Signal failed=0 (failed: ValueError)>"
+    assert repr(dropped) == "<Signal dropped=0 (disposed)>"
+
+
+def test_mutating_a_signal_value_in_place_notifies_nobody() -> None:
+    class Todos(Disposable):
+        items = signal(factory=list)
+
+    todos = Todos()
+    seen: list[list[str]] = []
+    signal_of(todos, "items").subscribe(lambda v: seen.append(list(v)))
+
+    todos.items.append("tea")  # the same list: nobody hears of it
+    todos.items = todos.items  # identical: unchanged, equals is not asked
+    todos.items = [*todos.items, "cake"]
+
+    assert seen == [[], ["tea", "cake"]]
+
+
+def test_an_identical_value_is_unchanged_before_equals_is_consulted() -> None:
+    asked: list[object] = []
+
+    def never_equal(old: list[int], new: list[int]) -> bool:
+        asked.append(new)
+        return False
+
+    box: list[int] = []
+    s = Signal(box, equals=never_equal)
+    seen: list[list[int]] = []
+    s.subscribe(seen.append)
+
+    s.value = box
+    s.value = []
+
+    assert asked == [[]]
+    assert len(seen) == 2
+
+
+def test_using_a_standalone_signal_descriptor_as_a_signal_explains_the_mistake() -> (
+    None
+):
+    x: Any = signal(0)
+
+    with pytest.raises(
+        AttributeError,
+        match=r"signal\(\) declares a per-instance signal on a class"
+        r" \(class Counter: count = signal\(0\)\) and has no 'value'.*"
+        r" For a standalone signal use Signal\(0\)",
+    ):
+        _ = x.value
+    with pytest.raises(AttributeError, match=r"has no 'subscribe'"):
+        x.subscribe(print)
+
+
+def test_a_declared_signal_read_on_its_class_points_to_instances() -> None:
+    class Counter(Disposable):
+        count = signal(0)
+
+    declared: Any = Counter.count
+
+    with pytest.raises(
+        AttributeError,
+        match=r"Counter\.count is declared with signal\(\): each Counter has its"
+        r" own.* has no 'set'.*signal_of\(counter, 'count'\)",
+    ):
+        declared.set(1)
+    assert not hasattr(declared, "__wrapped__")
+    assert not hasattr(declared, "_impact_computed")
+    assert copy.copy(declared)._label == "Counter.count"
