@@ -21,7 +21,16 @@ import inspect
 import threading
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, final, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Generic,
+    NoReturn,
+    Self,
+    TypeVar,
+    final,
+    overload,
+)
 
 from reactivex import Observable, abc
 from reactivex.disposable import Disposable as RxDisposable
@@ -218,7 +227,7 @@ class Computed(Observable[T]):
         Raises:
             Exception: whatever the function raised, until its inputs change.
             CycleError: the computed (indirectly) reads itself.
-            DisposedError: it was disposed before it ever computed a value.
+            DisposedError: it was disposed (it no longer follows its sources).
         """
         s = state
         if s.detached and _graph.detached_here():
@@ -397,10 +406,7 @@ class Computed(Observable[T]):
 
     def _pull_owned(self) -> None:
         if self._computing:
-            raise CycleError(
-                f"{self!r} read its own value while computing it."
-                " Remove the self-reference, or read it with untracked()."
-            )
+            raise _graph.self_read(self)
         pull(self)
 
     def _read_aside(self) -> T:
@@ -470,10 +476,7 @@ class Computed(Observable[T]):
         assert memo is not None  # set by ``_evaluate_detached``
         known = memo.get(self, UNSET)
         if known is _RUNNING:
-            raise CycleError(
-                f"{self!r} read its own value while computing it."
-                " Remove the self-reference, or read it with untracked()."
-            )
+            raise _graph.self_read(self)
         if known is not UNSET:
             value, error = known
             if error is not None:
@@ -495,6 +498,8 @@ class Computed(Observable[T]):
             raise
         except Exception as exc:
             memo[self] = (None, exc)
+            if type(exc) is CycleError:
+                _graph.through(self, exc)
             raise
         finally:
             local.nesting -= 1
@@ -688,8 +693,8 @@ class Computed(Observable[T]):
     def dispose(self) -> None:
         """Stop: unlink from the sources, complete subscribers, drop ``fn``.
 
-        The last value (or error) stays readable; a computed disposed before
-        it ever ran raises ``DisposedError`` when read. Idempotent.
+        Reading it afterwards raises ``DisposedError``: unlinked from its
+        sources, its last value could be stale. Idempotent.
 
         Called while another thread delivers, it takes effect in turn, after
         that delivery, as a write from this thread would.
@@ -708,14 +713,18 @@ class Computed(Observable[T]):
         self._solo = None
         _graph.unlink(self)
         self._state = CLEAN
+        # Unlinked, it would hand out a stale value (or, never computed, the
+        # library's sentinel): reads raise this instead, on the fast path.
+        label = self._name or anonymous(self)
         if self._value is UNSET and self._error is None:
-            # Never computed: a read must not hand out the library's sentinel.
-            label = self._name or anonymous(self)
-            self._error = DisposedError(
-                f"computed {label} was disposed before it ever computed a"
-                " value, so it has none to give. Read it before disposing it"
-                " (or its owner), or create a new computed."
-            )
+            what = " before it ever ran, so it has no value"
+        else:
+            what = ", so its last value may be stale"
+        self._error = DisposedError(
+            f"computed {label} was disposed{what}: a disposed computed stops"
+            " following its sources. Read the signals it reads directly, or"
+            " read it before it (or its owner) is disposed."
+        )
         self._watch = False
         remover = self._remover
         self._remover = None
@@ -746,10 +755,10 @@ class Computed(Observable[T]):
         head = f"Computed {name}" if name else anonymous(self)
         count = len(self._observers)
         plural = "" if count == 1 else "s"
-        if self._state == DIRTY or (self._state and self._checked != state.writes):
-            shown = "(stale)"
-        elif self._fn is None and self._value is UNSET:
+        if self._fn is None:
             shown = "(disposed)"
+        elif self._state == DIRTY or (self._state and self._checked != state.writes):
+            shown = "(stale)"
         elif self._error is not None:
             shown = f"(raised {type(self._error).__name__})"
         else:
@@ -760,6 +769,17 @@ class Computed(Observable[T]):
         from .notebook import html_repr
 
         return html_repr(self)
+
+    # Rx's ``+`` is concat: ``double + 1`` would make an Observable silently.
+
+    def __add__(self, other: Observable[T]) -> NoReturn:
+        _signal.refuse_concat(self, "+")
+
+    def __iadd__(self, other: Observable[T]) -> NoReturn:
+        _signal.refuse_concat(self, "+=")
+
+    def __radd__(self, other: object) -> NoReturn:
+        _signal.refuse_concat(self, "+")
 
 
 class _Detach(abc.DisposableBase):

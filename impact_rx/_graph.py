@@ -853,6 +853,8 @@ def store(
         return
     if error is not None:
         waits_on(error, reads)
+        if type(error) is CycleError:
+            through(node, error)
     sources = node._sources
     if reads == sources:
         if len(sources) == 1:
@@ -887,6 +889,41 @@ def store(
     node._error = None
     node._value = value
     node._version += 1
+
+
+def self_read(node: Any) -> CycleError:
+    """The error for a computed read while it computes; see :func:`through`."""
+    error = CycleError(
+        f"{node!r} read its own value while computing it."
+        " Remove the self-reference, or read it with untracked()."
+    )
+    error._impact_cycle = [node]  # type: ignore[attr-defined]
+    return error
+
+
+def through(node: Any, error: CycleError) -> None:
+    """Note that ``error``, from a self-read, passed through ``node``'s run.
+
+    The computeds it passes through, innermost first, are the cycle: once
+    it reaches the computed that was read, the message names the path
+    (``p -> q -> p``). Only failures pay for this, never the hot path.
+    """
+    path: list[Any] | None = getattr(error, "_impact_cycle", None)
+    if path is None:
+        return
+    path.insert(0, node)
+    if node is not path[-1]:
+        return
+    error._impact_cycle = None  # type: ignore[attr-defined]
+    if len(path) == 2:
+        return  # read itself directly: the message already says so
+    names = [getattr(n, "_name", None) or f"{type(n).__name__}@{id(n):x}" for n in path]
+    error.args = (
+        f"computed cycle {' -> '.join(names)}: {names[0]} read its own value"
+        f" while computing it, through {', '.join(names[1:-1])}. Break the"
+        " cycle (one of them must not read the next), or read one of them"
+        " with untracked().",
+    )
 
 
 def _same(node: Any, equals: Callable[[Any, Any], bool], old: Any, new: Any) -> bool:

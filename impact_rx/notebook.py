@@ -33,6 +33,7 @@ import reactivex
 from reactivex import abc as rx_abc
 
 from ._disposable import Disposable
+from ._errors import DisposedError
 from ._graph import untracked
 from .debug import short_repr, value_text
 
@@ -136,6 +137,8 @@ def _signal_line(obj: Any, value: Callable[[], object]) -> str:
 def _value_cell(label: str, value: Callable[[], object]) -> str:
     try:
         return _code(value_text(label, value()))
+    except DisposedError:  # a disposed computed has no value to show
+        return _badge("disposed")
     except Exception as exc:  # a computed whose function raises
         return f"{_badge('error')} {_code(type(exc).__name__)}"
 

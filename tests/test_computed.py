@@ -798,11 +798,73 @@ def test_reading_a_computed_disposed_before_it_ever_ran_raises_disposed_error() 
     never = computed(lambda: 1, name="never")
     never.dispose()
 
-    with pytest.raises(DisposedError, match=r"computed never was disposed before"):
+    with pytest.raises(
+        DisposedError,
+        match=r"computed never was disposed before it ever ran, so it has no"
+        r" value: a disposed computed stops following its sources\. Read the"
+        r" signals it reads directly, or read it before it \(or its owner\)"
+        r" is disposed\.",
+    ):
         _ = never.value
     with pytest.raises(DisposedError, match=r"computed never was disposed before"):
         never.peek()
     assert repr(never) == "<Computed never=(disposed) (0 subscribers)>"
+
+
+class Counter(Disposable):
+    count = signal(0)
+
+    @computed
+    def double(self) -> int:
+        return self.count * 2
+
+
+def test_reading_a_disposed_computed_raises_instead_of_a_stale_value() -> None:
+    counter = Counter()
+    assert counter.double == 0
+    counter.count = 5
+
+    counter.dispose()
+
+    assert counter.count == 5
+    with pytest.raises(
+        DisposedError,
+        match=r"computed Counter\.double was disposed, so its last value may be"
+        r" stale: a disposed computed stops following its sources\. Read the"
+        r" signals it reads directly, or read it before it \(or its owner\)"
+        r" is disposed\.",
+    ):
+        _ = counter.double
+    with pytest.raises(DisposedError, match=r"Counter\.double was disposed"):
+        signal_of(counter, "double").peek()
+
+
+def test_a_disposed_computed_that_had_failed_raises_disposed_error() -> None:
+    a = Signal(0)
+    inverse = computed(lambda: 1 / a.value, name="inverse")
+    with pytest.raises(ZeroDivisionError):
+        _ = inverse.value
+
+    inverse.dispose()
+
+    with pytest.raises(DisposedError, match=r"computed inverse was disposed"):
+        _ = inverse.value
+
+
+def test_a_disposed_computeds_reprs_say_disposed_and_do_not_raise() -> None:
+    from impact_rx.notebook import html_repr
+
+    counter = Counter()
+    assert counter.double == 0
+    double = signal_of(counter, "double")
+
+    counter.dispose()
+
+    assert repr(double) == "<Computed Counter.double=(disposed) (0 subscribers)>"
+    html = html_repr(double)
+    assert "<b>Counter.double</b>" in html
+    assert "disposed</span>" in html
+    assert "DisposedError" not in html
 
 
 def test_a_computed_property_first_read_after_its_owner_was_disposed_raises() -> None:
@@ -816,7 +878,7 @@ def test_a_computed_property_first_read_after_its_owner_was_disposed_raises() ->
     cart = Cart()
     cart.dispose()
 
-    with pytest.raises(DisposedError, match=r"Cart\.size was disposed"):
+    with pytest.raises(DisposedError, match=r"Cart\.size was disposed before it"):
         _ = cart.size
 
 
@@ -1072,3 +1134,62 @@ def test_a_subscription_whose_first_value_escapes_leaves_the_computed_unwatched(
     del node
     gc.collect()
     assert ref() is None
+
+
+def test_adding_to_a_computed_raises_instead_of_concatenating_observables() -> None:
+    a = Signal(1)
+    double = computed(lambda: a.value * 2, name="double")
+
+    with pytest.raises(
+        TypeError,
+        match=r"Computed double: `\+` would concatenate Observables; write"
+        r" double\.value \+ 1 for a sum \(a computed is read-only",
+    ):
+        _ = double + 1
+    with pytest.raises(TypeError, match=r"Computed double: `\+=` would concatenate"):
+        double += 1
+    with pytest.raises(TypeError, match=r"Computed double: `\+` would concatenate"):
+        _ = 1 + double  # type: ignore[operator]
+    assert isinstance(double, Computed)
+
+
+def test_a_cycle_through_two_computeds_names_the_path() -> None:
+    holder: list[Computed[int]] = []
+    p = computed(lambda: holder[0].value + 1, name="p")
+    q = computed(lambda: p.value + 1, name="q")
+    holder.append(q)
+
+    with pytest.raises(CycleError, match=r"computed cycle p -> q -> p:") as caught:
+        _ = p.value
+
+    assert "Remove the self-reference" not in str(caught.value)
+    with pytest.raises(CycleError, match=r"computed cycle p -> q -> p:"):
+        _ = q.value  # the same failure, cached
+
+
+def test_a_cycle_through_three_computeds_names_the_path_from_the_reader() -> None:
+    holder: list[Computed[int]] = []
+    a = computed(lambda: holder[0].value, name="a")
+    b = computed(lambda: a.value, name="b")
+    c = computed(lambda: b.value, name="c")
+    holder.append(c)
+
+    with pytest.raises(CycleError, match=r"computed cycle c -> b -> a -> c:"):
+        _ = c.value
+
+
+def test_a_cycle_read_while_another_thread_delivers_names_the_path() -> None:
+    holder: list[Computed[int]] = []
+    p = computed(lambda: holder[0].value + 1, name="p")
+    q = computed(lambda: p.value + 1, name="q")
+    holder.append(q)
+
+    from thread_helpers import while_delivering
+
+    def read() -> object:
+        try:
+            return p.value
+        except CycleError as exc:
+            return str(exc)
+
+    assert str(while_delivering(read)).startswith("computed cycle p -> q -> p:")
