@@ -19,7 +19,6 @@ hello Ada
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from types import TracebackType
 from typing import Any, Self, final
 
@@ -48,6 +47,7 @@ class Effect(abc.DisposableBase):
         "_cleanup",
         "_epoch",
         "_fn",
+        "_name",
         "_queued",
         "_remover",
         "_runs",
@@ -59,8 +59,10 @@ class Effect(abc.DisposableBase):
     _targets = None
     _watch = True
 
-    def __init__(self, fn: Callable[[], object]) -> None:
+    def __init__(self, fn: Callable[[], object], name: str | None = None) -> None:
         self._fn: Callable[[], object] | None = fn
+        # Kept apart from ``fn``, which dispose drops: reprs still name it.
+        self._name: str = name or getattr(fn, "__qualname__", None) or anonymous(fn)
         self._cleanup: Cleanup | None = None
         self._state = DIRTY
         self._sources: list[Any] = []
@@ -74,6 +76,11 @@ class Effect(abc.DisposableBase):
     def sources(self) -> tuple[Any, ...]:
         """The signals and computeds the last run read."""
         return tuple(self._sources)
+
+    @property
+    def name(self) -> str:
+        """The ``name=`` given, or the function's ``__qualname__``."""
+        return self._name
 
     @property
     def is_disposed(self) -> bool:
@@ -105,7 +112,7 @@ class Effect(abc.DisposableBase):
                     f"{exc} The effect was stopped (disposed) to end the loop;"
                     " create it again once the cycle is broken."
                 ) from None
-        sources, versions, fn = self._sources, self._versions, self._fn
+        sources, versions = self._sources, self._versions
         cleanup, self._cleanup = self._cleanup, None
         failed: Exception | None = None
         if cleanup is not None:
@@ -115,7 +122,7 @@ class Effect(abc.DisposableBase):
                 failed = exc
         error = self._run()
         if error is not None or failed is not None:
-            raise _raised(self, "effect", fn, sources, versions, error, failed)
+            raise _raised(self, "effect", self._name, sources, versions, error, failed)
 
     def _run(self) -> Exception | None:
         """Run ``fn`` while tracking what it reads; return what it raised.
@@ -175,8 +182,8 @@ class Effect(abc.DisposableBase):
         """
         if self._fn is None:
             return
-        fn, self._fn = self._fn, None
-        _graph.run_or_queue(Effect._end, self, partial(_end_in_turn, fn))
+        self._fn = None
+        _graph.run_or_queue(Effect._end, self, _end_in_turn)
 
     def _end(self) -> None:
         """Unlink and clean up, as the owner of the queue."""
@@ -197,11 +204,10 @@ class Effect(abc.DisposableBase):
         error = self._run()
         if error is not None:
             self.dispose()
-            label = getattr(fn, "__qualname__", None) or anonymous(fn)
             raise SubscriberError(
                 self,
                 [error],
-                f"effect {label} raised {type(error).__name__} on its first run,"
+                f"effect {self._name} raised {type(error).__name__} on its first run,"
                 " which waited for another thread's delivery; the effect was"
                 " not kept. See .exceptions (or __cause__) for the original.",
             ) from error
@@ -211,15 +217,12 @@ class Effect(abc.DisposableBase):
         self._start()
 
     def __repr__(self) -> str:
-        fn = self._fn
-        if fn is None:
-            label = "disposed"
-        else:
-            label = getattr(fn, "__qualname__", None) or anonymous(fn)
-        return f"<Effect {label} ({_count(self._sources)})>"
+        if self._fn is None:
+            return f"<Effect {self._name} (disposed)>"
+        return f"<Effect {self._name} ({_count(self._sources)})>"
 
 
-def _end_in_turn(fn: object, effect: Effect) -> None:
+def _end_in_turn(effect: Effect) -> None:
     """``effect._end()``, in turn after another thread's delivery.
 
     Raises:
@@ -229,18 +232,17 @@ def _end_in_turn(fn: object, effect: Effect) -> None:
     try:
         effect._end()
     except Exception as exc:
-        label = getattr(fn, "__qualname__", None) or anonymous(fn)
         raise SubscriberError(
             effect,
             [exc],
-            f"the cleanup of effect {label} raised {type(exc).__name__} as the"
+            f"the cleanup of effect {effect._name} raised {type(exc).__name__} as the"
             " effect was disposed while another thread delivered, in turn after"
             " that delivery; the effect is stopped all the same. See"
             " .exceptions (or __cause__) for the original.",
         ) from exc
 
 
-def effect(fn: Callable[[], object]) -> Effect:
+def effect(fn: Callable[[], object], *, name: str | None = None) -> Effect:
     """Run ``fn`` now, and again once per settled change of what it read.
 
     ``fn`` may return a cleanup callable, run before the next run and on
@@ -252,6 +254,9 @@ def effect(fn: Callable[[], object]) -> Effect:
 
     Args:
         fn: The effect; what it reads becomes its dependencies.
+        name: A label for its repr and for the ``CycleError`` and
+            ``SubscriberError`` messages that name it; by default the
+            function's ``__qualname__``, as for ``computed``.
 
     Returns:
         The running :class:`Effect`; ``dispose()`` stops it. Created while a
@@ -261,7 +266,8 @@ def effect(fn: Callable[[], object]) -> Effect:
         in a batch kept aside (see ``batch``), it waits for that batch.
 
     Raises:
-        TypeError: ``fn`` is not callable, or is an ``async`` function.
+        TypeError: ``fn`` is not callable, or is an ``async`` function, or
+            ``name`` is not a ``str``.
         Exception: whatever the first run of ``fn`` raised, or what the
             changes it made raised as they were delivered (a
             ``SubscriberError``, a ``CycleError``); the effect is then not
@@ -294,7 +300,9 @@ def effect(fn: Callable[[], object]) -> Effect:
         "Start the work with Suspense.from_(...) or query() and read it with"
         " .use() in a plain function: the effect runs again once it settles.",
     )
-    created = Effect(fn)
+    if name is not None and not isinstance(name, str):
+        _signal.check_options("effect", None, name)
+    created = Effect(fn, name)
     hook = _signal.subscribe_hook
     if hook is not None:
         hook(None, created)
@@ -505,8 +513,9 @@ class Observation(abc.DisposableBase):
         try:
             on_change()
         except Exception as exc:
+            label = getattr(on_change, "__qualname__", None) or anonymous(on_change)
             raise _raised(
-                self, "observe callback", on_change, self._sources, versions, exc
+                self, "observe callback", label, self._sources, versions, exc
             ) from exc
 
     def dispose(self) -> None:
@@ -551,7 +560,7 @@ def _same_error(seen: Exception | None, now: Exception | None) -> bool:
 def _raised(
     node: object,
     kind: str,
-    fn: object,
+    label: str,
     sources: list[Any],
     versions: list[int],
     error: Exception | None,
@@ -564,14 +573,13 @@ def _raised(
 
     Args:
         node: The effect or observe scope.
-        kind: What ``fn`` is, for the message (``"effect"``).
-        fn: The function that ran.
+        kind: What ran, for the message (``"effect"``).
+        label: Its name: the effect's, or the callback's ``__qualname__``.
         sources: What the previous run read.
         versions: Their versions after the previous run.
         error: What the run raised, if it did.
         cleanup: What the previous run's cleanup raised, if it did.
     """
-    label = getattr(fn, "__qualname__", None) or anonymous(fn)
     because = ""
     for source, version in zip(sources, versions, strict=False):
         if source._version != version:

@@ -628,7 +628,7 @@ def test_a_live_effect_of_a_partial_is_not_shown_as_disposed() -> None:
 
     assert re.fullmatch(r"<Effect partial@[0-9a-f]+ \(1 source\)>", repr(running))
     running.dispose()
-    assert repr(running) == "<Effect disposed (0 sources)>"
+    assert re.fullmatch(r"<Effect partial@[0-9a-f]+ \(disposed\)>", repr(running))
 
 
 def test_a_batch_whose_block_raises_keeps_and_delivers_its_writes() -> None:
@@ -829,3 +829,57 @@ def test_an_observe_scope_keeps_following_a_computed_after_another_source_moved(
 
     assert calls == [1, 1, 1]
     scope.dispose()
+
+
+def test_an_effect_takes_a_name_for_its_repr_and_keeps_it_when_disposed() -> None:
+    a = Signal(1)
+    saving = effect(lambda: a.value, name="autosave")
+
+    assert repr(saving) == "<Effect autosave (1 source)>"
+    assert saving.name == "autosave"
+    saving.dispose()
+    assert repr(saving) == "<Effect autosave (disposed)>"
+
+
+def test_an_unnamed_effect_is_named_after_its_function() -> None:
+    a = Signal(1)
+
+    def autosave() -> None:
+        _ = a.value
+
+    saving = effect(autosave)
+
+    assert saving.name is not None
+    assert saving.name.endswith("autosave")
+    saving.dispose()
+
+
+def test_a_named_effect_is_named_in_its_subscriber_error() -> None:
+    a = Signal(1, name="a")
+
+    def fail() -> None:
+        if a.value > 1:
+            raise ValueError("no")
+
+    failing = effect(fail, name="autosave")
+
+    with pytest.raises(
+        SubscriberError,
+        match=r"^effect autosave raised ValueError while reacting to a write to a\.",
+    ):
+        a.value = 2
+    failing.dispose()
+
+
+def test_a_named_effect_is_named_in_its_cycle_error() -> None:
+    a = Signal(0, name="a")
+    looping = effect(lambda: a.set(a.value + 1), name="bump")
+
+    with pytest.raises(CycleError, match=r"^<Effect bump(_too)? .*ran 100 times"):
+        effect(lambda: a.set(a.value + 1), name="bump_too")
+    looping.dispose()
+
+
+def test_effect_refuses_a_name_that_is_not_a_string() -> None:
+    with pytest.raises(TypeError, match=r"effect\(\) takes name= as a str, got int"):
+        effect(lambda: None, name=3)  # type: ignore[arg-type]
