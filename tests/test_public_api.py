@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.resources
+import types
 
 import pytest
 
@@ -109,3 +110,23 @@ def test_every_export_has_a_docstring() -> None:
 
 def test_the_package_is_typed() -> None:
     assert importlib.resources.files("impact_rx").joinpath("py.typed").is_file()
+
+
+@pytest.mark.parametrize(
+    "package", ["impact_rx", "impact_rx.session", "impact_rx.testing"]
+)
+def test_a_package_namespace_holds_only_its_exports_and_submodules(
+    package: str,
+) -> None:
+    # Tab completion lists every public name; a helper left behind (the
+    # internal publish(), which also clashes with Rx's publish) misleads.
+    mod = importlib.import_module(package)
+    stray = {
+        name
+        for name, held in vars(mod).items()
+        if not name.startswith("_")
+        and name not in mod.__all__
+        and not isinstance(held, types.ModuleType)
+    }
+    assert stray == set()
+    assert not hasattr(mod, "publish")

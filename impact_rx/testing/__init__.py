@@ -217,3 +217,4 @@ __all__ = [
 ]
 
 publish(globals(), __all__)
+del publish  # a helper: not for tab completion (and Rx has a publish)
