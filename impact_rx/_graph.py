@@ -1383,22 +1383,17 @@ def batch() -> Iterator[None]:
     is notified is. Nestable. A batch on one thread makes writes
     from other threads wait in the queue until it ends.
 
-    A block that raises rolls nothing back: the writes it made stay applied
-    and are delivered as it exits, then its exception propagates (unless
-    subscribers raised during that delivery: their ``SubscriberError`` is
-    raised instead, with the block's exception as its ``__context__``).
+    A batch is not a transaction: a block that raises rolls nothing back.
+    The writes it made stay applied and are delivered as it exits, as if it
+    had ended normally; then its exception propagates. Should that delivery
+    raise too, its ``SubscriberError`` propagates instead, with the block's
+    exception as its ``__context__``.
 
     A batch opened while another thread delivers does not wait for it: its
     writes are kept aside (this thread's reads see them, others' do not),
     and when it ends they are queued as one change, applied in turn like a
     write from that thread, which reads them back until then. So a
     subscriber may wait for a thread that batches.
-
-    A batch is not a transaction: an exception escaping the block leaves
-    its writes applied, and they are delivered as the block exits, as if
-    it had ended normally; then the exception propagates. Should that
-    delivery raise too, its ``SubscriberError`` propagates instead, with
-    the block's exception as its ``__context__``.
 
     Example:
         >>> from impact_rx import Signal, batch

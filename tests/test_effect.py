@@ -883,3 +883,11 @@ def test_a_named_effect_is_named_in_its_cycle_error() -> None:
 def test_effect_refuses_a_name_that_is_not_a_string() -> None:
     with pytest.raises(TypeError, match=r"effect\(\) takes name= as a str, got int"):
         effect(lambda: None, name=3)  # type: ignore[arg-type]
+
+
+def test_the_batch_docstring_says_once_that_a_batch_is_not_a_transaction() -> None:
+    doc = batch.__doc__ or ""
+
+    assert "not a transaction" in doc
+    assert doc.count("rolls nothing back") + doc.count("leaves its writes") == 1
+    assert doc.count("__context__") == 1
