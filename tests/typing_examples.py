@@ -34,3 +34,17 @@ def deriving(count: Signal[int]) -> None:
         lambda: count.value / 3
     )
     assert_type(rounded, Computed[float])
+
+
+def adding_a_number_to_a_signal(count: Signal[int]) -> None:
+    # Rx's ``+`` is concat: it raises TypeError at run time, and a type
+    # checker flags it too (the ignore would be reported unused otherwise).
+    _ = count + 1  # type: ignore[operator]
+
+
+def adding_a_number_to_a_computed(doubled: Computed[int]) -> None:
+    _ = doubled + 1  # type: ignore[operator]
+
+
+def adding_to_a_signal_in_place(count: Signal[int]) -> None:
+    count += 1  # type: ignore[arg-type]
