@@ -22,6 +22,7 @@ from ._errors import (
     ServiceNotRegisteredError,
     SubscriberError,
     SuspendedError,
+    SuspenseCreatedInRunError,
 )
 from ._exports import publish
 from ._graph import batch, untracked
@@ -58,6 +59,7 @@ __all__ = [
     "SubscriberError",
     "SuspendedError",
     "Suspense",
+    "SuspenseCreatedInRunError",
     "Value",
     "batch",
     "computed",

@@ -140,8 +140,10 @@ class Effect(abc.DisposableBase):
         try:
             result = fn()
         except SuspendedError as exc:
-            # Waiting for a Suspense it read: its settling runs us again.
-            _graph.waits_on(exc, reads)
+            # Waiting for a Suspense it read: its settling runs us again,
+            # unless the run keeps creating what it waits for.
+            waited = _graph.waits_on(exc, reads, self)
+            error = None if waited is exc else waited
             result = None
         except Exception as exc:
             error = exc
@@ -430,10 +432,12 @@ class Observation(abc.DisposableBase):
         self._previous = None
         reads = self._reads or []
         self._reads = None
+        replaced: BaseException | None = None
         if exc is not None:
             # Suspended on a Suspense, even one read through untracked():
             # its settling is what the block needs to render.
-            _graph.waits_on(exc, reads)
+            waited = _graph.waits_on(exc, reads, self)
+            replaced = None if waited is exc else waited
         took, self._took = self._took, 0
         try:
             if self._on_change is not None:
@@ -441,6 +445,8 @@ class Observation(abc.DisposableBase):
         finally:
             if took:
                 _graph.release()
+        if replaced is not None:
+            raise replaced from exc
 
     def _exit_aside(self, exc: BaseException | None) -> None:
         mine = _graph.local

@@ -14,6 +14,8 @@ errors also derive from the builtin a caller would catch anyway::
     ├── CircularDependencyError    .path
     ├── ServiceDefinitionError     (also TypeError) a constructor cannot be injected
     ├── SuspendedError             use() while pending; .suspense
+    ├── SuspenseCreatedInRunError  (also RuntimeError) a run keeps making new
+    │                              work to wait for; .suspense, .run
     └── MarbleSyntaxError          (also ValueError) .column
 
 The objects involved are attributes, never only text, and messages name what
@@ -40,6 +42,7 @@ __all__ = [
     "ServiceNotRegisteredError",
     "SubscriberError",
     "SuspendedError",
+    "SuspenseCreatedInRunError",
 ]
 
 
@@ -176,15 +179,49 @@ class SuspendedError(ImpactRxError):
 
     Attributes:
         suspense: The pending suspense; await it or subscribe to it.
+        made_in_run: Whether the computed, effect or ``observe`` block that
+            read it also created it, in this same run.
     """
 
-    def __init__(self, suspense: object, message: str = "") -> None:
+    def __init__(
+        self, suspense: object, message: str = "", *, made_in_run: bool = False
+    ) -> None:
         self.suspense = suspense
+        self.made_in_run = made_in_run
+        if not message and made_in_run:
+            message = (
+                f"{_short(suspense)} is still pending, and it was created"
+                " during this run of it. Reading it again runs the computed"
+                " or effect again, which creates new work unless the run"
+                " keeps this suspense: create the Suspense outside the run"
+                " (in a service constructor, or with query()) and read it"
+                " here."
+            )
         super().__init__(
             message
             or f"{_short(suspense)} is still pending."
             " Await it or subscribe to it, then read it again."
         )
+
+
+class SuspenseCreatedInRunError(ImpactRxError, RuntimeError):
+    """A computed, effect or ``observe`` block keeps creating what it waits for.
+
+    Its run created a ``Suspense`` and suspended on it, as its previous run
+    did with the suspense that has settled since: each run starts new work
+    and waits for it, so the run never completes (React's "promise created
+    in render"). The new suspense is cancelled, and the run does not wait
+    for it.
+
+    Attributes:
+        suspense: The suspense the run created (now cancelled).
+        run: The computed, effect or ``observe`` scope.
+    """
+
+    def __init__(self, message: str, *, suspense: object, run: object) -> None:
+        super().__init__(message)
+        self.suspense = suspense
+        self.run = run
 
 
 class MarbleSyntaxError(ImpactRxError, ValueError):

@@ -129,6 +129,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+E = TypeVar("E", bound=BaseException)
 
 CLEAN: Final = 0
 STALE: Final = 1  # a source may have changed: check versions, maybe recompute
@@ -852,7 +853,7 @@ def store(
         node._state = CLEAN
         return
     if error is not None:
-        waits_on(error, reads)
+        error = waits_on(error, reads, node)
         if type(error) is CycleError:
             through(node, error)
     sources = node._sources
@@ -940,16 +941,24 @@ def _same(node: Any, equals: Callable[[Any, Any], bool], old: Any, new: Any) -> 
         return True
 
 
-def waits_on(error: BaseException, reads: list[Any]) -> None:
-    """Make a run that suspended depend on the suspense it waits for.
+def waits_on(error: E, reads: list[Any], node: Any = None) -> E | Exception:
+    """Make a run of ``node`` that suspended depend on the suspense it waits for.
 
     Even when it was read through ``untracked()``: its settling is what the
-    run needs to complete.
+    run needs to complete. Returns ``error``, or the error that replaces it
+    when the run keeps creating the suspense it waits for (then it does not
+    wait: see ``Suspense._suspended``).
     """
     if isinstance(error, SuspendedError):
+        check = getattr(error.suspense, "_suspended", None)
+        if error.made_in_run and node is not None and check is not None:
+            replaced: Exception = check(node, error)
+            if replaced is not error:
+                return replaced
         tracked = getattr(error.suspense, "_tracked", None)
         if tracked is not None and tracked not in reads:
             reads.append(tracked)
+    return error
 
 
 def waits_on_aside(error: BaseException | None, seen: list[tuple[Any, Any]]) -> None:

@@ -70,6 +70,7 @@ import concurrent.futures
 import inspect
 import logging
 import threading
+import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from dataclasses import dataclass
 from typing import (
@@ -91,7 +92,13 @@ from reactivex.internal.exceptions import SequenceContainsNoElementsError
 
 from . import _graph
 from ._disposable import adopt, owning
-from ._errors import SubscriberError, SuspendedError, _short
+from ._errors import (
+    SubscriberError,
+    SuspendedError,
+    SuspenseCreatedInRunError,
+    _short,
+)
+from ._redact import anonymous
 from ._signal import Signal
 
 __all__ = [
@@ -188,6 +195,14 @@ _PENDING = Pending()
 
 _log = logging.getLogger("impact_rx.suspense")
 
+# Suspenses that a run created and then suspended on, by their tracked
+# signal (what that run's dependents list holds): while one is in the
+# sources of a run that suspends on a suspense it created, again, the run
+# makes new work each time (see ``Suspense._suspended``).
+_made_in_run: weakref.WeakKeyDictionary[Signal[Any], Suspense[Any]] = (
+    weakref.WeakKeyDictionary()
+)
+
 # Tasks the suspenses started: asyncio keeps only weak references to tasks,
 # so one nobody else holds could be collected while it runs.
 _running_tasks: set[asyncio.Future[Any]] = set()
@@ -240,6 +255,10 @@ class Suspense(reactivex.Observable[State[T]]):
         with owning(None):
             self._tracked: Signal[State[T]] = Signal(_PENDING, name="suspense")
         self._unown: Callable[[], None] | None = adopt(self.dispose)
+        # What the computed, effect or observe block running now records its
+        # reads in, when one is: a run that suspends on this suspense while
+        # recording there created what it waits for (see ``_unwrap``).
+        self._born_in = _running_tracker()
 
     # -- construction -----------------------------------------------------
 
@@ -431,7 +450,49 @@ class Suspense(reactivex.Observable[State[T]]):
     def _read(self) -> State[T]:
         """The state; in a computed or effect, also a dependency on it."""
         _ = self._tracked.value
+        if self._tracked in _made_in_run and self._born_in is not _running_tracker():
+            del _made_in_run[self._tracked]  # a later run reuses it: it was kept
         return self._state
+
+    def _suspended(self, run: Any, error: SuspendedError) -> Exception:
+        """Check a run of ``run`` that suspended on this suspense, created in it.
+
+        The first such run waits, as any other. When ``run``'s previous run
+        did the same with a suspense that has settled since, and did not
+        read it again, each run makes new work to wait for: this one is
+        refused, and its suspense cancelled.
+
+        Returns:
+            ``error`` when the run may wait, else the error that replaces it.
+        """
+        previous = [
+            made
+            for source in run._sources
+            if (made := _made_in_run.get(source)) is not None
+            and not isinstance(made._state, Pending)
+        ]
+        if not previous:
+            _made_in_run[self._tracked] = self
+            return error
+
+        self._quiet_dispose()
+        kind, label = _run_label(run)
+        return SuspenseCreatedInRunError(
+            f"{kind} {label} created Suspense<pending> during its own run and"
+            " suspended on it, as its previous run did. Each run starts new"
+            " work and waits for it, and that work settling runs it again, so"
+            " it never completes. Create the Suspense outside the run (in the"
+            " service constructor, or with query()) and only read it (.use())"
+            " in the run. The new suspense was cancelled.",
+            suspense=self,
+            run=run,
+        )
+
+    def _quiet_dispose(self) -> None:
+        try:
+            self.dispose()
+        except Exception as exc:  # stopping its work failed: say so, go on
+            _log.error("Cancelling a suspense created in a run raised.", exc_info=exc)
 
     @property
     def state(self) -> State[T]:
@@ -548,6 +609,7 @@ class Suspense(reactivex.Observable[State[T]]):
             if self._disposed:
                 return
             self._disposed = True
+            self._born_in = None
             pending = isinstance(self._state, Pending)
             if pending:
                 self._state = Rejected(asyncio.CancelledError())
@@ -577,6 +639,7 @@ class Suspense(reactivex.Observable[State[T]]):
             if not isinstance(self._state, Pending) or self._disposed:
                 return False
             self._state = state
+            self._born_in = None
             sinks, self._sinks = self._sinks, []
             waiters, self._waiters = self._waiters, []
             cancel_work, self._cancel_work = self._cancel_work, None
@@ -695,7 +758,31 @@ def _unwrap(suspense: Suspense[T], state: State[T]) -> T:
         return state.value
     if isinstance(state, Rejected):
         raise state.reason
-    raise SuspendedError(suspense)
+    born_in = suspense._born_in
+    raise SuspendedError(
+        suspense, made_in_run=born_in is not None and born_in is _running_tracker()
+    )
+
+
+def _running_tracker() -> list[Any] | None:
+    """The reads list of the run going on in this thread, if one is."""
+    s = _graph.state
+    tracker = s.tracker
+    if tracker is None or s.owner != threading.get_ident():
+        return None
+    return None if type(tracker) is _graph._Discard else tracker
+
+
+def _run_label(run: Any) -> tuple[str, str]:
+    """What ``run`` is and its name, for messages: ``("effect", "show")``."""
+    kind = {"Computed": "computed", "Effect": "effect"}.get(
+        type(run).__name__, "observe block"
+    )
+    name = getattr(run, "_name", None)
+    if name is None:
+        fn = getattr(run, "_fn", None) or getattr(run, "_on_change", None)
+        name = getattr(fn, "__qualname__", None)
+    return kind, name or anonymous(run)
 
 
 def _stop(cancel_work: Callable[[], object] | None) -> Exception | None:

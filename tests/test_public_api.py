@@ -38,6 +38,7 @@ ROOT = {
     "SubscriberError",
     "Suspense",
     "SuspendedError",
+    "SuspenseCreatedInRunError",
     "Value",
     "batch",
     "computed",

@@ -796,3 +796,131 @@ def _race_settle_cancel_and_dispose() -> None:
     assert final in (Fulfilled(1), Rejected(asyncio.CancelledError()))
     for log in seen:
         assert log in ([], [Pending()], [final], [Pending(), final])
+
+
+# -- a suspense created inside the run that reads it ---------------------------
+
+
+def test_an_effect_creating_its_suspense_in_each_run_is_stopped_with_advice() -> None:
+    from impact_rx import SuspenseCreatedInRunError
+
+    started: list[int] = []
+    seen: list[int] = []
+    with marbles() as m:
+
+        def work() -> reactivex.Observable[int]:
+            started.append(m.scheduler.frame)
+            return m.cold("-a|", {"a": 1})
+
+        def show_answer() -> None:
+            source = reactivex.defer(lambda _: work())
+            seen.append(Suspense.from_(source, scheduler=m.scheduler).use())
+
+        running = effect(show_answer)
+        with pytest.raises(
+            SubscriberError, match=r"subscriber\(s\) of Suspense"
+        ) as caught:
+            m.flush()
+        m.flush()  # nothing left to run: the loop is over
+
+    reported = caught.value.exceptions[0]  # the effect, reported to the suspense
+    assert isinstance(reported, SubscriberError)
+    assert str(reported).startswith("effect test_an_effect_creating_its_suspense")
+    error = reported.exceptions[0]
+    assert isinstance(error, SuspenseCreatedInRunError)
+    assert isinstance(error, RuntimeError)
+    with pytest.raises(SuspenseCreatedInRunError) as again:
+        raise error
+    again.match(
+        r"effect .*show_answer created Suspense<pending> during its own run"
+        r" and suspended on it, as its previous run did\."
+    )
+    again.match(r"Create the Suspense outside the run .*service constructor.*query\(\)")
+    assert error.suspense.status == "rejected"  # its work was cancelled
+    assert error.run is running
+    assert started == [0, 1]
+    assert seen == []
+    running.dispose()
+
+
+def test_a_computed_creating_its_suspense_in_each_run_raises_advice() -> None:
+    from impact_rx import SuspenseCreatedInRunError
+
+    started: list[int] = []
+    with marbles() as m:
+
+        def work() -> reactivex.Observable[str]:
+            started.append(m.scheduler.frame)
+            return m.cold("-a|", {"a": "ada"})
+
+        name = computed(
+            lambda: Suspense.from_(
+                reactivex.defer(lambda _: work()), scheduler=m.scheduler
+            ).use(),
+            name="name",
+        )
+        with pytest.raises(SuspendedError, match=r"created during this run of it"):
+            name.value  # noqa: B018
+        m.flush()
+        with pytest.raises(
+            SuspenseCreatedInRunError,
+            match=r"computed name created Suspense<pending> during its own run",
+        ):
+            name.value  # noqa: B018
+        m.flush()
+        with pytest.raises(SuspenseCreatedInRunError):
+            name.value  # noqa: B018
+
+    assert started == [0, 2]
+
+
+def test_a_run_that_keeps_the_suspense_it_created_for_its_next_run_is_fine() -> None:
+    from impact_rx import Signal
+
+    cache: dict[str, Suspense[str]] = {}
+    with marbles() as m:
+        wanted = Signal("a", name="wanted")
+
+        def load(k: str) -> Suspense[str]:
+            if k not in cache:
+                cache[k] = Suspense.from_(
+                    m.cold("-x|", {"x": k.upper()}), scheduler=m.scheduler
+                )
+            return cache[k]
+
+        seen: list[str] = []
+        running = effect(lambda: seen.append(load(wanted.value).use()))
+        m.flush()
+        wanted.value = "b"
+        m.flush()
+
+    assert seen == ["A", "B"]
+    running.dispose()
+
+
+def test_an_effect_creating_a_task_suspense_in_each_run_stops_after_two_loads(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    loads: list[int] = []
+
+    async def load() -> int:
+        loads.append(len(loads))
+        return 42
+
+    async def main() -> None:
+        running = effect(lambda: print(Suspense.from_(load()).use()))
+        for _ in range(10):  # let the loop run the tasks and their callbacks
+            await asyncio.sleep(0)
+        running.dispose()
+
+    with caplog.at_level(logging.ERROR, logger="impact_rx.suspense"):
+        asyncio.run(main())
+
+    assert loads == [0]  # the second task was cancelled before it started
+    [record] = caplog.records
+    assert record.exc_info is not None
+    effect_error = record.exc_info[1].exceptions[0]  # type: ignore[union-attr]
+    assert "SuspenseCreatedInRunError" in str(effect_error)
+    assert "created Suspense<pending> during its own run" in str(
+        effect_error.exceptions[0]
+    )
