@@ -232,3 +232,77 @@ def test_a_value_whose_repr_raises_is_still_reported() -> None:
         lambda m: m.expect(reactivex.of(Unprintable())).to_be("(x|)", values={"x": 1})
     )
     assert "actual a = <Unprintable whose repr raised>" in str(error)
+
+
+def test_the_expected_line_keeps_the_letters_written_even_for_equal_values() -> None:
+    values = {"a": "on", "b": "off", "c": "on", "d": "on"}
+
+    def test(m: Marbles) -> None:
+        m.expect(m.cold("ab-c--b---a", values)).to_be("ab-c--b---d|", values)
+
+    error = failure(test)
+    assert str(error) == HEADER.format(frame=0) + (
+        "  expected  ab-c--b---d|\n"
+        "  actual    ab-c--b---d-\n"
+        "                       ^\n"
+        "  frame 11: expected | (complete); actual nothing"
+    )
+
+
+def test_an_actual_value_equal_to_an_expected_one_takes_its_letter() -> None:
+    values = {"a": "on", "b": "off", "d": "on"}
+    error = failure(lambda m: m.expect(m.cold("ab-a|", values)).to_be("ab-d-|", values))
+    assert str(error) == HEADER.format(frame=0) + (
+        "  expected  ab-d-|\n"
+        "  actual    ab-d|\n"
+        "                ^^\n"
+        "  frame 4: expected nothing; actual | (complete)\n"
+        "  frame 5: expected | (complete); actual nothing"
+    )
+
+
+def test_a_one_character_value_drawn_with_another_letter_is_explained() -> None:
+    error = failure(lambda m: m.expect(m.cold("-a|")).to_be("-a|", {"a": 1}))
+    assert str(error) == HEADER.format(frame=0) + (
+        "  expected  -a|\n"
+        "  actual    -b|\n"
+        "             ^\n"
+        "  frame 1: expected a = 1; actual b = 'a'\n"
+        "  (actual 'a' is drawn as b: a stands for 1 in the values given to to_be)"
+    )
+
+
+def test_a_diagram_drawn_otherwise_is_also_shown_as_written() -> None:
+    error = failure(lambda m: m.expect(m.cold("-a|")).to_be("^-b|"))
+    assert str(error).splitlines()[2:5] == [
+        "  written   ^-b|",
+        "  expected  --b|",
+        "  actual    -a|",
+    ]
+
+
+def test_spaces_alone_do_not_repeat_the_expected_diagram() -> None:
+    error = failure(lambda m: m.expect(m.cold("-a|")).to_be(" -b| "))
+    assert str(error) == HEADER.format(frame=0) + (
+        "  expected  -b|\n"
+        "  actual    -a|\n"
+        "             ^\n"
+        "  frame 1: expected b = 'b'; actual a = 'a'"
+    )
+
+
+def test_expected_events_past_where_time_stopped_say_that_later_work_waits() -> None:
+    from reactivex import operators as ops
+
+    def test(m: Marbles) -> None:
+        late = reactivex.timer(0.005, scheduler=m.scheduler)
+        m.expect(late.pipe(ops.map(lambda _: "a"))).to_be("---a")
+
+    error = failure(test)
+    assert str(error).endswith(
+        "  frame 3: expected a = 'a'; actual nothing\n"
+        "Virtual time stopped at frame 3, the end of the longest diagram;"
+        " work due later (the next at frame 5) was not run."
+        " Draw the expected diagram up to then (a time progression such as"
+        " ' 5ms ' counts frames), or m.advance() before checking."
+    )

@@ -106,15 +106,21 @@ class Labeler:
             return "#"
         return self.label(record.value)
 
-    def describe(self, record: Record) -> str:
-        """A short human description of one record, for value tables."""
+    def describe(self, record: Record, token: str = "") -> str:
+        """A short human description of one record, for value tables.
+
+        Args:
+            record: The record.
+            token: The character it is drawn with, when the diagram's author
+                chose it; else its label.
+        """
         if record.kind == "complete":
             return "| (complete)"
         if record.kind == "error":
             error = record.value
             shown = f"any {error.__name__}" if isinstance(error, type) else _repr(error)
             return f"# = {_clip(shown)}"
-        return f"{self.label(record.value)} = {_clip(_repr(record.value))}"
+        return f"{token or self.label(record.value)} = {_clip(_repr(record.value))}"
 
     @property
     def legend(self) -> dict[str, Any]:
@@ -146,6 +152,9 @@ class Lane:
         start: The first frame drawn.
         end: The frame after the last one drawn (``None``: just after the
             last mark).
+        tokens: The character to draw each record with, in the order of
+            ``records`` (an expected diagram's own letters); ``""`` or a
+            missing entry leaves it to the labeler.
     """
 
     name: str
@@ -154,14 +163,21 @@ class Lane:
     unsubscribed: int | None = None
     start: int = 0
     end: int | None = None
+    tokens: Sequence[str] = ()
+
+    def token(self, index: int, labels: Labeler) -> str:
+        """The character record ``index`` is drawn with."""
+        if index < len(self.tokens) and self.tokens[index]:
+            return self.tokens[index]
+        return labels.token(self.records[index])
 
     def marks_by_frame(self, labels: Labeler) -> dict[int, list[str]]:
         """The characters drawn at each frame, in order."""
         marks: dict[int, list[str]] = {}
         if self.subscribed is not None:
             marks.setdefault(self.subscribed, []).append("^")
-        for record in self.records:
-            marks.setdefault(record.frame, []).append(labels.token(record))
+        for index, record in enumerate(self.records):
+            marks.setdefault(record.frame, []).append(self.token(index, labels))
         if self.unsubscribed is not None:
             marks.setdefault(self.unsubscribed, []).append("!")
         return marks

@@ -16,7 +16,7 @@ from .._errors import MarbleSyntaxError, under
 from ._arguments import check_observable
 from ._diagram import Diagram, Labeler, Lane, align, to_marbles
 from ._parse import Parsed, parse, parse_subscription, parse_time, progression_frames
-from ._records import Kind, Record, SubscriptionLog
+from ._records import Kind, Record, SubscriptionLog, values_match
 from ._scheduler import MarbleScheduler
 
 if TYPE_CHECKING:
@@ -390,6 +390,7 @@ class Expectation:
                     expected.unsubscribed,
                     0,
                     expected.end,
+                    expected.tokens,
                 )
             )
         ends = [r.frame + 1 for r in self.records]
@@ -405,6 +406,7 @@ class Expectation:
                 self._unsubscribed,
                 0,
                 end,
+                _letters_taken(self.records, expected),
             )
         )
         title = f"frame 0 = subscription at virtual frame {self.subscribed_at}"
@@ -439,6 +441,31 @@ class Expectation:
         return _report(self)
 
 
+def _letters_taken(records: Sequence[Record], expected: Parsed | None) -> list[str]:
+    """Draw an actual value equal to an expected one with the letter written.
+
+    The letter written at the same frame wins (two letters may stand for
+    equal values), else the first one written for an equal value; ``""``
+    leaves the record to the labeler.
+    """
+    if expected is None:
+        return []
+    written = [
+        (record, token)
+        for record, token in zip(expected.events, expected.tokens, strict=True)
+        if record.kind == "next"
+    ]
+    tokens = []
+    for record in records:
+        token = ""
+        if record.kind == "next":
+            same = [(e, t) for e, t in written if values_match(e.value, record.value)]
+            here = [t for e, t in same if e.frame == record.frame]
+            token = (here or [t for _, t in same] or [""])[0]
+        tokens.append(token)
+    return tokens
+
+
 def _by_frame(records: Iterable[Record]) -> dict[int, list[Record]]:
     grouped: dict[int, list[Record]] = {}
     for record in records:
@@ -452,20 +479,25 @@ def _report(expectation: Expectation) -> str:
     rows, columns = align(diagram.lanes, labels)
     expected_lane, actual_lane = diagram.lanes
 
-    expected_at = _by_frame(expected_lane.records)
-    actual_at = _by_frame(actual_lane.records)
+    expected_at = _drawn_by_frame(expected_lane, labels)
+    actual_at = _drawn_by_frame(actual_lane, labels)
     differing = diagram.marked
     carets = ""
     for frame in sorted(differing, key=columns.__getitem__):
         # ``under`` keeps tabs and wide labels lined up on screen.
         carets += under(rows[0][: columns[frame]])[len(carets) :] + "^"
 
-    def describe(records: list[Record]) -> str:
-        return ", ".join(labels.describe(r) for r in records) or "nothing"
+    def describe(drawn: list[tuple[Record, str]]) -> str:
+        return ", ".join(labels.describe(r, t) for r, t in drawn) or "nothing"
 
     lines = [
         "The marbles differ from the expected diagram.",
         _frame_zero(expectation) + " one frame is 1 ms.",
+    ]
+    written = expectation._expected.text if expectation._expected else ""
+    if written.replace(" ", "") != rows[0].replace(" ", ""):
+        lines.append(f"  written   {written}")  # as typed, when drawn otherwise
+    lines += [
         f"  expected  {rows[0]}",
         f"  actual    {rows[1]}",
         f"            {carets}",
@@ -475,7 +507,66 @@ def _report(expectation: Expectation) -> str:
             f"  frame {frame}: expected {describe(expected_at.get(frame, []))};"
             f" actual {describe(actual_at.get(frame, []))}"
         )
+    lines += _relabelled(actual_at, expectation._values)
+    missing = any(expected_at.get(f) and not actual_at.get(f) for f in differing)
+    if missing:
+        lines += _not_run(expectation)
     return "\n".join(lines)
+
+
+def _drawn_by_frame(lane: Lane, labels: Labeler) -> dict[int, list[tuple[Record, str]]]:
+    grouped: dict[int, list[tuple[Record, str]]] = {}
+    for index, record in enumerate(lane.records):
+        drawn = (record, lane.token(index, labels))
+        grouped.setdefault(record.frame, []).append(drawn)
+    return grouped
+
+
+def _relabelled(
+    actual_at: Mapping[int, list[tuple[Record, str]]], values: Mapping[str, Any]
+) -> list[str]:
+    """Say why a one-character actual value is drawn with another letter."""
+    notes: dict[str, str] = {}
+    for drawn in actual_at.values():
+        for record, token in drawn:
+            value = record.value
+            if (
+                record.kind == "next"
+                and isinstance(value, str)
+                and len(value) == 1
+                and value != token
+                and value in values
+            ):
+                notes.setdefault(
+                    value,
+                    f"  (actual {value!r} is drawn as {token}: {value} stands for"
+                    f" {_shown(values[value])} in the values given to to_be)",
+                )
+    return list(notes.values())
+
+
+def _shown(value: object) -> str:
+    try:
+        text = repr(value)
+    except Exception:  # an odd __repr__ must not break a failure report
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _not_run(expectation: Expectation) -> list[str]:
+    """Say where virtual time stopped when work was left for later."""
+    clock = expectation._owner.scheduler
+    following = clock.next_frame()
+    if following is None:
+        return []
+    at = expectation.subscribed_at
+    return [
+        f"Virtual time stopped at frame {clock.frame - at}, the end of the"
+        f" longest diagram; work due later (the next at frame {following - at})"
+        " was not run. Draw the expected diagram up to then (a time"
+        " progression such as ' 5ms ' counts frames), or m.advance() before"
+        " checking."
+    ]
 
 
 def _frame_zero(expectation: Expectation) -> str:

@@ -103,6 +103,7 @@ class Parsed:
         unsubscribed: Frame of ``!``, or ``None``.
         start: Frame of the first character (``-subscribed`` or 0).
         end: The frame just after the diagram's last frame.
+        tokens: The character written for each event, in the same order.
     """
 
     text: str
@@ -111,6 +112,7 @@ class Parsed:
     unsubscribed: int | None
     start: int
     end: int
+    tokens: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -488,6 +490,7 @@ def _finish(reader: _Reader, events: list[tuple[int, Record]]) -> Parsed:
         unsubscribed=None if unsubscribed is None else unsubscribed - zero,
         start=-zero,
         end=reader.frame - zero,
+        tokens=tuple(text[column] for column, _ in events),
     )
 
 

@@ -172,10 +172,11 @@ def _draw_lane(
     timeline.set("stroke", _INK)
 
     slots: dict[int, int] = {}
-    for record in lane.records:
+    for index, record in enumerate(lane.records):
         slot = slots.get(record.frame, 0)
         slots[record.frame] = slot + 1
-        _draw_mark(group, record, labels, xs[record.frame] + slot * _MARBLE, y)
+        x = xs[record.frame] + slot * _MARBLE
+        _draw_mark(group, record, labels, x, y, lane.token(index, labels))
 
     if lane.unsubscribed is not None:
         bang = _sub(
@@ -210,7 +211,12 @@ def _draw_window(group: ET.Element, lane: Lane, xs: dict[int, float], y: float) 
 
 
 def _draw_mark(
-    group: ET.Element, record: Record, labels: Labeler, x: float, y: float
+    group: ET.Element,
+    record: Record,
+    labels: Labeler,
+    x: float,
+    y: float,
+    token: str,
 ) -> None:
     """A circle with its label, a completion bar or an error cross."""
     if record.kind == "complete":
@@ -224,11 +230,11 @@ def _draw_mark(
         radius = _MARBLE / 2 - 1
         _sub(mark, "circle", cx=x, cy=y, r=radius, fill="#fff", stroke=_INK)
         text = _sub(mark, "text", x=x, y=y + 4, text_anchor="middle")
-        text.text = labels.label(record.value)
+        text.text = token
     else:
         _line(_sub(mark, "line"), x - 7, y - 7, x + 7, y + 7, "#c00")
         _line(_sub(mark, "line"), x - 7, y + 7, x + 7, y - 7, "#c00")
-    _sub(mark, "title").text = labels.describe(record)
+    _sub(mark, "title").text = labels.describe(record, token)
 
 
 def _line(
