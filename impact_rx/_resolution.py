@@ -106,6 +106,12 @@ class Parameter:
     name: str
     token: object
     has_default: bool
+    # The classes a named value must be an instance of, read from its
+    # annotation (``Annotated[User | None, Value("USER")]``); ``None`` when
+    # the annotation cannot be checked with ``isinstance`` (``Any``, a
+    # Protocol, a TypeVar).
+    accepts: tuple[type, ...] | None = None
+    declared: str = ""
 
 
 _parameters_cache: weakref.WeakKeyDictionary[type, tuple[Parameter, ...]] = (
@@ -178,7 +184,41 @@ def _read_parameters(cls: type, init: Any) -> Iterator[Parameter]:
             if has_default and not _misplaces_a_value(hints[param.name]):
                 continue
             raise
-        yield Parameter(param.name, token, has_default)
+        if isinstance(token, Value):
+            hint = hints[param.name]
+            if typing.get_origin(hint) is Annotated:
+                hint = hint.__origin__
+            accepts = _classes_of(hint)
+            yield Parameter(param.name, token, has_default, accepts, _type_text(hint))
+        else:
+            yield Parameter(param.name, token, has_default)
+
+
+def _classes_of(hint: Any) -> tuple[type, ...] | None:
+    """The classes ``isinstance`` can check a value of type ``hint`` against.
+
+    ``float`` also takes ``int`` (and ``complex`` both), as type checkers
+    read them; ``list[int]`` checks ``list``. ``None`` when it cannot be
+    checked: ``Any``, a Protocol, a TypeVar, a ``Literal``, a string.
+    """
+    if hint is None or hint is type(None):
+        return (type(None),)
+    origin = typing.get_origin(hint)
+    if origin in (Union, types.UnionType):
+        found: list[type] = []
+        for member in typing.get_args(hint):
+            classes = _classes_of(member)
+            if classes is None:
+                return None
+            found += classes
+        return tuple(found)
+    if origin is not None:
+        hint = origin
+    if not isinstance(hint, type) or hint is typing.Any:
+        return None
+    if getattr(hint, "_is_protocol", False):
+        return None
+    return {float: (float, int), complex: (complex, float, int)}.get(hint, (hint,))
 
 
 def token_of(hint: Any, *, where: str, param: str, cls: type) -> object:
@@ -353,6 +393,14 @@ def _path_text(tokens: Sequence[object]) -> str:
 # ------------------------------------------------------------------ injector
 
 _MISSING: Final = object()
+_NOTE: Final = "Raised by the constructor of "
+# Resolution errors (from ``use_service`` in a constructor) name their path.
+_SAYS_ITS_PATH: Final = (
+    MissingValueError,
+    ServiceNotRegisteredError,
+    CircularDependencyError,
+    ServiceDefinitionError,
+)
 
 
 class ProviderScope(injector.Scope):
@@ -482,7 +530,7 @@ class ProviderInjector(injector.Injector):
         frame = Frame(self, cls)
         frames.append(frame)
         try:
-            kwargs = self._arguments(params)
+            kwargs = self._arguments(cls, params)
             instance = cls.__new__(cls)
             companion = None if isinstance(instance, Disposable) else Disposable()
             try:
@@ -490,7 +538,11 @@ class ProviderInjector(injector.Injector):
                     owning(companion or typing.cast(Disposable, instance)),
                     building_in(self.provider),
                 ):
-                    cls.__init__(instance, **kwargs)
+                    try:
+                        cls.__init__(instance, **kwargs)
+                    except Exception as exc:
+                        self._note_constructor(exc, cls)
+                        raise
                     if self.provider.is_disposed:
                         raise self.disposed_while_building(cls)
             except BaseException:
@@ -507,7 +559,7 @@ class ProviderInjector(injector.Injector):
         _trace(cls, "built in %s", self.provider.name)
         return instance
 
-    def _arguments(self, params: tuple[Parameter, ...]) -> dict[str, object]:
+    def _arguments(self, cls: type, params: tuple[Parameter, ...]) -> dict[str, object]:
         kwargs: dict[str, object] = {}
         for param in params:
             value = self.resolve(
@@ -516,9 +568,40 @@ class ProviderInjector(injector.Injector):
                 optional=param.has_default,
                 parameter=param.name,
             )
-            if value is not _MISSING:
-                kwargs[param.name] = value
+            if value is _MISSING:
+                continue
+            if param.accepts is not None and not isinstance(value, param.accepts):
+                raise self._wrong_value(cls, param, value)
+            kwargs[param.name] = value
         return kwargs
+
+    def _wrong_value(self, cls: type, param: Parameter, value: object) -> TypeError:
+        """The error for a named value that is not of its declared type.
+
+        Names the value's type, never the value: it may be a secret.
+        """
+        tokens = [f.token for f in _path.frames] + [param.token]
+        name = getattr(param.token, "name", "")
+        return TypeError(
+            f"{describe(param.token)} is a {type(value).__qualname__}, but"
+            f" {cls.__qualname__}.__init__ declares its parameter"
+            f" {param.name!r} as {param.declared}. Provide a value of that"
+            f" type: values={{{name!r}: ...}}."
+            f" Resolution path: {_path_text(tokens)}."
+        )
+
+    def _note_constructor(self, exc: BaseException, cls: type) -> None:
+        """Say which service's constructor raised, once, keeping ``exc`` as is."""
+        if isinstance(exc, _SAYS_ITS_PATH):
+            return
+        notes = getattr(exc, "__notes__", ())
+        if any(str(note).startswith(_NOTE) for note in notes):
+            return  # a dependency's constructor: its note says it all
+        tokens = [f.token for f in _path.frames]
+        exc.add_note(
+            f"{_NOTE}{describe(cls)}, built by provider {self.provider.name!r}."
+            f" Resolution path: {_path_text(tokens)}."
+        )
 
     # ---------------------------------------------------------------- errors
 

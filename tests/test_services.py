@@ -707,11 +707,12 @@ def test_a_constructor_exception_passes_unchanged_and_the_half_built_is_disposed
 ):
     disposed.clear()
     with ServiceProvider([FailsHalfway]) as app:
-        with pytest.raises(Boom, match=r"^constructor failed$") as caught:
+        with pytest.raises(Boom, match=r"^constructor failed\n") as caught:
             app.get(FailsHalfway)
         assert app.instances() == ()
 
     assert type(caught.value) is Boom
+    assert str(caught.value) == "constructor failed"
     assert disposed == ["adopted", "own callback"]
 
 
@@ -926,3 +927,57 @@ def test_a_string_given_as_services_is_refused() -> None:
         TypeError, match=r"services= of app takes an iterable of classes, got str"
     ):
         ServiceProvider("Counter", name="app")  # type: ignore[arg-type]
+
+
+@service
+class Database(Disposable):
+    def __init__(self) -> None:
+        raise RuntimeError("db down")
+
+
+@service
+class Repository(Disposable):
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+
+def test_a_constructor_exception_gets_a_note_naming_the_service_and_the_path() -> None:
+    with (
+        ServiceProvider([Database, Repository], name="app") as app,
+        pytest.raises(RuntimeError, match=r"^db down\nRaised by") as caught,
+    ):
+        app.get(Repository)
+
+    assert type(caught.value) is RuntimeError
+    assert caught.value.args == ("db down",)
+    assert caught.value.__notes__ == [
+        "Raised by the constructor of Database, built by provider 'app'."
+        " Resolution path: Repository -> Database."
+    ]
+
+
+@service
+class NeedsAnInt(Disposable):
+    def __init__(self, count: Annotated[int, Value("COUNT")]) -> None:
+        self.count = count
+
+
+def test_a_named_value_of_the_declared_type_or_a_subclass_is_injected() -> None:
+    with ServiceProvider([NeedsAnInt], {"COUNT": True}) as app:
+        assert app.get(NeedsAnInt).count is True
+
+
+def test_a_named_value_of_another_type_names_the_value_and_the_parameter() -> None:
+    with (
+        ServiceProvider([NeedsAnInt], {"COUNT": "3"}, name="app") as app,
+        pytest.raises(
+            TypeError,
+            match=(
+                r"^Value\('COUNT'\) is a str, but NeedsAnInt.__init__ declares its"
+                r" parameter 'count' as int\. Provide a value of that type:"
+                r" values=\{'COUNT': \.\.\.\}\. Resolution path: NeedsAnInt ->"
+                r" Value\('COUNT'\)\.$"
+            ),
+        ),
+    ):
+        app.get(NeedsAnInt)

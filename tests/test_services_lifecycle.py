@@ -360,7 +360,7 @@ class FailsAfterInjection(Disposable):
 def test_a_failed_dependent_disposes_the_unregistered_services_built_for_it() -> None:
     order.clear()
     with ServiceProvider([FailsAfterInjection]) as app:
-        with pytest.raises(Boom, match=r"^dependent failed$"):
+        with pytest.raises(Boom, match=r"^dependent failed\n"):
             app.get(FailsAfterInjection)
 
         assert app.instances() == ()
