@@ -206,8 +206,7 @@ def test_a_sign_in_answered_without_a_user_is_a_protocol_error() -> None:
         attempt = session.sign_in(Credentials("ada", PASSWORD))
 
     assert session.state == SessionError(
-        "AuthApi.sign_in() answered without a user."
-        " Answer an AuthSession or a user object."
+        "AuthApi.sign_in() answered without a user. Answer an AuthSession or a User."
     )
     with pytest.raises(AuthProtocolError, match="answered without a user"):
         attempt.use()

@@ -621,8 +621,7 @@ def test_a_sign_in_answered_with_a_session_without_a_user_is_a_protocol_error() 
         attempt = session.sign_in(Credentials("ada", PASSWORD))
 
     assert session.state == SessionError(
-        "AuthApi.sign_in() answered without a user."
-        " Answer an AuthSession or a user object."
+        "AuthApi.sign_in() answered without a user. Answer an AuthSession or a User."
     )
     assert [e.type for e in events] == ["SIGN_IN_FAILED"]
     with pytest.raises(AuthProtocolError, match="answered without a user"):

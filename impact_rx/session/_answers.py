@@ -24,9 +24,9 @@ from reactivex.scheduler import ImmediateScheduler
 from reactivex.subject import AsyncSubject
 
 from .._suspense import Fulfilled, Pending, Rejected, State, Suspense
-from ._api import AuthProtocolError, Tokens
+from ._api import AuthProtocolError, AuthSession, Tokens, User
 
-__all__ = ["Call", "answer_of", "checked_tokens"]
+__all__ = ["Call", "answer_of", "checked_tokens", "checked_user"]
 
 T = TypeVar("T")
 
@@ -67,6 +67,35 @@ def checked_tokens(tokens: Tokens, *, what: str) -> Tokens:
             " Answer a number, or None for tokens that do not expire."
         )
     return tokens
+
+
+def checked_user(answer: object, *, what: str, allowed: str) -> User:
+    """The ``User`` of an answer: a ``User``, or an ``AuthSession`` holding one.
+
+    Args:
+        answer: What the API answered.
+        what: The call, for the message.
+        allowed: What the call may answer, for the message.
+
+    Raises:
+        TypeError: Anything else, naming the call, the type it answered (never
+            the value: it may hold tokens) and what it must answer.
+    """
+    user = answer.user if isinstance(answer, AuthSession) else answer
+    if isinstance(user, User):
+        return user
+    got = _kind(user)
+    if isinstance(answer, AuthSession):
+        got = f"an AuthSession whose user is {got}"
+    raise TypeError(
+        f"{what} answered {got}; it must answer {allowed}."
+        " Build User(id, name) from what the server sent."
+    )
+
+
+def _kind(value: object) -> str:
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
 def _from_suspense(suspense: Suspense[Any]) -> reactivex.Observable[Any]:

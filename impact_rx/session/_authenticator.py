@@ -23,13 +23,13 @@ False
 from __future__ import annotations
 
 import threading
-from typing import cast, final
+from typing import final
 
 from .._disposable import Disposable
 from .._errors import DisposedError
 from .._services import service
 from .._suspense import Suspense
-from ._answers import Call, checked_tokens
+from ._answers import Call, checked_tokens, checked_user
 from ._api import (
     AuthApi,
     AuthProtocolError,
@@ -83,7 +83,7 @@ class AuthenticatorService(Disposable):
 
     Args:
         api: The authentication server; its ``authenticate()`` answers an
-            :class:`AuthSession`, a user object, or ``None`` (anonymous).
+            :class:`AuthSession`, a :class:`User`, or ``None`` (anonymous).
     """
 
     def __init__(self, api: AuthApi) -> None:
@@ -148,22 +148,28 @@ class AuthenticatorService(Disposable):
                 restore.reject(
                     AuthProtocolError(
                         "AuthApi.authenticate() answered tokens without a user."
-                        " Answer an AuthSession, a user object, or None."
+                        " Answer an AuthSession, a User, or None."
                     )
                 )
                 return
-            if isinstance(answer, AuthSession):
-                try:
+            allowed = "an AuthSession, a User (impact_rx.session) or None"
+            try:
+                user = None
+                if answer is not None:
+                    user = checked_user(answer, what=self._what, allowed=allowed)
+                if isinstance(answer, AuthSession):
                     checked_tokens(answer.tokens, what="AuthApi.authenticate()")
-                except AuthProtocolError as error:
-                    restore.reject(error)
-                    return
-                self._user = answer.user
-                _hand_over(self._api, answer.user, answer.tokens)
-                restore.resolve(answer.user)
+            except (AuthProtocolError, TypeError) as error:
+                restore.reject(error)
                 return
-            self._user = answer
-            restore.resolve(cast(User, answer))  # a bare user object
+            self._user = user
+            if isinstance(answer, AuthSession):
+                _hand_over(self._api, user, answer.tokens)
+            restore.resolve(user)
+
+    @property
+    def _what(self) -> str:
+        return f"AuthApi.authenticate() of {type(self._api).__qualname__}"
 
     def _failed(self, restore: Call[User | None], error: Exception) -> None:
         with self._lock:

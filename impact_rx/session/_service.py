@@ -82,7 +82,7 @@ from .._graph import batch
 from .._services import Value, service
 from .._signal import signal
 from .._suspense import Suspense
-from ._answers import Call, checked_tokens
+from ._answers import Call, checked_tokens, checked_user
 from ._api import (
     AuthApi,
     AuthError,
@@ -419,8 +419,8 @@ class SessionService(Disposable):
         if not self._current(generation) or self._sign_in is not call:
             return
         try:
-            user, tokens = _session_parts(answer)
-        except AuthProtocolError as error:
+            user, tokens = _session_parts(answer, _call_of(self._api, "sign_in"))
+        except (AuthProtocolError, TypeError) as error:
             self._sign_in_failed(generation, call, error)
             return
 
@@ -441,6 +441,8 @@ class SessionService(Disposable):
 
         self._sign_in = None
         message = readable(error)
+        if isinstance(error, _BUGS):
+            message = _report_bug(_call_of(self._api, "sign_in"), error)
         # Its tokens were dropped when this sign-in began: nobody is left.
         previous_user = self._peek_user()
         self._publish(SessionError(message), None)
@@ -504,12 +506,16 @@ class SessionService(Disposable):
 
         delay = self._policy.retry_delay(generation.attempt, self._random)
         generation.attempt += 1
-        log.info(
-            "Token refresh failed (%s: %s); the session stays and retries in %.1f s.",
-            type(error).__name__,
-            readable(error),
-            delay,
-        )
+        if not isinstance(error, _BUGS):
+            log.info(
+                "Token refresh failed (%s: %s); the session stays and retries"
+                " in %.1f s.",
+                type(error).__name__,
+                readable(error),
+                delay,
+            )
+        else:
+            _report_bug(_call_of(self._api, "refresh"), error)
         generation.refresh = Call()
         generation.waiting = True
         generation.timer = self._scheduler.schedule_relative(
@@ -528,8 +534,10 @@ class SessionService(Disposable):
         self._sign_outs.discard(call)
         if error is None:
             call.resolve(None)
-        else:
-            call.reject(error)
+            return
+        if isinstance(error, _BUGS):
+            _report_bug(_call_of(self._api, "sign_out"), error)
+        call.reject(error)
 
     # ------------------------------------------------------------ generations
 
@@ -673,15 +681,64 @@ def _identity(user: object) -> object:
     return getattr(user, "id", user)
 
 
-def _session_parts(answer: object) -> tuple[User | None, Tokens | None]:
+_SIGN_IN_ANSWERS: Final = "an AuthSession or a User (impact_rx.session)"
+
+_BUGS: Final = (
+    TypeError,
+    AttributeError,
+    NameError,
+    LookupError,
+    AssertionError,
+    NotImplementedError,
+    ImportError,
+)
+"""What an ``AuthApi`` raises by mistake, never to tell a failed sign-in: a
+call with the wrong arguments, a misspelt attribute, an answer of the wrong
+type. Other exceptions (``AuthError``, ``OSError``, ...) are failures the
+session shows as they are."""
+
+
+def _session_parts(answer: object, what: str) -> tuple[User | None, Tokens | None]:
+    """The user and tokens of a sign-in answer.
+
+    Args:
+        answer: What ``sign_in`` answered.
+        what: The call and the API's class, for a ``TypeError``.
+
+    Raises:
+        AuthProtocolError: The answer holds no user (``None``, ``Tokens``).
+        TypeError: The answer is no ``AuthSession`` or ``User`` (a bug of the
+            ``AuthApi``; the message names only the type, never the value).
+    """
     if isinstance(answer, AuthSession) and answer.user is not None:
+        checked_user(answer, what=what, allowed=_SIGN_IN_ANSWERS)
         return answer.user, checked_tokens(answer.tokens, what="AuthApi.sign_in()")
     if answer is None or isinstance(answer, Tokens | AuthSession):
         raise AuthProtocolError(
             "AuthApi.sign_in() answered without a user."
-            " Answer an AuthSession or a user object."
+            " Answer an AuthSession or a User."
         )
-    return answer, None  # type: ignore[return-value]  # a bare user object
+    return checked_user(answer, what=what, allowed=_SIGN_IN_ANSWERS), None
+
+
+def _call_of(api: object, method: str) -> str:
+    """The call, for messages: ``AuthApi.sign_in() of HttpAuthApi``."""
+    return f"AuthApi.{method}() of {type(api).__qualname__}"
+
+
+def _report_bug(what: str, error: BaseException) -> str:
+    """Log a bug an ``AuthApi`` raised (see ``_BUGS``); the text for people.
+
+    Such an error is never a refusal: it is logged with its traceback, and
+    the session's state says so without the error's own text.
+    """
+    message = (
+        f"{what} raised {type(error).__name__}, which is not an AuthError:"
+        " a bug in the AuthApi, not a refusal by the server."
+        " Its traceback is logged on impact_rx.session."
+    )
+    log.error(message, exc_info=error)
+    return message
 
 
 def _refresh_parts(answer: object) -> tuple[User | None, Tokens]:
