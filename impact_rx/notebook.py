@@ -328,9 +328,10 @@ class LiveView(Disposable):
 
     def __repr__(self) -> str:
         state = "disposed" if self.is_disposed else self._status or "live"
+        name = _name_of(self._source, "")
+        label = f"{type(self._source).__name__} {name}".rstrip()
         return (
-            f"<LiveView of {type(self._source).__name__}:"
-            f" {value_text(_name_of(self._source, ''), self.value)},"
+            f"<LiveView of {label}: {value_text(name, self.value)},"
             f" {_plural(self.updates, 'update')}, {state}>"
         )
 
@@ -363,7 +364,9 @@ def live(source: rx_abc.ObservableBase[Any], *, widget: bool = True) -> LiveView
         raise TypeError(
             f"live() needs a signal, computed or Observable,"
             f" got {type(source).__name__}."
-            " Wrap plain values in a Signal first."
+            " To follow a signal declared on a class (counter.n), pass its"
+            ' stream: live(signal_of(counter, "n")). For a fixed value,'
+            " pass reactivex.of(value) or wrap it in a Signal."
         )
     return LiveView(source, widget=widget)
 

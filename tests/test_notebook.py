@@ -357,6 +357,38 @@ def test_outside_a_kernel_a_live_view_prints_one_plain_line_per_change(
         count.value = 2
 
     assert capsys.readouterr().out.splitlines() == [
-        "<LiveView of Signal: 1, 1 update, live>",
-        "<LiveView of Signal: 2, 2 updates, live>",
+        "<LiveView of Signal count: 1, 1 update, live>",
+        "<LiveView of Signal count: 2, 2 updates, live>",
     ]
+
+
+def test_live_of_a_value_read_through_a_descriptor_points_to_signal_of() -> None:
+    from impact_rx import Disposable, signal
+
+    class Counter(Disposable):
+        n = signal(1)
+
+    with pytest.raises(
+        TypeError,
+        match=(
+            r"live\(\) needs a signal, computed or Observable, got int\."
+            r" To follow a signal declared on a class \(counter\.n\), pass its"
+            r' stream: live\(signal_of\(counter, "n"\)\)\. For a fixed value,'
+            r" pass reactivex\.of\(value\) or wrap it in a Signal\.$"
+        ),
+    ):
+        live(Counter().n)  # type: ignore[arg-type]
+
+
+def test_a_live_view_repr_names_its_signal(capsys: pytest.CaptureFixture[str]) -> None:
+    from impact_rx import Disposable, signal, signal_of
+
+    class Counter(Disposable):
+        n = signal(1)
+
+    counter = Counter()
+    with live(signal_of(counter, "n"), widget=False) as view:
+        assert repr(view) == "<LiveView of Signal Counter.n: 1, 1 update, live>"
+    with live(Subject(), widget=False) as other:
+        assert repr(other) == "<LiveView of Subject: None, 0 updates, live>"
+    capsys.readouterr()
