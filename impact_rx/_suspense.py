@@ -27,6 +27,9 @@ Every transition::
   service's constructor, cancels the work the same way but emits *nothing*:
   current subscribers are dropped without a further state, later
   subscribers only see completion, and ``await`` raises ``CancelledError``.
+  That error's note says which service (and provider) was disposed; a note
+  rather than a message, so it still equals ``CancelledError()`` in a
+  ``Rejected``.
 - A rejection nobody observed is never logged as "exception was never
   retrieved": the suspense reads the task's exception as soon as it ends.
 - Reads (``state``, ``status``, ``value``, ``reason``, ``use()``) are
@@ -90,8 +93,8 @@ from reactivex import abc
 from reactivex.disposable import Disposable as RxDisposable
 from reactivex.internal.exceptions import SequenceContainsNoElementsError
 
-from . import _graph
-from ._disposable import adopt, owning
+from . import _graph, _resolution
+from ._disposable import adopt, current_owner, owning
 from ._errors import (
     SubscriberError,
     SuspendedError,
@@ -255,6 +258,7 @@ class Suspense(reactivex.Observable[State[T]]):
         with owning(None):
             self._tracked: Signal[State[T]] = Signal(_PENDING, name="suspense")
         self._unown: Callable[[], None] | None = adopt(self.dispose)
+        self._owner = _owner_text() if self._unown is not None else None
         # What the computed, effect or observe block running now records its
         # reads in, when one is: a run that suspends on this suspense while
         # recording there created what it waits for (see ``_unwrap``).
@@ -612,7 +616,7 @@ class Suspense(reactivex.Observable[State[T]]):
             self._born_in = None
             pending = isinstance(self._state, Pending)
             if pending:
-                self._state = Rejected(asyncio.CancelledError())
+                self._state = Rejected(_disposed_while_pending(self._owner))
             state = self._state
             waiters, self._waiters = self._waiters, []
             for sink in self._sinks:
@@ -762,6 +766,37 @@ def _unwrap(suspense: Suspense[T], state: State[T]) -> T:
     raise SuspendedError(
         suspense, made_in_run=born_in is not None and born_in is _running_tracker()
     )
+
+
+def _owner_text() -> str:
+    """Who owns a suspense being created: the service under construction."""
+    frames = _resolution._path.frames
+    if frames:
+        frame = frames[-1]
+        return (
+            f"the {frame.token.__name__} built by provider"
+            f" {frame.injector.provider.name!r}"
+        )
+    owner = current_owner()
+    return f"a {type(owner).__qualname__}" if owner is not None else "its owner"
+
+
+def _disposed_while_pending(owner: str | None) -> asyncio.CancelledError:
+    """The reason of a suspense disposed while pending, saying why in a note.
+
+    A note, not a message: ``Rejected(CancelledError())`` still equals it.
+    """
+    error = asyncio.CancelledError()
+    if owner is None:
+        error.add_note(
+            "The suspense was pending when it was disposed, which cancelled it."
+        )
+    else:
+        error.add_note(
+            f"The suspense was pending when its owner, {owner}, was disposed,"
+            " which cancelled it."
+        )
+    return error
 
 
 def _running_tracker() -> list[Any] | None:

@@ -756,7 +756,7 @@ async def test_a_dispose_whose_work_raises_still_wakes_its_awaiters() -> None:
     with pytest.raises(WorkError, match=r"cannot stop"):
         suspense.dispose()
 
-    with pytest.raises(asyncio.CancelledError, match=r"^$"):
+    with pytest.raises(asyncio.CancelledError, match=r"^\nThe suspense was pending"):
         await waiting
     assert suspense.is_disposed
 
@@ -924,3 +924,32 @@ def test_an_effect_creating_a_task_suspense_in_each_run_stops_after_two_loads(
     assert "created Suspense<pending> during its own run" in str(
         effect_error.exceptions[0]
     )
+
+
+def test_a_suspense_cancelled_by_its_providers_disposal_says_which_owner() -> None:
+    @service
+    class Profile(Disposable):
+        def __init__(self) -> None:
+            self.loading: Suspense[str] = Suspense.from_(Subject())
+
+    provider = ServiceProvider([Profile], name="app")
+    profile = provider.get(Profile)
+    provider.dispose()
+
+    reason = profile.loading.reason
+    assert type(reason) is asyncio.CancelledError
+    assert profile.loading.state == Rejected(asyncio.CancelledError())  # as before
+    assert reason.__notes__ == [
+        "The suspense was pending when its owner, the Profile built by provider"
+        " 'app', was disposed, which cancelled it."
+    ]
+
+
+def test_a_suspense_disposed_by_hand_says_so() -> None:
+    suspense = Suspense.from_(reactivex.never())
+    suspense.dispose()
+
+    assert suspense.reason is not None
+    assert suspense.reason.__notes__ == [
+        "The suspense was pending when it was disposed, which cancelled it."
+    ]
