@@ -25,8 +25,9 @@ Values are shown with ``repr``, cut to a few dozen characters; a mapping
 hides its values under secret-looking keys, one level deep. A
 :class:`~impact_rx.session.Secret` masks itself, and the value of a signal
 whose name looks secret (``password``, ``access_token``, ``api_key``,
-``authorization``, ``cookie``, ``session_id``, ...; the rule is in
-:mod:`impact_rx._redact`) is replaced by ``<redacted>`` whatever its type.
+``authorization``, ``cookie``, ``session_id``, ...; the full rule is in
+the README's "Seeing what happens" section) is replaced by ``<redacted>``
+whatever its type.
 
 Each log record also carries the structured :class:`TracedWrite` as
 ``record.traced_write``, for tools and tests.
@@ -210,7 +211,13 @@ class _Watch:
 
 @final
 class Tracer:
-    """The switch behind :data:`trace`; use that instance, not this class."""
+    """The tracing switch: :data:`impact_rx.debug.trace` is its one instance.
+
+    Use ``trace`` as it is: ``with trace():`` traces a block, and
+    ``trace.enable()`` / ``trace.disable()`` switch tracing for the whole
+    process. Do not build another ``Tracer()``: the library only reads
+    ``trace``.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.RLock()

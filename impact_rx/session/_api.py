@@ -1,8 +1,9 @@
 """The contract between a session and the server that authenticates it.
 
 ``AuthApi`` is what ``SessionService`` and ``AuthenticatorService`` call. Each
-method may return an awaitable or an Observable (first value is the answer),
-so a test can answer with cold marble observables on virtual time and
+method may return an Observable (its first value is the answer), an
+awaitable, a ``Suspense`` or the answer itself, so a test can answer with
+cold marble observables on virtual time (or plain values) and
 ``HttpAuthApi`` can answer with coroutines.
 
 Secrets travel in :class:`Secret`, whose ``repr``, ``str``, format and
@@ -201,12 +202,38 @@ class AuthProtocolError(AuthError):
 class AuthApi(Protocol):
     """What a session needs from an authentication server.
 
-    Each method returns an awaitable or an Observable whose first value is
-    the answer. A method may answer with an :class:`AuthSession` or, in
-    simple fakes, with the user object alone.
+    Each method returns its answer in one of these forms:
 
-    ``refresh`` is optional: a session only refreshes tokens when its API
-    has it.
+    - an Observable: its first value is the answer (completing without one
+      answers ``None``), an error fails the call;
+    - an awaitable (a coroutine, say): run as a task on the running asyncio
+      loop; what it returns is the answer, what it raises fails the call;
+    - a ``Suspense``: its value is the answer, its reason fails the call;
+    - anything else is the answer itself, at once (``None`` in a fake's
+      ``sign_out``).
+
+    ``authenticate`` and ``sign_in`` answer an :class:`AuthSession` or, in
+    simple fakes, the :class:`User` alone (``authenticate`` may answer
+    ``None``: nobody is signed in); any other type is refused with a
+    ``TypeError`` naming the method. A failure the server reports is an
+    :class:`AuthError`: :class:`AuthRejectedError` for a refusal,
+    :class:`AuthUnavailableError` when it cannot be reached. A
+    ``TypeError``, ``AttributeError``, ``LookupError`` or the like (a
+    missing parameter, a misspelt attribute) is a bug in the API: the
+    session still fails the call, says it is a bug rather than the error's
+    text, and logs its traceback on ``impact_rx.session``. Other exceptions
+    fail the call with their own message.
+
+    ``refresh`` is optional and not part of this Protocol (so that
+    ``isinstance`` holds for an API without it); a session refreshes tokens
+    only when its API has it, with this signature::
+
+        def refresh(self, refresh_token: Secret[str]) -> Any: ...
+
+    It answers the new :class:`Tokens` (or an :class:`AuthSession`, whose
+    user then updates the session's), or fails with
+    :class:`AuthRejectedError` when the refresh token is no longer valid,
+    which ends the session; other failures are retried with backoff.
     """
 
     def authenticate(self) -> Any:
