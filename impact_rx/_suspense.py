@@ -198,13 +198,12 @@ _PENDING = Pending()
 
 _log = logging.getLogger("impact_rx.suspense")
 
-# Suspenses that a run created and then suspended on, by their tracked
-# signal (what that run's dependents list holds): while one is in the
+# The tracked signals (what a run's sources hold) of suspenses that a run
+# created and then suspended on: when one that has settled is among the
 # sources of a run that suspends on a suspense it created, again, the run
-# makes new work each time (see ``Suspense._suspended``).
-_made_in_run: weakref.WeakKeyDictionary[Signal[Any], Suspense[Any]] = (
-    weakref.WeakKeyDictionary()
-)
+# makes new work each time (see ``Suspense._suspended``). Weak: a signal
+# nobody reads any more leaves by itself.
+_made_in_run: weakref.WeakSet[Signal[Any]] = weakref.WeakSet()
 
 # Tasks the suspenses started: asyncio keeps only weak references to tasks,
 # so one nobody else holds could be collected while it runs.
@@ -455,7 +454,7 @@ class Suspense(reactivex.Observable[State[T]]):
         """The state; in a computed or effect, also a dependency on it."""
         _ = self._tracked.value
         if self._tracked in _made_in_run and self._born_in is not _running_tracker():
-            del _made_in_run[self._tracked]  # a later run reuses it: it was kept
+            _made_in_run.discard(self._tracked)  # a later run reuses it: it was kept
         return self._state
 
     def _suspended(self, run: Any, error: SuspendedError) -> Exception:
@@ -470,13 +469,12 @@ class Suspense(reactivex.Observable[State[T]]):
             ``error`` when the run may wait, else the error that replaces it.
         """
         previous = [
-            made
+            source
             for source in run._sources
-            if (made := _made_in_run.get(source)) is not None
-            and not isinstance(made._state, Pending)
+            if source in _made_in_run and not isinstance(source.peek(), Pending)
         ]
         if not previous:
-            _made_in_run[self._tracked] = self
+            _made_in_run.add(self._tracked)
             return error
 
         self._quiet_dispose()

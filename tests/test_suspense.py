@@ -953,3 +953,51 @@ def test_a_suspense_disposed_by_hand_says_so() -> None:
     assert suspense.reason.__notes__ == [
         "The suspense was pending when it was disposed, which cancelled it."
     ]
+
+
+def test_an_observe_block_creating_its_suspense_in_each_render_raises_advice() -> None:
+    from impact_rx import SuspenseCreatedInRunError, observe
+
+    renders: list[str] = []
+    with marbles() as m:
+
+        def render() -> None:
+            with scope:
+                work = m.cold("-a|", {"a": "ada"})
+                renders.append(Suspense.from_(work, scheduler=m.scheduler).use())
+
+        scope = observe(render)
+        with pytest.raises(SuspendedError, match=r"created during this run"):
+            render()
+        with pytest.raises(SubscriberError) as caught:
+            m.flush()
+
+    assert renders == []
+    error = caught.value
+    while not isinstance(error, SuspenseCreatedInRunError):
+        assert error.__cause__ is not None or error.__context__ is not None
+        error = error.__cause__ or error.__context__  # type: ignore[assignment]
+    assert str(error).startswith(
+        "observe block test_an_observe_block_creating_its_suspense_in_each_render"
+    )
+    scope.dispose()
+
+
+def test_a_suspense_made_in_a_run_is_not_kept_alive_by_that_check() -> None:
+    from impact_rx._suspense import _made_in_run
+
+    gc.collect()
+    before = len(_made_in_run)
+    with marbles() as m:
+        loads = computed(
+            lambda: Suspense.from_(m.cold("-a|"), scheduler=m.scheduler).use()
+        )
+        with pytest.raises(SuspendedError):
+            loads.value  # noqa: B018
+        assert len(_made_in_run) == before + 1
+        m.flush()
+        loads.dispose()
+    del loads
+    gc.collect()
+
+    assert len(_made_in_run) == before
