@@ -190,12 +190,12 @@ class SuspendedError(ImpactRxError):
         self.made_in_run = made_in_run
         if not message and made_in_run:
             message = (
-                f"{_short(suspense)} is still pending, and it was created"
-                " during this run of it. Reading it again runs the computed"
-                " or effect again, which creates new work unless the run"
-                " keeps this suspense: create the Suspense outside the run"
-                " (in a service constructor, or with query()) and read it"
-                " here."
+                f"{_short(suspense)} is still pending, and it was created by"
+                " the same computed, effect or observe run that reads it."
+                " Reading again runs that function again, which starts new"
+                " work unless it keeps this suspense for its next run:"
+                " create the Suspense outside the run (in a service"
+                " constructor, or with query()) and read it here."
             )
         super().__init__(
             message
