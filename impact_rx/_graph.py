@@ -1392,6 +1392,12 @@ def batch() -> Iterator[None]:
     is notified is. Nestable. A batch on one thread makes writes
     from other threads wait in the queue until it ends.
 
+    The batch belongs to the thread, not to an asyncio task: a block held
+    across an ``await`` also holds back what other tasks on that thread
+    write meanwhile, until it ends (or, should blocks of two tasks end out
+    of order, until the first ends). Every write is still delivered; keep
+    awaits outside the block.
+
     A batch is not a transaction: a block that raises rolls nothing back.
     The writes it made stay applied and are delivered as it exits, as if it
     had ended normally; then its exception propagates. Should that delivery
@@ -1446,6 +1452,18 @@ def batch() -> Iterator[None]:
             _flush_batch()
         if took:
             release()
+        elif state.owner != get_ident() and (state.queue or watchers):
+            # It ended after a block it did not enclose (asyncio tasks
+            # holding batch() blocks across awaits): that block gave the
+            # queue up under this one, so deliver what is left, unless
+            # another thread took the queue and delivers it.
+            try:
+                claim()
+            except IndexError:
+                pass
+            else:
+                state.owner = get_ident()
+                release()
 
 
 def _aside(mine: _Local) -> Iterator[None]:

@@ -1163,3 +1163,45 @@ def test_a_declared_signal_read_on_its_class_points_to_instances() -> None:
     assert not hasattr(declared, "__wrapped__")
     assert not hasattr(declared, "_impact_computed")
     assert copy.copy(declared)._label == "Counter.count"
+
+
+def test_batches_of_two_tasks_ending_out_of_order_still_deliver_every_write() -> None:
+    # Two asyncio tasks hold batch() blocks across awaits on one thread, and
+    # the first block ends while the second is open: the first gave up the
+    # queue then, and the second, ending last, left the first's write queued
+    # with no owner to deliver it.
+    import asyncio
+
+    x = Signal(0, name="x")
+    y = Signal(0, name="y")
+    seen_x: list[int] = []
+    seen_y: list[int] = []
+    x.subscribe(seen_x.append)
+    y.subscribe(seen_y.append)
+
+    async def main() -> None:
+        a_open = asyncio.Event()
+        b_open = asyncio.Event()
+        a_done = asyncio.Event()
+
+        async def first() -> None:
+            with batch():
+                x.value = 1
+                a_open.set()
+                await b_open.wait()
+            a_done.set()
+
+        async def second() -> None:
+            await a_open.wait()
+            with batch():
+                b_open.set()
+                await a_done.wait()
+                y.value = 2
+
+        await asyncio.gather(first(), second())
+
+    asyncio.run(main())
+    assert seen_x == [0, 1]
+    assert seen_y == [0, 2]
+    x.value = 3
+    assert seen_x == [0, 1, 3]
