@@ -19,6 +19,7 @@ hello Ada
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from types import TracebackType
 from typing import Any, Self, final
 
@@ -428,7 +429,12 @@ class Observation(abc.DisposableBase):
         if self._took < 0:
             self._exit_aside(exc)
             return
-        state.tracker = self._previous
+        # Blocks of asyncio tasks held across awaits may end out of order:
+        # one that began first and ended first gave the queue up under this
+        # one. Then the tracker is no longer this thread's to restore.
+        owned = state.owner == _graph.get_ident()
+        if owned:
+            state.tracker = self._previous
         self._previous = None
         reads = self._reads or []
         self._reads = None
@@ -441,7 +447,10 @@ class Observation(abc.DisposableBase):
         took, self._took = self._took, 0
         try:
             if self._on_change is not None:
-                collect(self, reads)
+                if owned:
+                    collect(self, reads)
+                else:
+                    _graph.run_or_queue(partial(collect, self), reads)
         finally:
             if took:
                 _graph.release()
@@ -621,6 +630,10 @@ def observe(on_change: Callable[[], object]) -> Observation:
     A block that ends by raising ``SuspendedError`` (it used a pending
     ``Suspense``, even through ``untracked()``) is called back when that
     suspense settles, so the adapter can render again.
+
+    The block records what its thread reads, not its asyncio task: keep
+    awaits outside it, or what other tasks read meanwhile is recorded too
+    (and their writes wait for the block to end).
 
     Example:
         >>> from impact_rx import Signal, observe

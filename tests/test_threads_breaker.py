@@ -828,3 +828,56 @@ def test_a_cleanup_failing_on_a_dispose_that_waited_its_turn_names_its_effect() 
     assert isinstance(caught.value.__cause__, ValueError)
     assert running.is_disposed
     assert not source._targets
+
+
+@pytest.mark.timeout(60)
+def test_observe_blocks_of_two_tasks_ending_out_of_order_leave_no_tracking_behind() -> (
+    None
+):
+    # Two asyncio tasks hold observe() blocks across awaits, and the first
+    # block ends while the second is open. The second then restored the
+    # first's finished record as the graph's tracker, for good: every later
+    # read counted as inside a tracked run, so a subscriber that waited for
+    # a thread no longer saw what that thread wrote.
+    import asyncio
+
+    x = Signal(0, name="x")
+    y = Signal(0, name="y")
+    calls: list[str] = []
+
+    async def main() -> None:
+        a_open = asyncio.Event()
+        b_open = asyncio.Event()
+        a_done = asyncio.Event()
+
+        async def first() -> None:
+            with observe(lambda: calls.append("first")):
+                _ = x.value
+                a_open.set()
+                await b_open.wait()
+            a_done.set()
+
+        async def second() -> None:
+            await a_open.wait()
+            with observe(lambda: calls.append("second")):
+                _ = y.value
+                b_open.set()
+                await a_done.wait()
+
+        await asyncio.gather(first(), second())
+
+    asyncio.run(main())
+    y.value = 1
+    assert calls == ["second"]
+    target = Signal(0, name="target")
+    seen: list[int] = []
+
+    def subscriber(value: int) -> None:
+        if value:
+            wait_for(lambda: target.set(5))
+            seen.append(target.value)
+
+    trigger = Signal(0, name="trigger")
+    trigger.subscribe(subscriber)
+    trigger.value = 1
+    assert seen == [5]
