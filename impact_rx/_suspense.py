@@ -463,7 +463,9 @@ class Suspense(reactivex.Observable[State[T]]):
         The first such run waits, as any other. When ``run``'s previous run
         did the same with a suspense that has settled since, and did not
         read it again, each run makes new work to wait for: this one is
-        refused, and its suspense cancelled.
+        refused, and its suspense cancelled. Not when another of its
+        sources moved since that run: new input (a new key) may well need
+        new work, and a run that loops is caught when it runs again.
 
         Returns:
             ``error`` when the run may wait, else the error that replaces it.
@@ -473,7 +475,7 @@ class Suspense(reactivex.Observable[State[T]]):
             for source in run._sources
             if source in _made_in_run and not isinstance(source.peek(), Pending)
         ]
-        if not previous:
+        if not previous or _inputs_moved(run):
             _made_in_run.add(self._tracked)
             return error
 
@@ -804,6 +806,14 @@ def _running_tracker() -> list[Any] | None:
     if tracker is None or s.owner != threading.get_ident():
         return None
     return None if type(tracker) is _graph._Discard else tracker
+
+
+def _inputs_moved(run: Any) -> bool:
+    """Whether a source of ``run``, other than what it made, moved since it ran."""
+    for source, version in zip(run._sources, run._versions):  # noqa: B905
+        if source not in _made_in_run and source._version != version:
+            return True
+    return False
 
 
 def _run_label(run: Any) -> tuple[str, str]:

@@ -25,6 +25,7 @@ from impact_rx import (
     Pending,
     Rejected,
     ServiceProvider,
+    Signal,
     SubscriberError,
     SuspendedError,
     Suspense,
@@ -878,8 +879,6 @@ def test_a_computed_creating_its_suspense_in_each_run_raises_advice() -> None:
 
 
 def test_a_run_that_keeps_the_suspense_it_created_for_its_next_run_is_fine() -> None:
-    from impact_rx import Signal
-
     cache: dict[str, Suspense[str]] = {}
     with marbles() as m:
         wanted = Signal("a", name="wanted")
@@ -1004,3 +1003,32 @@ def test_a_suspense_made_in_a_run_is_not_kept_alive_by_that_check() -> None:
     gc.collect()
 
     assert len(_made_in_run) == before
+
+
+def test_a_computed_loading_a_new_key_after_the_last_load_settled_waits() -> None:
+    # The suspense made for "a" settled, then the key moved before anyone
+    # read the computed again: the run for "b" makes new work because its
+    # input changed, not because it keeps making what it waits for.
+    cache: dict[str, Suspense[str]] = {}
+    with marbles() as m:
+        key = Signal("a", name="key")
+
+        def load(k: str) -> Suspense[str]:
+            if k not in cache:
+                cache[k] = Suspense.from_(
+                    m.cold("-x|", {"x": k.upper()}), scheduler=m.scheduler
+                )
+            return cache[k]
+
+        profile = computed(lambda: load(key.value).use(), name="profile")
+        with pytest.raises(SuspendedError):
+            profile.value  # noqa: B018
+        m.flush()
+        key.value = "b"
+        with pytest.raises(SuspendedError) as waiting:
+            profile.value  # noqa: B018
+        m.flush()
+
+        assert waiting.value.suspense is cache["b"]
+        assert profile.value == "B"
+        assert cache["b"].state == Fulfilled("B")
