@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Final, TypeVar, Union, final
 
 import injector
+import typing_extensions
 
 from ._disposable import Disposable, owning
 from ._errors import (
@@ -199,7 +200,8 @@ def _classes_of(hint: Any) -> tuple[type, ...] | None:
 
     ``float`` also takes ``int`` (and ``complex`` both), as type checkers
     read them; ``list[int]`` checks ``list``. ``None`` when it cannot be
-    checked: ``Any``, a Protocol, a TypeVar, a ``Literal``, a string.
+    checked: ``Any``, a Protocol, a TypeVar, a ``Literal``, a string. A
+    ``TypedDict`` checks ``dict``.
     """
     if hint is None or hint is type(None):
         return (type(None),)
@@ -218,6 +220,8 @@ def _classes_of(hint: Any) -> tuple[type, ...] | None:
         return None
     if getattr(hint, "_is_protocol", False):
         return None
+    if typing_extensions.is_typeddict(hint):
+        return (dict,)  # isinstance() refuses a TypedDict; its values are dicts
     return {float: (float, int), complex: (complex, float, int)}.get(hint, (hint,))
 
 

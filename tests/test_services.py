@@ -7,7 +7,7 @@ import contextvars
 import dataclasses
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Annotated, Protocol, runtime_checkable
+from typing import Annotated, Protocol, TypedDict, runtime_checkable
 
 import pytest
 from reactivex.abc import SchedulerBase
@@ -981,3 +981,26 @@ def test_a_named_value_of_another_type_names_the_value_and_the_parameter() -> No
         ),
     ):
         app.get(NeedsAnInt)
+
+
+class Settings(TypedDict):
+    port: int
+
+
+@service
+class NeedsSettings(Disposable):
+    def __init__(self, settings: Annotated[Settings, Value("SETTINGS")]) -> None:
+        self.settings = settings
+
+
+def test_a_named_value_declared_as_a_typeddict_is_checked_as_a_dict() -> None:
+    # isinstance() refuses a TypedDict class: the check must not crash on it.
+    with ServiceProvider([NeedsSettings], {"SETTINGS": {"port": 80}}) as app:
+        assert app.get(NeedsSettings).settings == {"port": 80}
+    with (
+        ServiceProvider([NeedsSettings], {"SETTINGS": [("port", 80)]}) as app,
+        pytest.raises(
+            TypeError, match=r"^Value\('SETTINGS'\) is a list, but .* as Settings\."
+        ),
+    ):
+        app.get(NeedsSettings)
