@@ -394,6 +394,15 @@ def _path_text(tokens: Sequence[object]) -> str:
     return " -> ".join(describe(t) for t in tokens)
 
 
+def _noted_path(note: str) -> str:
+    """The resolution path a constructor's note names, with a trailing ``->``.
+
+    ``"A -> B"`` gives ``"A -> B ->"``, so that the path of the service
+    being built, ``"A"``, prefixes it, and ``"AB"``'s does not.
+    """
+    return note.rpartition(" Resolution path: ")[2].removesuffix(".") + " ->"
+
+
 # ------------------------------------------------------------------ injector
 
 _MISSING: Final = object()
@@ -598,13 +607,20 @@ class ProviderInjector(injector.Injector):
         """Say which service's constructor raised, once, keeping ``exc`` as is."""
         if isinstance(exc, _SAYS_ITS_PATH):
             return
-        notes = getattr(exc, "__notes__", ())
-        if any(str(note).startswith(_NOTE) for note in notes):
-            return  # a dependency's constructor: its note says it all
         tokens = [f.token for f in _path.frames]
+        path = _path_text(tokens)
+        notes = getattr(exc, "__notes__", None)
+        if isinstance(notes, list):
+            ours = [n for n in notes if isinstance(n, str) and n.startswith(_NOTE)]
+            if any(_noted_path(note).startswith(f"{path} ->") for note in ours):
+                return  # a dependency's constructor: its note says it all
+            # The same exception raised again (a computed's cached error) by
+            # another constructor: the note its last failure got is stale.
+            for note in ours:
+                notes.remove(note)
         exc.add_note(
             f"{_NOTE}{describe(cls)}, built by provider {self.provider.name!r}."
-            f" Resolution path: {_path_text(tokens)}."
+            f" Resolution path: {path}."
         )
 
     # ---------------------------------------------------------------- errors

@@ -25,6 +25,7 @@ from impact_rx import (
     ServiceNotRegisteredError,
     ServiceProvider,
     Value,
+    computed,
     service,
     use_service,
 )
@@ -1004,3 +1005,33 @@ def test_a_named_value_declared_as_a_typeddict_is_checked_as_a_dict() -> None:
         ),
     ):
         app.get(NeedsSettings)
+
+
+failing_setting = computed(lambda: int("x"), name="failing_setting")
+
+
+@service
+class FirstReader(Disposable):
+    def __init__(self) -> None:
+        self.setting = failing_setting.value
+
+
+@service
+class SecondReader(Disposable):
+    def __init__(self) -> None:
+        self.setting = failing_setting.value
+
+
+def test_an_error_raised_again_by_another_constructor_names_that_constructor() -> None:
+    # A computed raises the same exception object on each read: the note
+    # the first constructor's failure added must not name it for the second.
+    with ServiceProvider([FirstReader, SecondReader], name="app") as app:
+        with pytest.raises(ValueError):
+            app.get(FirstReader)
+        with pytest.raises(ValueError) as caught:
+            app.get(SecondReader)
+
+    assert caught.value.__notes__ == [
+        "Raised by the constructor of SecondReader, built by provider 'app'."
+        " Resolution path: SecondReader."
+    ]
