@@ -14,14 +14,17 @@ from impact_rx import ServiceProvider
 from impact_rx.session import (
     USER,
     AuthApi,
+    Authenticated,
     AuthenticatorService,
     AuthRejectedError,
     AuthSession,
     Credentials,
+    Secret,
     SessionError,
     SessionEvent,
     SessionService,
     SignedOut,
+    Tokens,
 )
 from impact_rx.testing import marbles
 
@@ -160,3 +163,37 @@ def test_a_named_value_of_another_type_than_declared_is_refused() -> None:
         ServiceProvider([SessionService], {USER: "ada", AuthApi: FakeApi()}) as app,
     ):
         app.get(SessionService)
+
+
+def test_a_refresh_answering_a_session_whose_user_is_a_dict_is_a_bug_not_a_revocation(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Checked as sign_in's answer is: a dict is not another user, so the
+    # session is not ended as revoked; it stays, and the bug is logged.
+    with marbles() as m:
+        tokens = Tokens(Secret("access-1"), Secret("refresh-1"), 60)
+        fresh = Tokens(Secret("access-2"), Secret("refresh-2"), 60)
+        api = FakeApi(
+            sign_in=AuthSession(ADA, tokens),
+            refresh=m.cold("a|", {"a": AuthSession({"id": "1"}, fresh)}),  # type: ignore[arg-type]
+        )
+        session = open_session(m, api)
+        session.sign_in(Credentials("ada", "pw"))
+        with caplog.at_level(logging.ERROR, logger="impact_rx.session"):
+            refreshed = session.refresh()
+
+    with pytest.raises(
+        TypeError,
+        match=(
+            r"^AuthApi.refresh\(\) of FakeApi answered an AuthSession whose user is"
+            r" a dict; it must answer Tokens or an AuthSession with a User"
+            r" \(impact_rx.session\)\."
+        ),
+    ):
+        refreshed.use()
+    assert session.state == Authenticated()
+    assert session.user == ADA
+    [record] = caplog.records
+    assert record.getMessage().startswith(
+        "AuthApi.refresh() of FakeApi raised TypeError"
+    )

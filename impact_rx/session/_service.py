@@ -459,8 +459,8 @@ class SessionService(Disposable):
         if not self._current(generation) or generation.refresh is not call:
             return
         try:
-            renewed, tokens = _refresh_parts(answer)
-        except AuthProtocolError as error:
+            renewed, tokens = _refresh_parts(answer, _call_of(self._api, "refresh"))
+        except (AuthProtocolError, TypeError) as error:
             self._refresh_failed(generation, call, error)
             return
 
@@ -682,6 +682,7 @@ def _identity(user: object) -> object:
 
 
 _SIGN_IN_ANSWERS: Final = "an AuthSession or a User (impact_rx.session)"
+_REFRESH_ANSWERS: Final = "Tokens or an AuthSession with a User (impact_rx.session)"
 
 _BUGS: Final = (
     TypeError,
@@ -741,11 +742,22 @@ def _report_bug(what: str, error: BaseException) -> str:
     return message
 
 
-def _refresh_parts(answer: object) -> tuple[User | None, Tokens]:
+def _refresh_parts(answer: object, what: str) -> tuple[User | None, Tokens]:
+    """The user (if it answered one) and tokens of a refresh answer.
+
+    Raises:
+        AuthProtocolError: The answer is no ``Tokens`` or ``AuthSession``, or
+            its tokens are malformed or expired.
+        TypeError: An ``AuthSession`` whose user is no ``User`` (a bug of the
+            ``AuthApi``, as for ``sign_in``: not a session of another user).
+    """
     if isinstance(answer, Tokens):
         user, tokens = None, answer
     elif isinstance(answer, AuthSession):
-        user, tokens = answer.user, answer.tokens
+        user = answer.user
+        if user is not None:  # None, as before: the same user, new tokens
+            user = checked_user(answer, what=what, allowed=_REFRESH_ANSWERS)
+        tokens = answer.tokens
     else:
         raise AuthProtocolError(
             "AuthApi.refresh() answered neither Tokens nor an AuthSession."
