@@ -197,3 +197,21 @@ def test_a_refresh_answering_a_session_whose_user_is_a_dict_is_a_bug_not_a_revoc
     assert record.getMessage().startswith(
         "AuthApi.refresh() of FakeApi raised TypeError"
     )
+
+
+class UnknownUserError(AuthRejectedError, KeyError):
+    """An application's refusal that is also a KeyError, for its own callers."""
+
+
+def test_an_auth_error_that_is_also_a_lookup_error_stays_a_refusal(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with marbles() as m:
+        api = FakeApi(sign_in=UnknownUserError("No such account."))
+        session = open_session(m, api)
+        with caplog.at_level(logging.DEBUG, logger="impact_rx.session"):
+            attempt = session.sign_in(Credentials("ada", "pw"))
+
+    assert isinstance(attempt.reason, UnknownUserError)
+    assert session.state == SessionError("'No such account.'")
+    assert caplog.records == []

@@ -441,7 +441,7 @@ class SessionService(Disposable):
 
         self._sign_in = None
         message = readable(error)
-        if isinstance(error, _BUGS):
+        if _is_bug(error):
             message = _report_bug(_call_of(self._api, "sign_in"), error)
         # Its tokens were dropped when this sign-in began: nobody is left.
         previous_user = self._peek_user()
@@ -506,7 +506,7 @@ class SessionService(Disposable):
 
         delay = self._policy.retry_delay(generation.attempt, self._random)
         generation.attempt += 1
-        if not isinstance(error, _BUGS):
+        if not _is_bug(error):
             log.info(
                 "Token refresh failed (%s: %s); the session stays and retries"
                 " in %.1f s.",
@@ -535,7 +535,7 @@ class SessionService(Disposable):
         if error is None:
             call.resolve(None)
             return
-        if isinstance(error, _BUGS):
+        if _is_bug(error):
             _report_bug(_call_of(self._api, "sign_out"), error)
         call.reject(error)
 
@@ -697,6 +697,16 @@ _BUGS: Final = (
 call with the wrong arguments, a misspelt attribute, an answer of the wrong
 type. Other exceptions (``AuthError``, ``OSError``, ...) are failures the
 session shows as they are."""
+
+
+def _is_bug(error: BaseException) -> bool:
+    """Whether ``error`` is an ``AuthApi`` bug (see ``_BUGS``).
+
+    An ``AuthError`` never is, even one that is also a ``LookupError``
+    (``class UnknownUser(AuthRejectedError, KeyError)``): the API raised it
+    on purpose, as a refusal.
+    """
+    return isinstance(error, _BUGS) and not isinstance(error, AuthError)
 
 
 def _session_parts(answer: object, what: str) -> tuple[User | None, Tokens | None]:
