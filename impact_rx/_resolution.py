@@ -9,6 +9,7 @@ and the messages that explain a failed lookup.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import inspect
 import logging
@@ -616,12 +617,15 @@ class ProviderInjector(injector.Injector):
                 return  # a dependency's constructor: its note says it all
             # The same exception raised again (a computed's cached error) by
             # another constructor: the note its last failure got is stale.
-            for note in ours:
-                notes.remove(note)
-        exc.add_note(
+            if ours:  # in place, and safe if another thread did it first
+                notes[:] = [n for n in notes if n not in ours]
+        note = (
             f"{_NOTE}{describe(cls)}, built by provider {self.provider.name!r}."
             f" Resolution path: {path}."
         )
+        # An error whose __notes__ is no list refuses notes: keep it as it is.
+        with contextlib.suppress(TypeError):
+            exc.add_note(note)
 
     # ---------------------------------------------------------------- errors
 

@@ -1035,3 +1035,25 @@ def test_an_error_raised_again_by_another_constructor_names_that_constructor() -
         "Raised by the constructor of SecondReader, built by provider 'app'."
         " Resolution path: SecondReader."
     ]
+
+
+class TupleNotes(Exception):
+    """An exception whose ``__notes__`` is a tuple: ``add_note`` refuses it."""
+
+
+@service
+class RaisesTupleNotes(Disposable):
+    def __init__(self) -> None:
+        error = TupleNotes("down")
+        error.__notes__ = ("its own",)  # type: ignore[assignment]
+        raise error
+
+
+def test_a_constructor_error_that_takes_no_note_is_raised_as_it_is() -> None:
+    with (
+        ServiceProvider([RaisesTupleNotes], name="app") as app,
+        pytest.raises(TupleNotes, match=r"^down") as caught,
+    ):
+        app.get(RaisesTupleNotes)
+
+    assert caught.value.__notes__ == ("its own",)
