@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Final, TypeVar, Union, final
 import injector
 import typing_extensions
 
+from . import _graph
 from ._disposable import Disposable, owning
 from ._errors import (
     CircularDependencyError,
@@ -340,6 +341,9 @@ class _PathState(threading.local):
     def __init__(self) -> None:
         self.frames: list[Frame] = []
         self.origin: ServiceProvider | None = None
+        # The graph's tracker as each frame's constructor began: the run
+        # (computed, effect, observe block) that asked for the service.
+        self.runs: list[object] = []
 
 
 _path = _PathState()
@@ -348,6 +352,15 @@ _path = _PathState()
 def depth() -> int:
     """How many constructors are running on this thread."""
     return len(_path.frames)
+
+
+def building_during(tracker: object) -> bool:
+    """Whether a constructor runs on this thread, started during ``tracker``'s run.
+
+    What it creates is the service's, not that run's: a service built on
+    first use inside a computed, effect or observe block.
+    """
+    return any(run is tracker for run in _path.runs)
 
 
 # The innermost provider entered with `with` in this context, or the one whose
@@ -543,6 +556,7 @@ class ProviderInjector(injector.Injector):
         params = parameters_of(cls)
         frame = Frame(self, cls)
         frames.append(frame)
+        _path.runs.append(_graph.state.tracker)
         try:
             kwargs = self._arguments(cls, params)
             instance = cls.__new__(cls)
@@ -568,6 +582,7 @@ class ProviderInjector(injector.Injector):
             raise
         finally:
             frames.pop()
+            _path.runs.pop()
 
         self.provider._record(instance, companion)
         _trace(cls, "built in %s", self.provider.name)

@@ -261,7 +261,10 @@ class Suspense(reactivex.Observable[State[T]]):
         # What the computed, effect or observe block running now records its
         # reads in, when one is: a run that suspends on this suspense while
         # recording there created what it waits for (see ``_unwrap``).
-        self._born_in = _running_tracker()
+        born_in = _running_tracker()
+        if born_in is not None and _resolution.building_during(born_in):
+            born_in = None  # a service built on first use in the run made it
+        self._born_in = born_in
 
     # -- construction -----------------------------------------------------
 

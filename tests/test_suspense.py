@@ -1032,3 +1032,28 @@ def test_a_computed_loading_a_new_key_after_the_last_load_settled_waits() -> Non
         assert waiting.value.suspense is cache["b"]
         assert profile.value == "B"
         assert cache["b"].state == Fulfilled("B")
+
+
+def test_a_suspense_a_service_makes_while_a_run_builds_it_is_not_made_in_the_run() -> (
+    None
+):
+    # The service is built on first use, inside the computed's run: its
+    # constructor, not the run, made the suspense, as the advice asks.
+    with marbles() as m:
+
+        @service
+        class Profile(Disposable):
+            def __init__(self) -> None:
+                self.name = Suspense.from_(
+                    m.cold("-x|", {"x": "Ada"}), scheduler=m.scheduler
+                )
+
+        provider = m.provider([Profile])
+        name = computed(lambda: provider.get(Profile).name.use(), name="name")
+        with pytest.raises(SuspendedError) as waiting:
+            name.value  # noqa: B018
+        m.flush()
+
+        assert not waiting.value.made_in_run
+        assert str(waiting.value).startswith("Suspense<pending> is still pending.")
+        assert name.value == "Ada"
