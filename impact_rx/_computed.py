@@ -36,7 +36,7 @@ from reactivex import Observable, abc
 from reactivex.disposable import Disposable as RxDisposable
 
 from . import _graph, _signal
-from ._disposable import Disposable, adopt, owning
+from ._disposable import Disposable, adopt, on_dispose_last, owning
 from ._errors import CycleError, DisposedError, SubscriberError
 from ._graph import (
     CLEAN,
@@ -885,7 +885,9 @@ class ComputedProperty(Generic[S, T]):
                 )
             obj.__dict__[self._key] = created
         if isinstance(obj, Disposable):
-            created._remover = obj.on_dispose(created.dispose)
+            # Ended after what the instance registered before this first
+            # read (its effects, on_dispose callbacks), which may read it.
+            created._remover = on_dispose_last(obj, created.dispose)
         return created
 
     def _impact_of(self, obj: S) -> Computed[T]:

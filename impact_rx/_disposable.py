@@ -194,6 +194,36 @@ class Disposable:
         self.dispose()
 
 
+def on_dispose_last(
+    owner: Disposable, callback: Callable[[], object]
+) -> Callable[[], None]:
+    """As ``owner.on_dispose(callback)``, but run after every other callback.
+
+    For state the other callbacks may read as they end, made on first use
+    (a per-instance ``@computed``): registered newest, it would end first.
+
+    Returns:
+        A function that unregisters the callback.
+    """
+    token = next(_tokens)
+    with _lock:
+        disposed = getattr(owner, "_impact_disposed", False)
+        if not disposed:
+            callbacks = getattr(owner, "_impact_callbacks", None) or {}
+            owner._impact_callbacks = {token: callback, **callbacks}
+    if disposed:
+        _run(callback)
+        return _noop
+
+    def remove() -> None:
+        with _lock:
+            callbacks = getattr(owner, "_impact_callbacks", None)
+            if callbacks is not None:
+                callbacks.pop(token, None)
+
+    return remove
+
+
 def _owning_init(init: Callable[..., None]) -> Callable[..., None]:
     @functools.wraps(init)
     def __init__(self: Disposable, *args: Any, **kwargs: Any) -> None:

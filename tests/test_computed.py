@@ -1193,3 +1193,36 @@ def test_a_cycle_read_while_another_thread_delivers_names_the_path() -> None:
             return str(exc)
 
     assert str(while_delivering(read)).startswith("computed cycle p -> q -> p:")
+
+
+class Totals(Disposable):
+    count = signal(2)
+
+    def __init__(self) -> None:
+        self.saved: list[object] = []
+        # Registered before the computed below exists: it is made on first
+        # read, in the effect's first run.
+        self.on_dispose(lambda: self.saved.append(("saved", self.double)))
+
+        def show() -> Callable[[], None]:
+            self.saved.append(self.double)
+            return lambda: self.saved.append(("cleanup", self.double))
+
+        self.shown = effect(show, name="show")
+
+    @computed
+    def double(self) -> int:
+        return self.count * 2
+
+
+def test_an_owners_cleanups_read_its_computed_properties_before_they_end() -> None:
+    # A computed property is made on first read, after the callbacks and
+    # effects the constructor registered: ended last, so they still read it.
+    totals = Totals()
+    totals.count = 3
+
+    totals.dispose()
+
+    assert totals.saved == [4, ("cleanup", 6), 6, ("cleanup", 6), ("saved", 6)]
+    with pytest.raises(DisposedError, match=r"Totals\.double was disposed"):
+        _ = totals.double
