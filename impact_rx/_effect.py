@@ -19,7 +19,6 @@ hello Ada
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from types import TracebackType
 from typing import Any, Self, final
 
@@ -360,6 +359,7 @@ class Observation(abc.DisposableBase):
         "_on_change",
         "_previous",
         "_queued",
+        "_ran_versions",
         "_reads",
         "_remover",
         "_runs",
@@ -377,6 +377,11 @@ class Observation(abc.DisposableBase):
         self._state = CLEAN
         self._sources: list[Any] = []
         self._versions: list[int] = []
+        # The versions of its sources as its last block ended: ``_notify``
+        # moves ``_versions`` on before the next block runs, and what the
+        # block's inputs did since it last ran is what a suspense check needs
+        # (see ``Suspense._suspended``).
+        self._ran_versions: list[int] = []
         self._reads: list[Any] | None = None
         self._previous: Any = None
         self._took = 0
@@ -448,14 +453,19 @@ class Observation(abc.DisposableBase):
         try:
             if self._on_change is not None:
                 if owned:
-                    collect(self, reads)
+                    self._collect(reads)
                 else:
-                    _graph.run_or_queue(partial(collect, self), reads)
+                    _graph.run_or_queue(self._collect, reads)
         finally:
             if took:
                 _graph.release()
         if replaced is not None:
             raise replaced from exc
+
+    def _collect(self, reads: list[Any]) -> None:
+        """Link what the block read, and keep its sources' versions as it ran."""
+        collect(self, reads)
+        self._ran_versions = list(self._versions)
 
     def _exit_aside(self, exc: BaseException | None) -> None:
         mine = _graph.local
@@ -501,6 +511,7 @@ class Observation(abc.DisposableBase):
             if changed:
                 versions[index] = -1
                 moved = True
+        self._ran_versions = list(versions)
         if moved and not self._queued:
             self._state = DIRTY
             self._queued = True

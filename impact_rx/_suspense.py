@@ -813,7 +813,10 @@ def _running_tracker() -> list[Any] | None:
 
 def _inputs_moved(run: Any) -> bool:
     """Whether a source of ``run``, other than what it made, moved since it ran."""
-    for source, version in zip(run._sources, run._versions):  # noqa: B905
+    versions = getattr(run, "_ran_versions", None)  # an observe scope's
+    if versions is None:
+        versions = run._versions
+    for source, version in zip(run._sources, versions):  # noqa: B905
         if source not in _made_in_run and source._version != version:
             return True
     return False

@@ -1057,3 +1057,40 @@ def test_a_suspense_a_service_makes_while_a_run_builds_it_is_not_made_in_the_run
         assert not waiting.value.made_in_run
         assert str(waiting.value).startswith("Suspense<pending> is still pending.")
         assert name.value == "Ada"
+
+
+def test_an_observe_block_rendering_a_new_key_after_the_last_load_settled_waits() -> (
+    None
+):
+    from impact_rx import observe
+
+    cache: dict[str, Suspense[str]] = {}
+    with marbles() as m:
+        key = Signal("a", name="key")
+
+        def load(k: str) -> Suspense[str]:
+            if k not in cache:
+                cache[k] = Suspense.from_(
+                    m.cold("-x|", {"x": k.upper()}), scheduler=m.scheduler
+                )
+            return cache[k]
+
+        changes: list[str] = []
+        scope = observe(lambda: changes.append("changed"))  # the UI renders later
+
+        def render() -> str:
+            with scope:
+                return load(key.value).use()
+
+        with pytest.raises(SuspendedError):
+            render()
+        m.flush()  # "A" arrives
+        key.value = "b"  # and the key moves before the UI renders again
+        with pytest.raises(SuspendedError) as waiting:
+            render()
+        m.flush()
+
+        assert waiting.value.suspense is cache["b"]
+        assert render() == "B"
+        assert cache["b"].state == Fulfilled("B")
+    scope.dispose()
