@@ -408,6 +408,11 @@ def _path_text(tokens: Sequence[object]) -> str:
     return " -> ".join(describe(t) for t in tokens)
 
 
+def _a(noun: str) -> str:
+    """``noun`` with its indefinite article: ``"an int"``, ``"a str"``."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
 def _noted_path(note: str) -> str:
     """The resolution path a constructor's note names, with a trailing ``->``.
 
@@ -612,7 +617,7 @@ class ProviderInjector(injector.Injector):
         tokens = [f.token for f in _path.frames] + [param.token]
         name = getattr(param.token, "name", "")
         return TypeError(
-            f"{describe(param.token)} is a {type(value).__qualname__}, but"
+            f"{describe(param.token)} is {_a(type(value).__qualname__)}, but"
             f" {cls.__qualname__}.__init__ declares its parameter"
             f" {param.name!r} as {param.declared}. Provide a value of that"
             f" type: values={{{name!r}: ...}}."

@@ -1057,3 +1057,17 @@ def test_a_constructor_error_that_takes_no_note_is_raised_as_it_is() -> None:
         app.get(RaisesTupleNotes)
 
     assert caught.value.__notes__ == ("its own",)
+
+
+@service
+class NeedsAName(Disposable):
+    def __init__(self, name: Annotated[str, Value("NAME")]) -> None:
+        self.name = name
+
+
+def test_a_named_value_of_another_type_is_named_with_its_article() -> None:
+    with (
+        ServiceProvider([NeedsAName], {"NAME": 7}) as app,
+        pytest.raises(TypeError, match=r"^Value\('NAME'\) is an int, but NeedsAName"),
+    ):
+        app.get(NeedsAName)
