@@ -168,6 +168,7 @@ class _State:
         "batch_depth",
         "batch_mark",
         "batched",
+        "behind",
         "chain",
         "depth",
         "detached",
@@ -189,6 +190,9 @@ class _State:
         # block reads. Only the owner sets it, and a read records only when
         # made by the owner: another thread's reads never leak into it.
         self.tracker: list[Any] | None = None
+        # Inside ``untracked()`` in a run: that run's list, which ``tracker``
+        # hides (see ``run_tracker``).
+        self.behind: list[Any] | None = None
         # While a solo computed runs (see ``Computed.value``): its one
         # source, whose read into ``quiet_reads`` need not be recorded.
         # ``quiet_reads`` is a spare empty list between runs (owner only).
@@ -1688,6 +1692,9 @@ def untracked(fn: Callable[[], T]) -> T:
                 mine.reads = recording
         return fn()
     previous = s.tracker
+    behind = s.behind
+    if previous is not _UNTRACKED:
+        s.behind = previous
     # Not ``None``: the run is still going on, so the reads must not take
     # in other threads' queued writes midway (see ``absorb``).
     s.tracker = _UNTRACKED
@@ -1695,6 +1702,20 @@ def untracked(fn: Callable[[], T]) -> T:
         return fn()
     finally:
         s.tracker = previous
+        s.behind = behind
+
+
+def run_tracker() -> list[Any] | None:
+    """The reads list of the run going on in this thread, if one is.
+
+    Also inside ``untracked()``, which records nothing but is still part of
+    the run: what it creates and waits for is the run's (see ``Suspense``).
+    """
+    s = state
+    tracker = s.tracker
+    if tracker is None or s.owner != get_ident():
+        return None
+    return s.behind if type(tracker) is _Discard else tracker
 
 
 class _Discard(list[Any]):

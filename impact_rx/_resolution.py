@@ -561,7 +561,7 @@ class ProviderInjector(injector.Injector):
         params = parameters_of(cls)
         frame = Frame(self, cls)
         frames.append(frame)
-        _path.runs.append(_graph.state.tracker)
+        _path.runs.append(_graph.run_tracker())
         try:
             kwargs = self._arguments(cls, params)
             instance = cls.__new__(cls)

@@ -804,11 +804,7 @@ def _disposed_while_pending(owner: str | None) -> asyncio.CancelledError:
 
 def _running_tracker() -> list[Any] | None:
     """The reads list of the run going on in this thread, if one is."""
-    s = _graph.state
-    tracker = s.tracker
-    if tracker is None or s.owner != threading.get_ident():
-        return None
-    return None if type(tracker) is _graph._Discard else tracker
+    return _graph.run_tracker()
 
 
 def _inputs_moved(run: Any) -> bool:

@@ -1094,3 +1094,28 @@ def test_an_observe_block_rendering_a_new_key_after_the_last_load_settled_waits(
         assert render() == "B"
         assert cache["b"].state == Fulfilled("B")
     scope.dispose()
+
+
+def test_an_effect_creating_its_suspense_in_each_run_under_untracked_is_stopped() -> (
+    None
+):
+    from impact_rx import SuspenseCreatedInRunError, untracked
+
+    runs: list[int] = []
+    with marbles() as m:
+
+        def show() -> None:
+            runs.append(m.scheduler.frame)
+            work = m.cold("-a|", {"a": "ada"})
+            # Untracked, the suspense is still what the run waits for.
+            untracked(lambda: Suspense.from_(work, scheduler=m.scheduler).use())
+
+        with pytest.raises(SubscriberError) as caught:
+            running = effect(show, name="show")
+            m.advance("20ms")
+
+    assert runs == [0, 1]
+    assert isinstance(
+        caught.value.exceptions[0].exceptions[0], SuspenseCreatedInRunError
+    )
+    running.dispose()
