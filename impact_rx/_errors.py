@@ -208,10 +208,10 @@ class SuspenseCreatedInRunError(ImpactRxError, RuntimeError):
     """A computed, effect or ``observe`` block keeps creating what it waits for.
 
     Its run created a ``Suspense`` and suspended on it, as its previous run
-    did with the suspense that has settled since: each run starts new work
-    and waits for it, so the run never completes (React's "promise created
-    in render"). The new suspense is cancelled, and the run does not wait
-    for it.
+    did with the suspense that has settled since, while nothing else it
+    reads changed: each run starts new work and waits for it, so the run
+    never completes (React's "promise created in render"). The new suspense
+    is cancelled, and the run does not wait for it.
 
     Attributes:
         suspense: The suspense the run created (now cancelled).
