@@ -456,8 +456,12 @@ class Suspense(reactivex.Observable[State[T]]):
     def _read(self) -> State[T]:
         """The state; in a computed or effect, also a dependency on it."""
         _ = self._tracked.value
-        if self._tracked in _made_in_run and self._born_in is not _running_tracker():
-            _made_in_run.discard(self._tracked)  # a later run reuses it: it was kept
+        if self._tracked in _made_in_run:
+            run = _running_tracker()
+            if run is not None and run is not self._born_in:
+                # A later run reuses it: it was kept. (A read outside any run,
+                # of what a SuspendedError names, says nothing of that.)
+                _made_in_run.discard(self._tracked)
         return self._state
 
     def _suspended(self, run: Any, error: SuspendedError) -> Exception:

@@ -1119,3 +1119,25 @@ def test_an_effect_creating_its_suspense_in_each_run_under_untracked_is_stopped(
         caught.value.exceptions[0].exceptions[0], SuspenseCreatedInRunError
     )
     running.dispose()
+
+
+def test_a_run_making_its_suspense_each_time_is_caught_though_its_status_is_read() -> (
+    None
+):
+    from impact_rx import SuspenseCreatedInRunError
+
+    with marbles() as m:
+        name = computed(
+            lambda: Suspense.from_(
+                m.cold("-a|", {"a": "ada"}), scheduler=m.scheduler
+            ).use(),
+            name="name",
+        )
+        with pytest.raises(SuspendedError) as waiting:
+            name.value  # noqa: B018
+        # Outside any run: a UI showing what it waits for is no later run
+        # that kept the suspense.
+        assert waiting.value.suspense.status == "pending"
+        m.flush()
+        with pytest.raises(SuspenseCreatedInRunError):
+            name.value  # noqa: B018
