@@ -34,6 +34,7 @@ from typing import (
 
 from reactivex import Observable, abc
 from reactivex.disposable import Disposable as RxDisposable
+from reactivex.observer.autodetachobserver import AutoDetachObserver
 
 from . import _graph, _signal
 from ._disposable import Disposable, adopt, on_dispose_last, owning
@@ -44,7 +45,7 @@ from ._graph import (
     STALE,
     UNSET,
     changed,
-    check_runs,
+    check_again,
     claim,
     differs,
     get_ident,
@@ -94,6 +95,53 @@ def _still(equals: Callable[[Any, Any], bool], delivered: Any, value: Any) -> bo
         return bool(equals(delivered, value))
     except Exception:
         return False
+
+
+class _Sink:
+    """What ``Computed._notify`` calls for an observer that is not Rx's
+    ``AutoDetachObserver`` (whose own fields it reads for the others)."""
+
+    __slots__ = ("is_stopped", "observer")
+
+    def __init__(self, observer: abc.ObserverBase[Any]) -> None:
+        self.observer = observer
+        self.is_stopped = False
+
+    def _on_next(self, value: Any) -> None:
+        self.observer.on_next(value)
+
+
+def _sink(observer: abc.ObserverBase[Any]) -> Any:
+    """What delivering to ``observer`` calls: ``sink._on_next(value)`` unless
+    ``sink.is_stopped``, exactly what ``AutoDetachObserver.on_next`` does."""
+    if type(observer) is AutoDetachObserver:
+        return observer
+    return _Sink(observer)
+
+
+def _deliver_rest(
+    node: Computed[Any], sinks: tuple[Any, ...], failed: Any, value: Any, exc: Exception
+) -> None:
+    """``failed`` raised ``exc``: deliver to the sinks after it, then raise
+    every failure.
+
+    Each sink is a subscription's own (Rx wraps every observer it is given),
+    so its place in the tuple is unique.
+
+    Raises:
+        SubscriberError: naming ``node``, with every failure.
+    """
+    errors: list[BaseException] = [exc]
+    rest = iter(sinks[sinks.index(failed) + 1 :])
+    while True:
+        try:
+            for sink in rest:
+                if not sink.is_stopped:
+                    sink._on_next(value)
+            break
+        except Exception as more:
+            errors.append(more)
+    raise SubscriberError(node, errors)
 
 
 def _late() -> None:
@@ -159,6 +207,7 @@ class Computed(Observable[T]):
         "_recomputes",
         "_remover",
         "_runs",
+        "_sinks",
         "_solo",
         "_sources",
         "_state",
@@ -204,6 +253,8 @@ class Computed(Observable[T]):
         self._targets: list[Any] | None = None
         self._version = 0
         self._observers: tuple[abc.ObserverBase[T], ...] = ()
+        # What ``_notify`` calls, one per observer (see ``_sink``).
+        self._sinks: tuple[Any, ...] = ()
         self._delivered: T = UNSET
         self._emitted = -1
         # Whether it raised since its subscribers were last given a value.
@@ -510,59 +561,164 @@ class Computed(Observable[T]):
 
     def _notify(self) -> None:
         """Run by the graph once writes settled: emit a changed value."""
+        s = state
         status = self._state
         if status:
-            if status == DIRTY and not state.settling:
-                # Marked by a write of one of its signals (a fan-out's
-                # nodes): ``pull`` would recompute it at once too, and what
-                # it reads refreshes itself as it is read.
+            sources = self._sources
+            if status != DIRTY or len(sources) != 1 or s.quiet is not None:
+                self._refresh_watched()
+            else:
+                # Marked by a write of its one source (a fan-out's nodes):
+                # ``recompute(self)``, inlined, its common outcome (the same
+                # one source read again, nothing else) recorded here and any
+                # other by ``store``, as in ``value``'s solo path. (A
+                # disposed computed has no sources: ``_fn`` is set.)
+                source = sources[0]
+                start = s.writes
+                previous = s.tracker
+                reads = s.quiet_reads
+                s.quiet = source
+                s.quiet_seen = False
+                s.tracker = reads
                 self._computing = True
                 try:
-                    recompute(self)
-                finally:
+                    value = self._fn()  # type: ignore[misc]
+                except BaseException as exc:
                     self._computing = False
-            else:
-                pull(self)
-        if self._version == self._emitted:
+                    s.tracker = previous
+                    s.quiet = None
+                    if reads:
+                        s.quiet_reads = []
+                    if isinstance(exc, RecursionError) or not isinstance(
+                        exc, Exception
+                    ):
+                        raise
+                    reads = [source, *reads] if s.quiet_seen else [*reads]
+                    _graph.store(self, reads, start, UNSET, exc)
+                else:
+                    self._computing = False
+                    s.tracker = previous
+                    s.quiet = None
+                    if reads or not s.quiet_seen or self._fn is None:
+                        if reads:
+                            s.quiet_reads = []
+                        reads = [source, *reads] if s.quiet_seen else [*reads]
+                        _graph.store(self, reads, start, value, None)
+                    else:
+                        self._recomputes += 1
+                        self._versions[0] = source._version
+                        self._checked = start
+                        if self._watch:
+                            self._state = CLEAN
+                        else:  # unwatched meanwhile
+                            self._state = CLEAN if self._targets else STALE
+                        if (
+                            self._error is None
+                            and self._equals is None
+                            and not self._raised
+                        ):
+                            old = self._value
+                            if old is not value:
+                                # ``changed(old, value)``, inlined (``UNSET``
+                                # equals nothing).
+                                try:
+                                    same = old == value
+                                except Exception:
+                                    same = False
+                                if same is False or (
+                                    same is not True and differs(same)
+                                ):
+                                    # Changed: emitted at once, as below.
+                                    self._value = value
+                                    self._version = version = self._version + 1
+                                    if self._epoch != s.epoch:
+                                        self._epoch = s.epoch
+                                    else:
+                                        check_again(self)
+                                    self._emitted = version
+                                    self._delivered = value
+                                    sinks = self._sinks
+                                    try:
+                                        for sink in sinks:
+                                            if not sink.is_stopped:
+                                                receive = sink._on_next
+                                                receive(value)
+                                    except Exception as exc:
+                                        _deliver_rest(self, sinks, sink, value, exc)
+                                    return
+                        else:
+                            self._settled(value)
+        version = self._version
+        if version == self._emitted:
             return
         # A subscriber that keeps changing what this reads is a cycle.
-        if self._epoch != state.epoch:
-            self._epoch = state.epoch
-            self._runs = 1
+        if self._epoch != s.epoch:
+            self._epoch = s.epoch
         else:
-            check_runs(self)
-        self._emitted = self._version
+            check_again(self)
+        self._emitted = version
         if self._error is not None:
             self._raised = True
             return
         value = self._value
-        if self._raised:
-            self._raised = False
-            delivered = self._delivered
-            # Back to what subscribers last saw? They never see the error
-            # in between, so for them nothing changed.
+        if self._raised and self._recovered(value):
+            return
+        self._delivered = value
+        # ``observer.on_next(value)`` for each observer, as Rx's wrapper
+        # does it (one call less per observer).
+        sinks = self._sinks
+        try:
+            for sink in sinks:
+                if not sink.is_stopped:
+                    receive = sink._on_next  # a call of a bound method
+                    receive(value)
+        except Exception as exc:
+            _deliver_rest(self, sinks, sink, value, exc)
+
+    def _settled(self, value: T) -> None:
+        """Record ``value``, computed from one source, when ``_notify``'s
+        inlined recompute cannot: an error to clear, an ``equals``, or a
+        failure its subscribers never saw."""
+        if self._error is not None:
+            self._error = None
+        else:
+            old = self._value
+            if old is value:
+                return
             equals = self._equals
-            if delivered is not UNSET and (
-                not changed(delivered, value)
+            if old is not UNSET and (
+                not changed(old, value)
                 if equals is None
-                else _still(equals, delivered, value)
+                else _graph._same(self, equals, old, value)
             ):
                 return
-        self._delivered = value
-        errors: list[BaseException] | None = None
-        observers = iter(self._observers)
-        while True:
-            try:
-                for observer in observers:
-                    observer.on_next(value)
-                break
-            except Exception as exc:
-                if errors is None:
-                    errors = [exc]
-                else:
-                    errors.append(exc)
-        if errors:
-            raise SubscriberError(self, errors)
+        self._value = value
+        self._version += 1
+
+    def _refresh_watched(self) -> None:
+        """``_notify``'s refresh, other than of a node its one source marked."""
+        if self._state != DIRTY or state.settling:
+            pull(self)
+            return
+        # Marked by a write of one of its signals: ``pull`` would recompute
+        # it at once too, and what it reads refreshes itself as it is read.
+        self._computing = True
+        try:
+            recompute(self)
+        finally:
+            self._computing = False
+
+    def _recovered(self, value: T) -> bool:
+        """After failing, back to what subscribers last saw? They never saw
+        the error in between, so for them nothing changed."""
+        self._raised = False
+        delivered = self._delivered
+        equals = self._equals
+        return delivered is not UNSET and (
+            not changed(delivered, value)
+            if equals is None
+            else _still(equals, delivered, value)
+        )
 
     def subscribe(
         self,
@@ -652,6 +808,7 @@ class Computed(Observable[T]):
             self._raised = False
         with lock:
             self._observers = (*self._observers, observer)
+            self._sinks = (*self._sinks, _sink(observer))
         replay = self._delivered
         if replay is not UNSET:
             try:
@@ -669,6 +826,8 @@ class Computed(Observable[T]):
             index = observers.index(observer)
             observers = observers[:index] + observers[index + 1 :]
             self._observers = observers
+            sinks = self._sinks
+            self._sinks = sinks[:index] + sinks[index + 1 :]
         if not observers:
             _graph.run_or_queue(Computed._unwatch, self)
 
@@ -730,6 +889,7 @@ class Computed(Observable[T]):
         self._remover = None
         if remover is not None:
             remover()
+        self._sinks = ()
         _signal.end_observers(self)
 
     @property

@@ -269,6 +269,13 @@ class _Unset:
     def __repr__(self) -> str:
         return "<unset>"
 
+    # Equal to nothing else, whatever the other side's ``__eq__`` says, so
+    # an inlined ``old == new`` needs no ``old is UNSET`` test first.
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    __hash__ = object.__hash__
+
 
 UNSET: Any = _Unset()
 watchers: list[Any] = []
@@ -1739,6 +1746,26 @@ def check_runs(node: Any) -> None:
         return
     node._runs += 1
     if node._runs > MAX_RUNS:
+        raise CycleError(
+            f"{node!r} ran {MAX_RUNS} times while one change settled:"
+            " it keeps changing something it depends on."
+            " Break the cycle, or write the value outside the effect."
+        )
+
+
+def check_again(node: Any) -> None:
+    """``check_runs`` for a computed's second or later run in one epoch.
+
+    Its first run in an epoch only records the epoch (in ``_epoch``), so
+    that run, by far the most common, writes one field; ``_runs`` then
+    holds ``epoch * 256`` plus the count of runs (``MAX_RUNS`` < 256), and
+    a count from an earlier epoch is below that base.
+    """
+    base = state.epoch * 256
+    runs = node._runs
+    runs = runs + 1 if runs > base else base + 2
+    node._runs = runs
+    if runs - base > MAX_RUNS:
         raise CycleError(
             f"{node!r} ran {MAX_RUNS} times while one change settled:"
             " it keeps changing something it depends on."

@@ -241,13 +241,13 @@ class Signal(BehaviorSubject[T]):
             value = read_aside(self)
             if value is not UNSET:
                 return value  # type: ignore[no-any-return]
-        tracker = s.tracker
-        if tracker is not None:
-            if self is s.quiet and tracker is s.quiet_reads:
-                # The one source of the run, implied (no thread check, as
-                # before: another thread's read here only keeps it a source).
-                s.quiet_seen = True
-            elif s.owner == get_ident():
+        if self is s.quiet and s.tracker is s.quiet_reads:
+            # The one source of the run, implied (no thread check, as
+            # before: another thread's read here only keeps it a source).
+            s.quiet_seen = True
+        else:
+            tracker = s.tracker
+            if tracker is not None and s.owner == get_ident():
                 tracker.append(self)
         return self._value
 

@@ -11,6 +11,7 @@ from functools import partial
 import pytest
 import reactivex
 from reactivex import operators as ops
+from reactivex.abc import DisposableBase
 
 from impact_rx import (
     Computed,
@@ -1226,3 +1227,56 @@ def test_an_owners_cleanups_read_its_computed_properties_before_they_end() -> No
     assert totals.saved == [4, ("cleanup", 6), 6, ("cleanup", 6), ("saved", 6)]
     with pytest.raises(DisposedError, match=r"Totals\.double was disposed"):
         _ = totals.double
+
+
+def test_a_subscriber_disposed_by_an_earlier_one_mid_delivery_hears_no_more() -> None:
+    a = Signal(1, name="a")
+    plus = computed(lambda: a.value + 1, name="plus")
+    first: list[int] = []
+    later: list[int] = []
+    handles: list[DisposableBase] = []
+
+    def dispose_the_next(value: int) -> None:
+        first.append(value)
+        if value == 4:
+            handles[0].dispose()
+
+    plus.subscribe(dispose_the_next)
+    handles.append(plus.subscribe(later.append))
+    a.value = 2
+    a.value = 3  # ``later`` is disposed while 4 is being delivered
+    a.value = 4
+
+    assert first == [2, 3, 4, 5]
+    assert later == [2, 3]
+
+
+def test_every_raising_subscriber_of_a_pushed_computed_is_reported_in_order() -> None:
+    a = Signal(1, name="a")
+    plus = computed(lambda: a.value + 1, name="plus")
+    seen: list[tuple[str, int]] = []
+
+    def raising(label: str) -> Callable[[int], None]:
+        def receive(value: int) -> None:
+            seen.append((label, value))
+            if value > 2:
+                raise ValueError(f"{label} failed on {value}")
+
+        return receive
+
+    def ok(label: str) -> Callable[[int], None]:
+        return lambda value: seen.append((label, value))
+
+    for subscriber in (ok("a"), raising("b"), ok("c"), raising("d"), ok("e")):
+        plus.subscribe(subscriber)
+    seen.clear()
+
+    with pytest.raises(SubscriberError, match="<Computed plus") as info:
+        a.value = 2
+
+    assert seen == [("a", 3), ("b", 3), ("c", 3), ("d", 3), ("e", 3)]
+    assert [str(exc) for exc in info.value.exceptions] == [
+        "b failed on 3",
+        "d failed on 3",
+    ]
+    assert plus.value == 3
