@@ -38,7 +38,7 @@ from reactivex.observer.autodetachobserver import AutoDetachObserver
 
 from . import _graph, _signal
 from ._disposable import Disposable, adopt, on_dispose_last, owning
-from ._errors import CycleError, DisposedError, SubscriberError
+from ._errors import CycleError, DisposedError
 from ._graph import (
     CLEAN,
     DIRTY,
@@ -117,31 +117,6 @@ def _sink(observer: abc.ObserverBase[Any]) -> Any:
     if type(observer) is AutoDetachObserver:
         return observer
     return _Sink(observer)
-
-
-def _deliver_rest(
-    node: Computed[Any], sinks: tuple[Any, ...], failed: Any, value: Any, exc: Exception
-) -> None:
-    """``failed`` raised ``exc``: deliver to the sinks after it, then raise
-    every failure.
-
-    Each sink is a subscription's own (Rx wraps every observer it is given),
-    so its place in the tuple is unique.
-
-    Raises:
-        SubscriberError: naming ``node``, with every failure.
-    """
-    errors: list[BaseException] = [exc]
-    rest = iter(sinks[sinks.index(failed) + 1 :])
-    while True:
-        try:
-            for sink in rest:
-                if not sink.is_stopped:
-                    sink._on_next(value)
-            break
-        except Exception as more:
-            errors.append(more)
-    raise SubscriberError(node, errors)
 
 
 def _late() -> None:
@@ -560,98 +535,34 @@ class Computed(Observable[T]):
     # -- as an Observable ----------------------------------------------------
 
     def _notify(self) -> None:
-        """Run by the graph once writes settled: emit a changed value."""
-        s = state
+        """Run by the graph once writes settled: emit a changed value.
+
+        ``run_watchers`` does this itself, inlined, for a computed its one
+        source marked: the common case.
+        """
         status = self._state
         if status:
-            sources = self._sources
-            if status != DIRTY or len(sources) != 1 or s.quiet is not None:
-                self._refresh_watched()
+            if status != DIRTY or state.settling:
+                pull(self)
             else:
-                # Marked by a write of its one source (a fan-out's nodes):
-                # ``recompute(self)``, inlined, its common outcome (the same
-                # one source read again, nothing else) recorded here and any
-                # other by ``store``, as in ``value``'s solo path. (A
-                # disposed computed has no sources: ``_fn`` is set.)
-                source = sources[0]
-                start = s.writes
-                previous = s.tracker
-                reads = s.quiet_reads
-                s.quiet = source
-                s.quiet_seen = False
-                s.tracker = reads
+                # Marked by a write of one of its signals: ``pull`` would
+                # recompute it at once too, and what it reads refreshes
+                # itself as it is read.
                 self._computing = True
                 try:
-                    value = self._fn()  # type: ignore[misc]
-                except BaseException as exc:
+                    recompute(self)
+                finally:
                     self._computing = False
-                    s.tracker = previous
-                    s.quiet = None
-                    if reads:
-                        s.quiet_reads = []
-                    if isinstance(exc, RecursionError) or not isinstance(
-                        exc, Exception
-                    ):
-                        raise
-                    reads = [source, *reads] if s.quiet_seen else [*reads]
-                    _graph.store(self, reads, start, UNSET, exc)
-                else:
-                    self._computing = False
-                    s.tracker = previous
-                    s.quiet = None
-                    if reads or not s.quiet_seen or self._fn is None:
-                        if reads:
-                            s.quiet_reads = []
-                        reads = [source, *reads] if s.quiet_seen else [*reads]
-                        _graph.store(self, reads, start, value, None)
-                    else:
-                        self._recomputes += 1
-                        self._versions[0] = source._version
-                        self._checked = start
-                        if self._watch:
-                            self._state = CLEAN
-                        else:  # unwatched meanwhile
-                            self._state = CLEAN if self._targets else STALE
-                        if (
-                            self._error is None
-                            and self._equals is None
-                            and not self._raised
-                        ):
-                            old = self._value
-                            if old is not value:
-                                # ``changed(old, value)``, inlined (``UNSET``
-                                # equals nothing).
-                                try:
-                                    same = old == value
-                                except Exception:
-                                    same = False
-                                if same is False or (
-                                    same is not True and differs(same)
-                                ):
-                                    # Changed: emitted at once, as below.
-                                    self._value = value
-                                    self._version = version = self._version + 1
-                                    if self._epoch != s.epoch:
-                                        self._epoch = s.epoch
-                                    else:
-                                        check_again(self)
-                                    self._emitted = version
-                                    self._delivered = value
-                                    sinks = self._sinks
-                                    try:
-                                        for sink in sinks:
-                                            if not sink.is_stopped:
-                                                receive = sink._on_next
-                                                receive(value)
-                                    except Exception as exc:
-                                        _deliver_rest(self, sinks, sink, value, exc)
-                                    return
-                        else:
-                            self._settled(value)
+        if self._version != self._emitted:
+            self._emit()
+
+    def _emit(self) -> None:
+        """Deliver the value to subscribers if it changed since they heard."""
         version = self._version
         if version == self._emitted:
             return
         # A subscriber that keeps changing what this reads is a cycle.
+        s = state
         if self._epoch != s.epoch:
             self._epoch = s.epoch
         else:
@@ -673,12 +584,12 @@ class Computed(Observable[T]):
                     receive = sink._on_next  # a call of a bound method
                     receive(value)
         except Exception as exc:
-            _deliver_rest(self, sinks, sink, value, exc)
+            _graph.deliver_rest(self, sinks, sink, value, exc)
 
     def _settled(self, value: T) -> None:
-        """Record ``value``, computed from one source, when ``_notify``'s
-        inlined recompute cannot: an error to clear, an ``equals``, or a
-        failure its subscribers never saw."""
+        """Record ``value``, computed from one source, where ``run_watchers``
+        cannot inline it: an error to clear, an ``equals``, or a failure its
+        subscribers never saw."""
         if self._error is not None:
             self._error = None
         else:
@@ -694,19 +605,6 @@ class Computed(Observable[T]):
                 return
         self._value = value
         self._version += 1
-
-    def _refresh_watched(self) -> None:
-        """``_notify``'s refresh, other than of a node its one source marked."""
-        if self._state != DIRTY or state.settling:
-            pull(self)
-            return
-        # Marked by a write of one of its signals: ``pull`` would recompute
-        # it at once too, and what it reads refreshes itself as it is read.
-        self._computing = True
-        try:
-            recompute(self)
-        finally:
-            self._computing = False
 
     def _recovered(self, value: T) -> bool:
         """After failing, back to what subscribers last saw? They never saw
@@ -889,7 +787,8 @@ class Computed(Observable[T]):
         self._remover = None
         if remover is not None:
             remover()
-        self._sinks = ()
+        with lock:  # as ``_detach`` changes it
+            self._sinks = ()
         _signal.end_observers(self)
 
     @property
@@ -957,6 +856,9 @@ class _Detach(abc.DisposableBase):
 
 
 _create_lock = threading.Lock()
+
+
+_graph.pushed_type = Computed
 
 
 @final
