@@ -1150,7 +1150,7 @@ def unlink(node: Any) -> None:
 
 def run_watchers(errors: list[BaseException] | None) -> list[BaseException] | None:
     s = state
-    s.epoch += 1
+    s.epoch = epoch = s.epoch + 1  # a pass never runs inside another
     if s.batch_depth:
         return errors
     # The list's iterator also meets the watchers queued while these run, in
@@ -1161,7 +1161,7 @@ def run_watchers(errors: list[BaseException] | None) -> list[BaseException] | No
             if (
                 type(watcher) is not pushed_type
                 or watcher._state != DIRTY
-                or len(watcher._sources) != 1
+                or len(sources := watcher._sources) != 1
                 or s.quiet is not None
             ):
                 watcher._notify()
@@ -1172,7 +1172,7 @@ def run_watchers(errors: list[BaseException] | None) -> list[BaseException] | No
                 # same one source read again, nothing else) recorded here and
                 # any other by ``store``, as in ``Computed.value``'s solo
                 # path. (A disposed computed has no sources: ``_fn`` is set.)
-                source = watcher._sources[0]
+                source = sources[0]
                 start = s.writes
                 previous = s.tracker
                 reads = s.quiet_reads
@@ -1236,8 +1236,8 @@ def run_watchers(errors: list[BaseException] | None) -> list[BaseException] | No
                 # Changed: ``watcher._emit()``, inlined.
                 watcher._value = value
                 watcher._version = version = watcher._version + 1
-                if watcher._epoch != s.epoch:
-                    watcher._epoch = s.epoch
+                if watcher._epoch != epoch:
+                    watcher._epoch = epoch
                 else:
                     check_again(watcher)
                 watcher._emitted = version
