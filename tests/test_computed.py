@@ -1280,3 +1280,41 @@ def test_every_raising_subscriber_of_a_pushed_computed_is_reported_in_order() ->
         "d failed on 3",
     ]
     assert plus.value == 3
+
+
+def test_a_computed_unsubscribed_by_another_ones_subscriber_in_a_pass_stays_fresh() -> (
+    None
+):
+    a = Signal(1, name="a")
+    runs: list[str] = []
+
+    def first_fn() -> int:
+        runs.append("first")
+        return a.value + 1
+
+    def second_fn() -> int:
+        runs.append("second")
+        return a.value * 10
+
+    first = computed(first_fn, name="first")
+    second = computed(second_fn, name="second")
+    heard: list[int] = []
+    handles: list[DisposableBase] = []
+
+    def unsubscribe_second(value: int) -> None:
+        if value == 3:
+            handles[0].dispose()
+
+    first.subscribe(unsubscribe_second)
+    handles.append(second.subscribe(heard.append))
+    runs.clear()
+
+    a.value = 2  # ``second`` loses its subscriber before its turn in the pass
+
+    assert heard == [10]
+    assert runs == ["first", "second"]  # each ran once for the write
+    assert second.value == 20
+    a.value = 3  # unwatched now: nothing marks it, a read validates it
+    assert heard == [10]
+    assert second.value == 30
+    assert runs == ["first", "second", "first", "second"]
