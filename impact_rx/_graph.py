@@ -1180,8 +1180,9 @@ def run_watchers(errors: list[BaseException] | None) -> list[BaseException] | No
                 s.quiet_seen = False
                 s.tracker = reads
                 watcher._computing = True
+                fn = watcher._fn  # a call of a slot's function, not a method
                 try:
-                    value = watcher._fn()
+                    value = fn()
                 except BaseException as exc:
                     watcher._computing = False
                     s.tracker = previous
