@@ -618,8 +618,8 @@ def mark(source: Any) -> None:
 
 
 # Cost notes (benchmarks/, scenario e). Reading 1,000 stale unwatched
-# one-source computeds costs about 6.6k instructions per node (callgrind)
-# against raw Rx's 3.4k for a map and a store: two property calls, one
+# one-source computeds costs about 6.7k instructions per node (callgrind)
+# against raw Rx's 3.5k for a map and a store: two property calls, one
 # thread-identity check to take the queue (``get_ident`` allocates an int),
 # the claim and release, and the bookkeeping of a tracked run. The solo path
 # in ``Computed.value`` already skips recording its source's read and reuses
@@ -627,20 +627,24 @@ def mark(source: Any) -> None:
 # (taking it back needs the same pop and identity check), and skipping the
 # identity check would let other threads' reads become dependencies.
 #
-# With a subscriber per node (raw Rx's own work), a write costs about 7.7k
+# With a subscriber per node (raw Rx's own work), a write costs about 7.6k
 # instructions per node against raw Rx's 3.5k (the benchmark's fixtures,
 # callgrind; 10.6k before ``run_watchers`` inlined the refresh and delivery
-# of a computed its one source marked). A call costs about 350 instructions
-# and a bytecode about 22: the property call of the function's read of its
-# source (~1.3k with its body), the function and the subscriber are the
-# calls left; Rx's ``AutoDetachObserver.on_next`` is skipped by doing what it
-# does. The rest is about 240 bytecodes of bookkeeping, each of which a
-# guarantee needs: marking and queueing (mark, ~27), the quiet tracked run
-# (~45 with the read's side), the node's state, versions, run count and
-# equality (~55) and the emission (~35). Going lower needs fewer passes per
-# node, e.g. recomputing a run of such watchers with one tracking setup
-# before delivering to their subscribers, which changes what a subscriber
-# that writes their source sees in between.
+# of a computed its one source marked), and about 2x raw Rx's time (thread
+# clock; 3.1x before). Instruction counts compare versions of one scenario,
+# not scenarios: raw Rx's chain takes 4.6x fewer instructions than ours but
+# only half the time, its deep recursion being slow per instruction. A call
+# costs about 350 instructions and a bytecode about 22: the property call
+# of the function's read of its source (~1.3k with its body), the function
+# and the subscriber are the calls left; Rx's ``AutoDetachObserver.on_next``
+# is skipped by doing what it does. The rest is about 240 bytecodes of
+# bookkeeping, each of which a guarantee needs: marking and queueing
+# (``mark``, ~27), the quiet tracked run (~45 with the read's side), the
+# node's state, versions, run count and equality (~55) and the emission
+# (~35). Going lower needs fewer passes per node, e.g. recomputing a run of
+# such watchers with one tracking setup before delivering to their
+# subscribers, which changes what a subscriber that writes their source
+# sees in between (the later nodes' old values too, not only the new ones).
 def pull(node: Any) -> None:
     """Bring a stale computed up to date, its sources first (owner only).
 
