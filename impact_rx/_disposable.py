@@ -33,14 +33,22 @@ import functools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from itertools import count
 from types import TracebackType
 from typing import Any, Protocol, Self, runtime_checkable
 
 from ._errors import DisposeError
 
-__all__ = ["Disposable", "adopt", "current_owner", "owning"]
+__all__ = [
+    "Disposable",
+    "adopt",
+    "constructing",
+    "current_owner",
+    "disown",
+    "owning",
+    "reown",
+]
 
 
 @runtime_checkable
@@ -56,6 +64,9 @@ DisposeCallback = Callable[[], object] | _SupportsDispose
 _lock = threading.Lock()
 _tokens = count()
 _owner: ContextVar[Disposable | None] = ContextVar("impact_rx_owner", default=None)
+# One item per owner block open in any thread: a cheap test for the graph,
+# which delivers and runs watchers outside any owner (see ``disown``).
+constructing: list[None] = []
 
 
 def _noop() -> None:
@@ -232,9 +243,11 @@ def _owning_init(init: Callable[..., None]) -> Callable[..., None]:
             init(self, *args, **kwargs)
             return
         token = _owner.set(self)
+        constructing.append(None)
         try:
             init(self, *args, **kwargs)
         finally:
+            constructing.pop()
             _owner.reset(token)
         if outer is not None:
             self.on_dispose(outer.on_dispose(self))
@@ -263,10 +276,32 @@ def owning(owner: Disposable | None) -> Iterator[None]:
     a block from an enclosing owner.
     """
     token = _owner.set(owner)
+    constructing.append(None)
     try:
         yield
     finally:
+        constructing.pop()
         _owner.reset(token)
+
+
+def disown() -> Token[Disposable | None]:
+    """Leave the current owner, for a delivery that runs inside its block.
+
+    A write in a constructor delivers at once, and whatever the subscribers,
+    listeners and effects it sets off make then is theirs, not the
+    constructor's: the same reaction outside any constructor would leave it
+    unowned. The graph calls this (only while ``constructing``) before it
+    delivers, and ``reown`` after.
+
+    Returns:
+        The token ``reown`` takes.
+    """
+    return _owner.set(None)
+
+
+def reown(token: Token[Disposable | None]) -> None:
+    """Return to the owner that ``disown`` left."""
+    _owner.reset(token)
 
 
 def adopt(callback: DisposeCallback) -> Callable[[], None] | None:

@@ -27,7 +27,7 @@ from reactivex import Observable, abc
 from reactivex.disposable import Disposable as RxDisposable
 
 from . import _graph
-from ._disposable import adopt
+from ._disposable import adopt, constructing, current_owner
 from ._errors import SubscriberError
 from ._graph import claim, get_ident, lock, state
 from ._redact import anonymous
@@ -139,7 +139,9 @@ class Emitter(Observable[T]):
             _graph.enqueue(self._deliver, value)
             return
         s.owner = me
-        if s.queue:
+        if s.queue or (constructing and current_owner() is not None):
+            # Behind what is queued; or a constructor emits, and ``release``
+            # delivers outside its ownership (see ``_disposable.disown``).
             s.queue.append((self._deliver, value, 0))
             errors = None
         else:

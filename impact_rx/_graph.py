@@ -117,6 +117,7 @@ from contextlib import contextmanager, suppress
 from operator import attrgetter
 from typing import Any, Final, TypeVar
 
+from ._disposable import constructing, current_owner, disown, reown
 from ._errors import CycleError, SubscriberError, SuspendedError
 
 __all__ = [
@@ -351,7 +352,17 @@ def release(errors: list[BaseException] | None = None) -> None:
 
 
 def drain(errors: list[BaseException] | None) -> list[BaseException] | None:
-    """Work off the queue and the watchers, then release ownership."""
+    """Work off the queue and the watchers, then release ownership.
+
+    What it sets off is never owned by a constructor that wrote (see
+    ``_disposable.disown``).
+    """
+    if constructing and current_owner() is not None:
+        token = disown()
+        try:
+            return drain(errors)
+        finally:
+            reown(token)
     s = state
     if s.detached and local.pending is not None:
         # This thread is in a batch kept aside: what it delivers for others

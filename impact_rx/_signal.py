@@ -80,7 +80,7 @@ from reactivex.disposable import Disposable as RxDisposable
 from reactivex.subject import BehaviorSubject
 
 from . import _graph
-from ._disposable import Disposable, adopt, owning
+from ._disposable import Disposable, adopt, constructing, current_owner, owning
 from ._errors import SubscriberError
 from ._graph import (
     MAX_CHAIN,
@@ -348,6 +348,19 @@ class Signal(BehaviorSubject[T]):
             _graph.write_in_turn(self, self._apply_queued, value)
             return
         s.owner = me
+        if constructing and current_owner() is not None:
+            # A constructor writes: deliver through ``release``, which runs
+            # what this sets off outside the constructor's ownership.
+            try:
+                self._write_queued(value)
+                hook = write_hook
+                if hook is not None:
+                    hook(self, old, value)
+            except BaseException:
+                _graph.abandon()
+                raise
+            release()
+            return
         errors: list[BaseException] | None = None
         try:
             self._value = value

@@ -13,6 +13,7 @@ from impact_rx import (
     DisposeError,
     Emitter,
     Signal,
+    batch,
     computed,
     effect,
     service,
@@ -258,3 +259,54 @@ def test_a_plain_subscription_made_in_a_constructor_is_owned_only_via_on_dispose
     assert listener.kept == [0, 1]  # nothing adopts a plain subscription
     assert listener.owned == [0]
     assert len(source.observers) == 1
+
+
+def _maker_reacting_to(x: Signal[int], made: list[object]) -> object:
+    """An effect outside any constructor that makes things when ``x`` moves."""
+
+    def react() -> None:
+        if x.value:
+            made.append(Signal(x.value, name="made"))
+            made.append(effect(lambda: None))
+
+    return effect(react)
+
+
+def test_what_a_reaction_makes_during_a_constructor_is_not_its_owners() -> None:
+    x = Signal(0, name="x")
+    made: list[object] = []
+    maker = _maker_reacting_to(x, made)
+
+    class Writer(Disposable):
+        def __init__(self) -> None:
+            x.value = 1  # an unrelated effect reacts while this runs
+
+    Writer().dispose()
+
+    made_signal, made_effect = made
+    assert isinstance(made_signal, Signal) and not made_signal.is_stopped
+    assert not made_effect.is_disposed  # type: ignore[attr-defined]
+    maker.dispose()  # type: ignore[attr-defined]
+
+
+def test_what_a_reaction_makes_during_a_constructors_batch_is_not_its_owners() -> None:
+    x = Signal(0, name="x")
+    heard = Emitter[int](name="heard")
+    made: list[object] = []
+    maker = _maker_reacting_to(x, made)
+    heard.on(lambda v: made.append(Signal(v, name="from_event")))
+
+    class Writer(Disposable):
+        def __init__(self) -> None:
+            with batch():
+                x.value = 2
+            heard.emit(3)
+            self.own = Signal(4, name="own")  # still made by the constructor
+
+    writer = Writer()
+    own = writer.own
+    writer.dispose()
+
+    assert [m.is_stopped for m in made if isinstance(m, Signal)] == [False, False]
+    assert own.is_stopped  # what the constructor itself made is still owned
+    maker.dispose()  # type: ignore[attr-defined]
