@@ -68,7 +68,13 @@ def test_an_api_raising_a_type_error_ends_in_an_error_state_and_is_logged(
     assert record.getMessage().startswith(
         "AuthApi.sign_in() of ForgotTheParameter raised TypeError"
     )
-    assert record.exc_info is not None and record.exc_info[1] is attempt.reason
+    # The traceback is in the message, scrubbed of secrets; never exc_info,
+    # which a handler would format from the raw exception.
+    assert record.exc_info is None
+    trace = record.getMessage().split("\n", 1)[1]
+    assert trace.startswith("Traceback (most recent call last):")
+    assert f"TypeError: {attempt.reason}" in trace
+    assert "self._api.sign_in(checked)" in trace  # the frame that called the API
 
 
 def test_a_refused_password_stays_a_plain_message_and_is_not_logged(
@@ -146,9 +152,14 @@ def test_a_sign_out_that_raises_a_bug_is_logged_though_the_session_ended(
     assert session.state == SignedOut()
     assert isinstance(told.reason, AttributeError)
     [record] = caplog.records
-    assert record.getMessage().startswith(
+    message = record.getMessage()
+    assert message.startswith(
         "AuthApi.sign_out() of FakeApi raised AttributeError, which is not an AuthError"
     )
+    assert record.exc_info is None
+    assert message.endswith("\nAttributeError: no client")
+    assert 'session_fakes.py", line' in message  # the AuthApi's own frame
+    assert "in _answer\n    raise answer" in message
 
 
 def test_a_named_value_of_another_type_than_declared_is_refused() -> None:

@@ -222,7 +222,10 @@ class AuthApi(Protocol):
     missing parameter, a misspelt attribute) is a bug in the API: the
     session still fails the call, says it is a bug rather than the error's
     text, and logs its traceback on ``impact_rx.session``. Other exceptions
-    fail the call with their own message.
+    fail the call with their own message. Whatever the session logs or shows
+    (in a ``SessionError`` or an event) of an error's text has the secrets it
+    knows masked: its tokens, the refresh token it sent and the password of
+    the sign-in in flight.
 
     ``refresh`` is optional and not part of this Protocol (so that
     ``isinstance`` holds for an API without it); a session refreshes tokens

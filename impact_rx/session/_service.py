@@ -65,7 +65,8 @@ import asyncio
 import functools
 import logging
 import threading
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from random import Random
 from typing import Annotated, Concatenate, Final, ParamSpec, TypeVar, final
@@ -97,6 +98,7 @@ from ._api import (
 from ._authenticator import take_restored_tokens
 from ._events import SessionEvent, SignOutReason
 from ._refresh import RefreshPolicy
+from ._scrub import scrub
 from ._states import Authenticated, SessionError, SessionState, SignedOut, SigningIn
 
 __all__ = ["USER", "SessionService"]
@@ -135,20 +137,34 @@ class _Generation:
         "attempt",
         "expires_at",
         "number",
+        "password",
         "refresh",
+        "replaced",
         "timer",
         "tokens",
         "waiting",
     )
 
-    def __init__(self, number: int) -> None:
+    def __init__(self, number: int, replaced: Tokens | None = None) -> None:
         self.number = number
         self.tokens: Tokens | None = None
+        # Only to mask them in an error's text (see ``secrets``): the tokens
+        # the current ones replaced, and the password of a sign-in in flight.
+        self.replaced = replaced
+        self.password: Secret[str] | None = None
         self.expires_at: datetime | None = None
         self.refresh: Call[Secret[str] | None] | None = None
         self.waiting = False  # ``refresh`` waits for its retry time, unsent
         self.timer: DisposableBase | None = None
         self.attempt = 0
+
+    def secrets(self) -> list[Secret[str] | None]:
+        """What an ``AuthApi`` error might echo, to mask it (see ``scrub``)."""
+        found: list[Secret[str] | None] = [self.password]
+        for tokens in (self.tokens, self.replaced):
+            if tokens is not None:
+                found += [tokens.access_token, tokens.refresh_token]
+        return found
 
     def stop_timer(self) -> None:
         timer, self.timer = self.timer, None
@@ -278,6 +294,7 @@ class SessionService(Disposable):
             return self._sign_in.suspense
 
         generation = self._next_generation()
+        generation.password = checked.password
         call: Call[User | None] = Call()
         self._sign_in = call
         self._publish(SigningIn(), self._peek_user())
@@ -306,6 +323,7 @@ class SessionService(Disposable):
             DisposedError: The session was disposed.
         """
         self._check_alive("sign_out")
+        secrets = self._generation.secrets()  # the server's error may echo them
         self._end(reason)
 
         call: Call[None] = Call()
@@ -314,7 +332,7 @@ class SessionService(Disposable):
             self._api.sign_out,
             what="AuthApi.sign_out()",
             on_value=lambda _: self._told_server(call, None),
-            on_error=lambda error: self._told_server(call, error),
+            on_error=lambda error: self._told_server(call, error, secrets),
         )
         return call.suspense
 
@@ -406,8 +424,12 @@ class SessionService(Disposable):
         call.start(
             lambda: self._api.refresh(refresh_token),  # type: ignore[attr-defined]
             what="AuthApi.refresh()",
-            on_value=lambda answer: self._refreshed(generation, call, answer),
-            on_error=lambda error: self._refresh_failed(generation, call, error),
+            on_value=lambda answer: self._refreshed(
+                generation, call, answer, refresh_token
+            ),
+            on_error=lambda error: self._refresh_failed(
+                generation, call, error, refresh_token
+            ),
         )
 
     # ------------------------------------------------------------ answers
@@ -425,6 +447,7 @@ class SessionService(Disposable):
             return
 
         self._sign_in = None
+        generation.password = None
         if tokens is not None:
             self._keep(generation, tokens)
         self._publish(Authenticated(), user)
@@ -440,9 +463,11 @@ class SessionService(Disposable):
             return
 
         self._sign_in = None
-        message = readable(error)
+        secrets = generation.secrets()
+        generation.password = None
+        message = scrub(readable(error), secrets)
         if _is_bug(error):
-            message = _report_bug(_call_of(self._api, "sign_in"), error)
+            message = _report_bug(_call_of(self._api, "sign_in"), error, secrets)
         # Its tokens were dropped when this sign-in began: nobody is left.
         previous_user = self._peek_user()
         self._publish(SessionError(message), None)
@@ -454,14 +479,18 @@ class SessionService(Disposable):
 
     @_locked
     def _refreshed(
-        self, generation: _Generation, call: Call[Secret[str] | None], answer: object
+        self,
+        generation: _Generation,
+        call: Call[Secret[str] | None],
+        answer: object,
+        sent: Secret[str] | None,
     ) -> None:
         if not self._current(generation) or generation.refresh is not call:
             return
         try:
             renewed, tokens = _refresh_parts(answer, _call_of(self._api, "refresh"))
         except (AuthProtocolError, TypeError) as error:
-            self._refresh_failed(generation, call, error)
+            self._refresh_failed(generation, call, error, sent)
             return
 
         generation.refresh = None
@@ -494,10 +523,12 @@ class SessionService(Disposable):
         generation: _Generation,
         call: Call[Secret[str] | None],
         error: Exception,
+        sent: Secret[str] | None,
     ) -> None:
         if not self._current(generation) or generation.refresh is not call:
             return
         generation.refresh = None
+        secrets = [*generation.secrets(), sent]
 
         if isinstance(error, AuthRejectedError):
             self._finish(generation, "expired")
@@ -511,11 +542,11 @@ class SessionService(Disposable):
                 "Token refresh failed (%s: %s); the session stays and retries"
                 " in %.1f s.",
                 type(error).__name__,
-                readable(error),
+                scrub(readable(error), secrets),
                 delay,
             )
         else:
-            _report_bug(_call_of(self._api, "refresh"), error)
+            _report_bug(_call_of(self._api, "refresh"), error, secrets)
         generation.refresh = Call()
         generation.waiting = True
         generation.timer = self._scheduler.schedule_relative(
@@ -530,13 +561,18 @@ class SessionService(Disposable):
             self.refresh()
 
     @_locked
-    def _told_server(self, call: Call[None], error: Exception | None) -> None:
+    def _told_server(
+        self,
+        call: Call[None],
+        error: Exception | None,
+        secrets: Iterable[Secret[str] | None] = (),
+    ) -> None:
         self._sign_outs.discard(call)
         if error is None:
             call.resolve(None)
             return
         if _is_bug(error):
-            _report_bug(_call_of(self._api, "sign_out"), error)
+            _report_bug(_call_of(self._api, "sign_out"), error, secrets)
         call.reject(error)
 
     # ------------------------------------------------------------ generations
@@ -547,12 +583,15 @@ class SessionService(Disposable):
     def _next_generation(self) -> _Generation:
         """Start a new generation: whatever the previous one awaited is void."""
         previous = self._generation
-        self._generation = _Generation(previous.number + 1)
+        replaced = previous.tokens or previous.replaced
+        self._generation = _Generation(previous.number + 1, replaced)
         previous.close()
         return self._generation
 
     def _keep(self, generation: _Generation, tokens: Tokens) -> None:
         """Hold ``tokens`` and schedule their refresh when they expire."""
+        if generation.tokens is not None:
+            generation.replaced = generation.tokens
         generation.tokens = tokens
         generation.stop_timer()
         if tokens.expires_in is None or tokens.expires_in > _NEVER:
@@ -737,18 +776,24 @@ def _call_of(api: object, method: str) -> str:
     return f"AuthApi.{method}() of {type(api).__qualname__}"
 
 
-def _report_bug(what: str, error: BaseException) -> str:
+def _report_bug(
+    what: str, error: BaseException, secrets: Iterable[Secret[str] | None]
+) -> str:
     """Log a bug an ``AuthApi`` raised (see ``_BUGS``); the text for people.
 
     Such an error is never a refusal: it is logged with its traceback, and
-    the session's state says so without the error's own text.
+    the session's state says so without the error's own text. The traceback
+    is formatted here, with ``secrets`` masked, and logged as part of the
+    message: given as ``exc_info``, a handler would format the raw exception,
+    whose text may hold a token the API put there.
     """
     message = (
         f"{what} raised {type(error).__name__}, which is not an AuthError:"
         " a bug in the AuthApi, not a refusal by the server."
         " Its traceback is logged on impact_rx.session."
     )
-    log.error(message, exc_info=error)
+    trace = scrub("".join(traceback.format_exception(error)), secrets)
+    log.error("%s\n%s", message, trace.rstrip("\n"))
     return message
 
 

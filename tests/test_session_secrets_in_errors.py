@@ -1,0 +1,219 @@
+"""An AuthApi that puts a secret into its error never gets it into a log or state.
+
+Whatever the session logs, or shows in a ``SessionError`` or an event, about
+an AuthApi's exception has every secret the session knows at that moment
+masked: its tokens (current and previous), the refresh token it sent, and
+the password of the sign-in in flight.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from session_fakes import ADA, FakeApi, open_session
+
+from impact_rx.session import (
+    AuthSession,
+    Credentials,
+    Secret,
+    SessionError,
+    SessionEvent,
+    SessionService,
+    Tokens,
+)
+from impact_rx.testing import marbles
+
+PASSWORD = "correct\\horse 'staple'"  # a backslash and quotes: repr escapes them
+ACCESS = "access-7f3a9c1e"
+REFRESH = "refresh-b42d8e06"
+TOKENS = Tokens(Secret(ACCESS), Secret(REFRESH), 60)
+SECRETS = (PASSWORD, ACCESS, REFRESH)
+
+
+def shown(
+    caplog: pytest.LogCaptureFixture,
+    session: SessionService,
+    events: list[SessionEvent],
+) -> list[str]:
+    """Every text the session let out: log records, the state, the events."""
+    texts = [repr(session.state), repr(events), str(session)]
+    for record in caplog.records:
+        texts += [record.getMessage(), logging.Formatter().format(record)]
+        texts.append(record.exc_text or "")
+    return texts
+
+
+def assert_no_secret(texts: list[str], *secrets: str) -> None:
+    for text in texts:
+        for secret in secrets or SECRETS:
+            assert secret not in text, f"{secret!r} shown in {text!r}"
+            assert repr(secret)[1:-1] not in text, f"{secret!r} shown in {text!r}"
+
+
+def signed_in_session(m: Any, api: FakeApi) -> SessionService:
+    session = open_session(m, api)
+    api.answers["sign_in"] = AuthSession(ADA, TOKENS)
+    session.sign_in(Credentials("ada", PASSWORD))
+    assert session.user == ADA
+    return session
+
+
+def refresh_token_in_key_error(refresh_token: Secret[str]) -> None:
+    raise KeyError(refresh_token.reveal())  # a lookup of the token, by mistake
+
+
+def password_in_runtime_error(credentials: Credentials) -> None:
+    raise RuntimeError(f"bad password {credentials.password.reveal()}")
+
+
+def password_in_type_error(credentials: Credentials) -> None:
+    raise TypeError(f"cannot encode {credentials.password.reveal()!r}")
+
+
+@pytest.mark.parametrize(
+    ("raise_", "level"),
+    [(password_in_runtime_error, None), (password_in_type_error, logging.ERROR)],
+    ids=["ordinary", "bug"],
+)
+def test_a_sign_in_error_naming_the_password_shows_it_masked(
+    raise_: Any, level: int | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    with marbles() as m:
+        session = open_session(m, FakeApi(sign_in=raise_))
+        events: list[SessionEvent] = []
+        session.events.subscribe(events.append)
+        with caplog.at_level(logging.DEBUG, logger="impact_rx.session"):
+            attempt = session.sign_in(Credentials("ada", PASSWORD))
+
+    assert "staple" in str(attempt.reason)  # the API's own error, untouched
+    state = session.state
+    assert isinstance(state, SessionError)
+    assert [e.type for e in events] == ["SIGN_IN_FAILED"]
+    assert events[0].error == state.error
+    if level is None:
+        assert state.error == "bad password ********"
+        assert caplog.records == []
+    else:
+        [record] = caplog.records
+        assert record.levelno == level
+        assert 'TypeError: cannot encode "********"' in record.getMessage()
+    assert_no_secret(shown(caplog, session, events))
+
+
+def test_a_sign_in_error_naming_the_tokens_it_replaces_shows_them_masked(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with marbles() as m:
+        api = FakeApi()
+        session = signed_in_session(m, api)
+        events: list[SessionEvent] = []
+        session.events.subscribe(events.append)
+        api.answers["sign_in"] = RuntimeError(f"{ACCESS} is still active")
+        with caplog.at_level(logging.DEBUG, logger="impact_rx.session"):
+            session.sign_in(Credentials("ada", "another password"))
+
+    assert session.state == SessionError("******** is still active")
+    assert_no_secret(shown(caplog, session, events), *SECRETS, "another password")
+
+
+def test_a_refresh_bug_naming_the_refresh_token_is_logged_masked(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with marbles() as m:
+        api = FakeApi(refresh=refresh_token_in_key_error)
+        session = signed_in_session(m, api)
+        with caplog.at_level(logging.DEBUG, logger="impact_rx.session"):
+            refreshed = session.refresh()
+
+    assert isinstance(refreshed.reason, KeyError)
+    [record] = caplog.records
+    assert record.levelno == logging.ERROR
+    assert record.exc_info is None  # a handler would format the raw exception
+    message = record.getMessage()
+    assert message.startswith("AuthApi.refresh() of FakeApi raised KeyError")
+    assert "KeyError: '********'" in message
+    assert "in refresh_token_in_key_error" in message  # the API's frame
+    assert_no_secret(shown(caplog, session, []))
+
+
+def test_a_refresh_failure_naming_the_tokens_is_logged_masked(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with marbles() as m:
+        api = FakeApi(refresh=ConnectionError(f"POST /token {REFRESH} ({ACCESS})"))
+        session = signed_in_session(m, api)
+        with caplog.at_level(logging.DEBUG, logger="impact_rx.session"):
+            session.refresh()
+
+    [record] = caplog.records
+    assert record.levelno == logging.INFO
+    assert record.getMessage().startswith(
+        "Token refresh failed (ConnectionError: POST /token ******** (********));"
+    )
+    assert_no_secret(shown(caplog, session, []))
+
+
+def test_a_refresh_error_caused_by_one_naming_a_token_is_logged_masked(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def chained(refresh_token: Secret[str]) -> None:
+        try:
+            raise LookupError(f"no session for {ACCESS}")
+        except LookupError as error:
+            raise AttributeError("client is gone") from error
+
+    with marbles() as m:
+        session = signed_in_session(m, FakeApi(refresh=chained))
+        with caplog.at_level(logging.DEBUG, logger="impact_rx.session"):
+            session.refresh()
+
+    [record] = caplog.records
+    assert "LookupError: no session for ********" in record.getMessage()
+    assert "AttributeError: client is gone" in record.getMessage()
+    assert_no_secret(shown(caplog, session, []))
+
+
+def test_a_sign_out_bug_naming_the_tokens_of_the_ended_session_is_logged_masked(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with marbles() as m:
+        api = FakeApi(sign_out=AttributeError(f"no client for {ACCESS}/{REFRESH}"))
+        session = signed_in_session(m, api)
+        with caplog.at_level(logging.DEBUG, logger="impact_rx.session"):
+            told = session.sign_out()
+
+    assert isinstance(told.reason, AttributeError)
+    [record] = caplog.records
+    assert "AttributeError: no client for ********/********" in record.getMessage()
+    assert_no_secret(shown(caplog, session, []))
+
+
+def test_a_sign_out_during_a_sign_in_masks_the_password_in_flight(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with marbles() as m:
+        api = FakeApi(
+            sign_in=m.cold("50ms (a|)", {"a": ADA}),
+            sign_out=NameError(f"password {PASSWORD} is still cached"),
+        )
+        session = open_session(m, api)
+        session.sign_in(Credentials("ada", PASSWORD))
+        with caplog.at_level(logging.DEBUG, logger="impact_rx.session"):
+            session.sign_out()
+
+    [record] = caplog.records
+    assert "NameError: password ******** is still cached" in record.getMessage()
+    assert_no_secret(shown(caplog, session, []))
+
+
+def test_a_short_password_is_masked_where_it_stands_alone_only() -> None:
+    # Masking "abc" inside every word would turn a traceback into nonsense;
+    # standing alone (a word of its own, or quoted) it is still masked.
+    with marbles() as m:
+        api = FakeApi(sign_in=RuntimeError("abc is wrong for abcdef: 'abc'"))
+        session = open_session(m, api)
+        session.sign_in(Credentials("ada", "abc"))
+
+    assert session.state == SessionError("******** is wrong for abcdef: '********'")
