@@ -563,24 +563,12 @@ class ProviderInjector(injector.Injector):
         frames.append(frame)
         _path.runs.append(_graph.run_tracker())
         try:
-            kwargs = self._arguments(cls, params)
-            instance = cls.__new__(cls)
-            companion = None if isinstance(instance, Disposable) else Disposable()
-            try:
-                with (
-                    owning(companion or typing.cast(Disposable, instance)),
-                    building_in(self.provider),
-                ):
-                    try:
-                        cls.__init__(instance, **kwargs)
-                    except Exception as exc:
-                        self._note_constructor(exc, cls)
-                        raise
-                    if self.provider.is_disposed:
-                        raise self.disposed_while_building(cls)
-            except BaseException:
-                _dispose_half_built(instance, companion)
-                raise
+            # Untracked: a service built on first use inside a computed,
+            # effect or observe block is not part of that run's reads, or the
+            # run would re-run whenever what the constructor (or one of its
+            # dependencies') read changes. The constructor's own effects and
+            # computeds track as ever: each run records its own reads.
+            instance, companion = _graph.untracked(lambda: self._construct(cls, params))
         except BaseException:
             for orphan in reversed(frame.fresh):
                 _dispose_half_built(orphan, self.provider._forget(orphan))
@@ -592,6 +580,30 @@ class ProviderInjector(injector.Injector):
         self.provider._record(instance, companion)
         _trace(cls, "built in %s", self.provider.name)
         return instance
+
+    def _construct(
+        self, cls: type[T], params: tuple[Parameter, ...]
+    ) -> tuple[T, Disposable | None]:
+        """A new ``cls`` and its companion (for a non-``Disposable``), or raise."""
+        kwargs = self._arguments(cls, params)
+        instance = cls.__new__(cls)
+        companion = None if isinstance(instance, Disposable) else Disposable()
+        try:
+            with (
+                owning(companion or typing.cast(Disposable, instance)),
+                building_in(self.provider),
+            ):
+                try:
+                    cls.__init__(instance, **kwargs)
+                except Exception as exc:
+                    self._note_constructor(exc, cls)
+                    raise
+                if self.provider.is_disposed:
+                    raise self.disposed_while_building(cls)
+        except BaseException:
+            _dispose_half_built(instance, companion)
+            raise
+        return instance, companion
 
     def _arguments(self, cls: type, params: tuple[Parameter, ...]) -> dict[str, object]:
         kwargs: dict[str, object] = {}

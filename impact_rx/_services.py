@@ -21,7 +21,9 @@ The rules:
 
 - **One instance per registering provider.** A registered service is built
   on first use and shared by that provider's descendants. A child that
-  registers the same class gets its own instance.
+  registers the same class gets its own instance. Built on first use inside
+  a computed, effect or observe block, its construction is not part of that
+  run: what the constructor reads is no dependency of the run.
 - **Dependencies resolve upwards from the registering provider**, never from
   a child: a service registered on the root that needs value ``"USER"`` does
   not see a ``"USER"`` that only a child provides.
