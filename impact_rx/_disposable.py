@@ -9,7 +9,10 @@ While the constructor of a ``Disposable`` subclass runs, the object is the
 called directly. What impact_rx creates then calls :func:`adopt`, so it is
 disposed with the service without any bookkeeping in user code: signals,
 computeds, effects, ``observe`` scopes, emitters, suspenses, queries,
-mutations, and instances of other ``Disposable`` subclasses.
+mutations, and instances of other ``Disposable`` subclasses. What a write
+in the constructor sets off (subscribers, listeners, other effects) runs
+outside it, so what those make is not the constructor's, as it would not be
+after the constructor returned.
 
 Nothing else is adopted. A plain reactivex subscription
 (``signal.subscribe(...)``, ``subject.subscribe(...)``), a thread, a task or
