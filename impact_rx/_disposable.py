@@ -12,7 +12,9 @@ computeds, effects, ``observe`` scopes, emitters, suspenses, queries,
 mutations, and instances of other ``Disposable`` subclasses. What a write
 in the constructor sets off (subscribers, listeners, other effects) runs
 outside it, so what those make is not the constructor's, as it would not be
-after the constructor returned.
+after the constructor returned. Nor is what an asyncio task the constructor
+started makes: the task inherits the context, but runs after the constructor
+returned.
 
 Nothing else is adopted. A plain reactivex subscription
 (``signal.subscribe(...)``, ``subject.subscribe(...)``), a thread, a task or
@@ -66,7 +68,25 @@ DisposeCallback = Callable[[], object] | _SupportsDispose
 # owner and could not be created safely when __init__ was skipped.
 _lock = threading.Lock()
 _tokens = count()
-_owner: ContextVar[Disposable | None] = ContextVar("impact_rx_owner", default=None)
+
+
+class _Block:
+    """One owner block: open while the constructor (or ``owning``) runs.
+
+    The context variable holds the block, not the owner: an asyncio task
+    or a ``copy_context()`` run started in the block copies the variable,
+    and once the block closed, what it makes is no longer the owner's
+    (made later, as DESIGN §4 says; and the owner may be disposed by then).
+    """
+
+    __slots__ = ("open", "owner")
+
+    def __init__(self, owner: Disposable | None) -> None:
+        self.owner = owner
+        self.open = True
+
+
+_owner: ContextVar[_Block | None] = ContextVar("impact_rx_owner", default=None)
 # One item per owner block open in any thread: a cheap test for the graph,
 # which delivers and runs watchers outside any owner (see ``disown``).
 constructing: list[None] = []
@@ -241,15 +261,17 @@ def on_dispose_last(
 def _owning_init(init: Callable[..., None]) -> Callable[..., None]:
     @functools.wraps(init)
     def __init__(self: Disposable, *args: Any, **kwargs: Any) -> None:
-        outer = _owner.get()
+        outer = current_owner()
         if outer is self:  # a provider builds it, or a subclass's __init__
             init(self, *args, **kwargs)
             return
-        token = _owner.set(self)
+        block = _Block(self)
+        token = _owner.set(block)
         constructing.append(None)
         try:
             init(self, *args, **kwargs)
         finally:
+            block.open = False
             constructing.pop()
             _owner.reset(token)
         if outer is not None:
@@ -268,7 +290,10 @@ def _run(callback: DisposeCallback) -> None:
 
 def current_owner() -> Disposable | None:
     """The object whose constructor is running in this context, if any."""
-    return _owner.get()
+    block = _owner.get()
+    if block is None or not block.open:
+        return None
+    return block.owner
 
 
 @contextmanager
@@ -278,16 +303,18 @@ def owning(owner: Disposable | None) -> Iterator[None]:
     Used by providers around a service's constructor; ``owning(None)`` shields
     a block from an enclosing owner.
     """
-    token = _owner.set(owner)
+    block = _Block(owner)
+    token = _owner.set(block)
     constructing.append(None)
     try:
         yield
     finally:
+        block.open = False
         constructing.pop()
         _owner.reset(token)
 
 
-def disown() -> Token[Disposable | None]:
+def disown() -> Token[_Block | None]:
     """Leave the current owner, for a delivery that runs inside its block.
 
     A write in a constructor delivers at once, and whatever the subscribers,
@@ -302,7 +329,7 @@ def disown() -> Token[Disposable | None]:
     return _owner.set(None)
 
 
-def reown(token: Token[Disposable | None]) -> None:
+def reown(token: Token[_Block | None]) -> None:
     """Return to the owner that ``disown`` left."""
     _owner.reset(token)
 
@@ -317,7 +344,7 @@ def adopt(callback: DisposeCallback) -> Callable[[], None] | None:
     Returns:
         The owner's remover, or ``None`` when no owner is current.
     """
-    owner = _owner.get()
+    owner = current_owner()
     if owner is None:
         return None
     return owner.on_dispose(callback)

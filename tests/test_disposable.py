@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import inspect
 import threading
 
@@ -310,3 +312,69 @@ def test_what_a_reaction_makes_during_a_constructors_batch_is_not_its_owners() -
     assert [m.is_stopped for m in made if isinstance(m, Signal)] == [False, False]
     assert own.is_stopped  # what the constructor itself made is still owned
     maker.dispose()  # type: ignore[attr-defined]
+
+
+async def test_a_task_started_in_a_constructor_owns_nothing_it_makes_later() -> None:
+    # The task copies the constructor's context, owner included: what it made
+    # after the constructor returned was adopted, and once the service was
+    # disposed, making a Signal there raised AttributeError.
+    gate = asyncio.Event()
+    made: list[Signal[int]] = []
+
+    class Poller(Disposable):
+        def __init__(self) -> None:
+            self.task = asyncio.get_running_loop().create_task(self.poll())
+
+        async def poll(self) -> None:
+            made.append(Signal(1, name="early"))
+            await gate.wait()
+            made.append(Signal(2, name="late"))
+
+    poller = Poller()
+    await asyncio.sleep(0)
+    poller.dispose()
+    gate.set()
+    await poller.task
+
+    assert [s.is_stopped for s in made] == [False, False]
+    assert current_owner() is None
+
+
+async def test_a_write_in_a_task_a_constructor_started_adopts_no_reaction() -> None:
+    x = Signal(0, name="x")
+    made: list[object] = []
+    maker = _maker_reacting_to(x, made)
+
+    class Writer(Disposable):
+        def __init__(self) -> None:
+            self.task = asyncio.get_running_loop().create_task(self.write())
+
+        async def write(self) -> None:
+            x.value = 1  # after the constructor returned
+
+    writer = Writer()
+    await writer.task
+    writer.dispose()
+
+    made_signal, made_effect = made
+    assert isinstance(made_signal, Signal) and not made_signal.is_stopped
+    assert not made_effect.is_disposed  # type: ignore[attr-defined]
+    maker.dispose()  # type: ignore[attr-defined]
+
+
+def test_a_thread_run_in_a_constructors_context_owns_what_it_makes_meanwhile() -> None:
+    # Made while the constructor runs: the constructor's, as documented.
+    made: list[Signal[int]] = []
+
+    class Builder(Disposable):
+        def __init__(self) -> None:
+            context = contextvars.copy_context()
+            worker = threading.Thread(
+                target=context.run, args=(lambda: made.append(Signal(1)),)
+            )
+            worker.start()
+            worker.join(10)
+
+    Builder().dispose()
+
+    assert [s.is_stopped for s in made] == [True]
