@@ -19,13 +19,14 @@ hello Ada
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from types import TracebackType
 from typing import Any, Self, final
 
 from reactivex import abc
 
 from . import _graph, _signal
-from ._disposable import adopt
+from ._disposable import Disposable, adopt, current_owner, owning
 from ._errors import CycleError, SubscriberError, SuspendedError
 from ._graph import CLEAN, DIRTY, check_runs, collect, pull, stale, state
 from ._redact import anonymous
@@ -198,12 +199,21 @@ class Effect(abc.DisposableBase):
         if cleanup is not None:
             cleanup()
 
-    def _start(self) -> None:
-        """The first run of an effect created while another thread delivered."""
+    def _start(self, owner: Disposable | None = None) -> None:
+        """The first run of an effect created while another thread delivered.
+
+        Args:
+            owner: The constructor that created the effect, if any: the run
+                makes for it what it would have made running at once.
+        """
         fn = self._fn
-        if fn is None:  # disposed before its turn
+        if fn is None:  # disposed before its turn (with its owner, say)
             return
-        error = self._run()
+        if owner is None:
+            error = self._run()
+        else:
+            with owning(owner):
+                error = self._run()
         if error is not None:
             self.dispose()
             raise SubscriberError(
@@ -214,9 +224,9 @@ class Effect(abc.DisposableBase):
                 " not kept. See .exceptions (or __cause__) for the original.",
             ) from error
 
-    def _apply_batched(self, _: object) -> None:
+    def _apply_batched(self, owner: Disposable | None) -> None:
         """The first run, as a batch kept aside is applied (see ``effect``)."""
-        self._start()
+        self._start(owner)
 
     def __repr__(self) -> str:
         if self._fn is None:
@@ -266,6 +276,8 @@ def effect(fn: Callable[[], object], *, name: str | None = None) -> Effect:
         Created while another thread delivers, its first run waits for that
         delivery in the queue, as a write from this thread would; created
         in a batch kept aside (see ``batch``), it waits for that batch.
+        Either way, what that run makes is owned as if it ran at once (by
+        the service whose constructor created the effect, say).
 
     Raises:
         TypeError: ``fn`` is not callable, or is an ``async`` function, or
@@ -313,11 +325,17 @@ def effect(fn: Callable[[], object], *, name: str | None = None) -> Effect:
         if pending is not None:
             # In this thread's batch kept aside: the first run comes as the
             # batch is applied, on its values, as in a batch owning the queue.
-            pending[created] = None
+            pending[created] = current_owner()
             return created
     took = _graph.acquire()
     if took < 0:
-        _graph.enqueue(Effect._start, created)
+        # Run in turn on the delivering thread, after the constructor that
+        # made it may have returned: what it makes is still that owner's.
+        owner = current_owner()
+        if owner is None:
+            _graph.enqueue(Effect._start, created)
+        else:
+            _graph.enqueue(partial(Effect._start, owner=owner), created)
         return created
     try:
         try:

@@ -22,6 +22,7 @@ from thread_helpers import wait_for, while_delivering
 
 from impact_rx import (
     CycleError,
+    Disposable,
     DisposedError,
     Emitter,
     Signal,
@@ -820,3 +821,40 @@ def test_an_observe_block_kept_aside_whose_suspense_settled_meanwhile_is_called(
 
     assert renders == ["re-render"]
     scope.dispose()
+
+
+# -- what a constructor's effect makes when its first run waits its turn -------
+
+
+def test_an_effect_a_constructor_makes_while_another_thread_delivers_owns_its_run() -> (
+    None
+):
+    # Its first run waited for the delivery and ran on the delivering thread,
+    # outside the constructor: what it made was owned by nobody, and outlived
+    # the service (made with no delivery running, the service owns it).
+    made: list[Signal[int]] = []
+
+    class Service(Disposable):
+        def __init__(self) -> None:
+            self.watch = effect(lambda: made.append(Signal(1, name="made")))
+
+    service = while_delivering(Service)
+    assert len(made) == 1
+    service.dispose()
+
+    assert made[0].is_stopped
+
+
+def test_an_effect_a_constructor_makes_in_a_batch_kept_aside_owns_its_run() -> None:
+    made: list[Signal[int]] = []
+
+    class Service(Disposable):
+        def __init__(self) -> None:
+            with batch():
+                self.watch = effect(lambda: made.append(Signal(1, name="made")))
+
+    service = while_delivering(Service)
+    assert len(made) == 1
+    service.dispose()
+
+    assert made[0].is_stopped
