@@ -662,7 +662,7 @@ class Computed(Observable[T]):
             # Another thread is delivering: it attaches the observer in turn
             # (waiting could deadlock with a subscriber waiting for us).
             queued = _Detach(self, observer)
-            _graph.enqueue(self._attach_queued, queued)
+            _graph.enqueue_owned(self._attach_queued, queued)
             return queued
         try:
             subscription = self._attach(observer)

@@ -19,7 +19,6 @@ hello Ada
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from types import TracebackType
 from typing import Any, Self, final
 
@@ -329,13 +328,7 @@ def effect(fn: Callable[[], object], *, name: str | None = None) -> Effect:
             return created
     took = _graph.acquire()
     if took < 0:
-        # Run in turn on the delivering thread, after the constructor that
-        # made it may have returned: what it makes is still that owner's.
-        owner = current_owner()
-        if owner is None:
-            _graph.enqueue(Effect._start, created)
-        else:
-            _graph.enqueue(partial(Effect._start, owner=owner), created)
+        _graph.enqueue_owned(Effect._start, created)
         return created
     try:
         try:

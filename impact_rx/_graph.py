@@ -114,10 +114,11 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from functools import partial
 from operator import attrgetter
 from typing import Any, Final, TypeVar
 
-from ._disposable import constructing, current_owner, disown, reown
+from ._disposable import constructing, current_owner, disown, owning, reown
 from ._errors import CycleError, SubscriberError, SuspendedError
 
 __all__ = [
@@ -477,6 +478,25 @@ def enqueue(job: Callable[[Any], None], arg: Any) -> None:
         return  # the owner delivers it
     s.owner = get_ident()
     release()
+
+
+def enqueue_owned(job: Callable[[Any], None], arg: Any) -> None:
+    """``enqueue``, for work a constructor does that waits its turn.
+
+    The delivering thread runs it, maybe after the constructor returned;
+    what it makes (an effect's first run, a subscriber's first value) is
+    still owned by that constructor, as it is when it runs at once.
+    """
+    owner = current_owner()
+    if owner is None:
+        enqueue(job, arg)
+    else:
+        enqueue(partial(_run_owned, owner, job), arg)
+
+
+def _run_owned(owner: Any, job: Callable[[Any], None], arg: Any) -> None:
+    with owning(owner):
+        job(arg)
 
 
 def run_or_queue(

@@ -800,7 +800,7 @@ class Signal(BehaviorSubject[T]):
             # Another thread is delivering: it attaches the observer in turn,
             # so the observer is never called from two threads at once.
             subscription = _Subscription(self, observer)
-            _graph.enqueue(self._attach_queued, subscription)
+            _graph.enqueue_owned(self._attach_queued, subscription)
             return subscription
         try:
             attached = self._attach(observer)

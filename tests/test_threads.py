@@ -858,3 +858,26 @@ def test_an_effect_a_constructor_makes_in_a_batch_kept_aside_owns_its_run() -> N
     service.dispose()
 
     assert made[0].is_stopped
+
+
+@pytest.mark.parametrize("kind", ["signal", "computed"])
+def test_a_constructors_subscriber_attached_in_turn_owns_its_first_making(
+    kind: str,
+) -> None:
+    # Attached in turn on the delivering thread: what the subscriber made on
+    # its first value was owned by nobody (made at once, the service's).
+    made: list[Signal[int]] = []
+    source = Signal(1, name="source")
+    observed = source if kind == "signal" else computed(lambda: source.value + 1)
+
+    class Service(Disposable):
+        def __init__(self) -> None:
+            self.on_dispose(
+                observed.subscribe(lambda v: made.append(Signal(v, name="made")))
+            )
+
+    service = while_delivering(Service)
+    assert len(made) == 1
+    service.dispose()
+
+    assert made[0].is_stopped
