@@ -165,12 +165,19 @@ class Disposable:
                 f" with dispose(), got {type(callback).__name__}."
                 " Pass a function, a lambda, or a reactivex subscription."
             )
-
         # What an owner's disposal does to it, when that is not dispose().
         # Looked up on the class: a test double answers any attribute.
         end = getattr(type(callback), "_impact_owned_end", None)
         if end is not None:
             callback = functools.partial(end, callback)
+        remove = self._impact_register(callback)
+        if remove is None:
+            _run(callback)
+            return _noop
+        return remove
+
+    def _impact_register(self, callback: DisposeCallback) -> Callable[[], None] | None:
+        """Keep ``callback`` for dispose; ``None`` if disposed already."""
         token = next(_tokens)
         with _lock:
             disposed = getattr(self, "_impact_disposed", False)
@@ -180,8 +187,7 @@ class Disposable:
                     callbacks = self._impact_callbacks = {}
                 callbacks[token] = callback
         if disposed:
-            _run(callback)
-            return _noop
+            return None
 
         def remove() -> None:
             with _lock:
@@ -341,10 +347,16 @@ def adopt(callback: DisposeCallback) -> Callable[[], None] | None:
     lets an object disposed early drop itself from its owner, so the owner
     keeps no reference to it.
 
+    An owner disposed already (its constructor disposed it, then went on)
+    adopts nothing: registering would end the object inside its own
+    constructor, before it is whole. It is made as if no owner were current.
+
     Returns:
         The owner's remover, or ``None`` when no owner is current.
     """
     owner = current_owner()
     if owner is None:
         return None
-    return owner.on_dispose(callback)
+    # The library's own callbacks (an object's dispose or on_completed) need
+    # no ``_impact_owned_end``.
+    return owner._impact_register(callback)

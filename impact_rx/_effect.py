@@ -208,7 +208,7 @@ class Effect(abc.DisposableBase):
         fn = self._fn
         if fn is None:  # disposed before its turn (with its owner, say)
             return
-        if owner is None:
+        if owner is None or owner.is_disposed:
             error = self._run()
         else:
             with owning(owner):

@@ -495,6 +495,9 @@ def enqueue_owned(job: Callable[[Any], None], arg: Any) -> None:
 
 
 def _run_owned(owner: Any, job: Callable[[Any], None], arg: Any) -> None:
+    if owner.is_disposed:  # meanwhile: what it makes now is made later
+        job(arg)
+        return
     with owning(owner):
         job(arg)
 

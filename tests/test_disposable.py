@@ -378,3 +378,22 @@ def test_a_thread_run_in_a_constructors_context_owns_what_it_makes_meanwhile() -
     Builder().dispose()
 
     assert [s.is_stopped for s in made] == [True]
+
+
+def test_what_a_constructor_makes_after_disposing_its_object_is_made_whole() -> None:
+    # Adopted by a disposed owner, each object was ended inside its own
+    # constructor, before it was whole: AttributeError.
+    class Quitter(Disposable):
+        def __init__(self) -> None:
+            self.dispose()  # gives up early, then carries on
+            self.signal = Signal(1, name="late")
+            self.double = computed(lambda: self.signal.value * 2)
+            self.effect = effect(lambda: None)
+            self.emitter = Emitter[int](name="late")
+
+    quitter = Quitter()
+
+    assert not quitter.signal.is_stopped
+    assert quitter.double.value == 2
+    assert not quitter.effect.is_disposed
+    quitter.effect.dispose()

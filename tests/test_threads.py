@@ -881,3 +881,24 @@ def test_a_constructors_subscriber_attached_in_turn_owns_its_first_making(
     service.dispose()
 
     assert made[0].is_stopped
+
+
+def test_a_subscriber_attached_in_turn_after_its_constructor_was_disposed() -> None:
+    # Its first value comes after the service was disposed: what it makes
+    # then is nobody's (a disposed owner would end it as it is made).
+    made: list[Signal[int]] = []
+    source = Signal(1, name="source")
+
+    class Service(Disposable):
+        def __init__(self) -> None:
+            self.kept = source.subscribe(lambda v: made.append(Signal(v)))
+
+    def build_and_dispose() -> Service:
+        service = Service()
+        service.dispose()
+        return service
+
+    service = while_delivering(build_and_dispose)
+
+    assert [s.is_stopped for s in made] == [False]
+    service.kept.dispose()
