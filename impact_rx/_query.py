@@ -25,7 +25,9 @@ Its transitions (``status``; ``data``)::
 
     mutate(arg)        ─▶ "pending";  arg (the optimistic data)
     run fulfils        ─▶ "idle";     None (reset; the value is on the
-                                      suspense mutate() returned)
+                                      suspense mutate() returned). The
+                                      reset and what that suspense's
+                                      subscribers write are one change
     run rejects        ─▶ "rejected"; arg kept, reason exposed; retry() runs
                                       it again with arg, reset() forgets it
     mutate(other) while pending
@@ -439,6 +441,10 @@ class Mutation(Generic[A, T]):
                 f"{self!r} was disposed, so it cannot run. Create a new mutation."
             )
         suspense = _start(lambda: self._run(arg), self._scheduler)
+        # Its reset and what subscribers of the suspense write with the
+        # result settle as one change: a computed over both the optimistic
+        # data and the applied result never shows neither, or both.
+        suspense._one_change = True
 
         with batch(), self._lock:
             if self._disposed:

@@ -74,6 +74,7 @@ import inspect
 import logging
 import threading
 import weakref
+from contextlib import nullcontext
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from dataclasses import dataclass
 from typing import (
@@ -252,6 +253,9 @@ class Suspense(reactivex.Observable[State[T]]):
         self._waiters: list[Callable[[State[T]], None]] = []
         self._disposed = False
         self._cancel_work: Callable[[], object] | None = None
+        # Deliver the settled state to every subscriber in one batch (set by
+        # Mutation: its reset and the caller's writes are one change).
+        self._one_change = False
         # Mirrors the state for computeds and effects: reading a pending
         # suspense in a tracking scope subscribes it to the settled state.
         with owning(None):
@@ -667,17 +671,23 @@ class Suspense(reactivex.Observable[State[T]]):
         if unown is not None:
             unown()  # settled: the owner has nothing left to cancel
 
+        # A mutation's run settles as one change: its reset and what the
+        # caller's subscribers write with the result reach computeds and
+        # effects together, after all of them ran, so nothing sees half.
         errors: list[Exception] = []
+        delivered: list[Exception] = []
         try:
-            self._tracked.value = state
+            with _graph.batch() if self._one_change else nullcontext():
+                self._tracked.value = state
+                for sink in ready:
+                    try:
+                        sink.observer.on_next(state)
+                        sink.observer.on_completed()
+                    except Exception as exc:
+                        errors.append(exc)
         except SubscriberError as exc:  # what reads it (an effect) raised
-            errors.append(exc)
-        for sink in ready:
-            try:
-                sink.observer.on_next(state)
-                sink.observer.on_completed()
-            except Exception as exc:
-                errors.append(exc)
+            delivered.append(exc)
+        errors = delivered + errors
 
         # Awaiters resume last, so a query or service subscribed to this
         # suspense has already taken the new state when ``await`` returns.

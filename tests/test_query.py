@@ -33,8 +33,11 @@ from impact_rx import (
     mutation,
     query,
     service,
+    signal,
+    signal_of,
 )
 from impact_rx._disposable import owning
+from impact_rx.testing import marbles
 
 
 class Fetches:
@@ -697,3 +700,66 @@ def test_a_query_disposed_as_its_follow_up_starts_does_not_leave_it_pending() ->
     assert follow_up.is_disposed
     assert follow_up.state == Rejected(asyncio.CancelledError())
     assert len(fetches.subjects) == 1  # the follow-up fetch never started
+
+
+# -- optimistic data, then the saved value: no flicker ------------------------
+
+
+class _Basket(Disposable):
+    """The README user's pattern: optimistic data shown until the save lands."""
+
+    saved: signal[tuple[str, ...]] = signal(())
+
+    def __init__(self, run: Callable[[str], reactivex.Observable[str]]) -> None:
+        self.adding = mutation(run)
+
+    @computed
+    def shown(self) -> tuple[str, ...]:
+        pending = self.adding.data
+        return (*self.saved, pending) if pending is not None else self.saved
+
+    def land(self, item: str) -> None:
+        self.saved = (*self.saved, item)
+
+
+def test_applying_a_mutation_result_in_its_suspense_subscriber_does_not_flicker() -> (
+    None
+):
+    with marbles() as m:
+        basket = _Basket(lambda item: m.cold("--a|", {"a": item}))
+
+        def add(item: str) -> None:
+            def apply(state: object) -> None:
+                if isinstance(state, Fulfilled):
+                    basket.land(state.value)
+
+            basket.adding.mutate(item).subscribe(apply)
+
+        m.hot("-t", {"t": "tea"}).subscribe(add)
+        # Optimistic ('tea',) at frame 1 stays ('tea',) once saved at
+        # frame 3: no () in between, so nothing more is emitted.
+        m.expect(signal_of(basket, "shown")).to_be("ab---", {"a": (), "b": ("tea",)})
+    assert (basket.saved, basket.adding.status) == (("tea",), "idle")
+
+
+def test_a_mutation_settles_its_status_and_data_with_its_subscribers_writes() -> None:
+    with marbles() as m:
+        basket = _Basket(lambda item: m.cold("--a|", {"a": item}))
+        labels = computed(lambda: (basket.adding.status, basket.shown))
+
+        def add(item: str) -> None:
+            def apply(state: object) -> None:
+                if isinstance(state, Fulfilled):
+                    basket.land(state.value)
+
+            basket.adding.mutate(item).subscribe(apply)
+
+        m.hot("-t", {"t": "tea"}).subscribe(add)
+        m.expect(labels).to_be(
+            "ab-c",
+            {
+                "a": ("idle", ()),
+                "b": ("pending", ("tea",)),
+                "c": ("idle", ("tea",)),
+            },
+        )
