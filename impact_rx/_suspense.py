@@ -74,8 +74,8 @@ import inspect
 import logging
 import threading
 import weakref
-from contextlib import nullcontext
 from collections.abc import Awaitable, Callable, Coroutine, Generator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import (
     Any,
