@@ -903,7 +903,9 @@ class ComputedProperty(Generic[S, T]):
             return self
         return self.of(obj).value
 
-    def __set__(self, obj: S, value: object) -> None:
+    # ``NoReturn``: no value fits, so a type checker flags any assignment,
+    # as the run time does.
+    def __set__(self, obj: S, value: NoReturn) -> None:
         raise AttributeError(
             f"{self._label} is a computed value and cannot be assigned."
             " Write the signals it reads instead."

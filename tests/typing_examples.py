@@ -10,7 +10,7 @@ from typing import Protocol, assert_type
 
 from reactivex.abc import SchedulerBase
 
-from impact_rx import Computed, ServiceProvider, Signal, Value, computed
+from impact_rx import Computed, ServiceProvider, Signal, Value, computed, signal
 
 
 class Greeter(Protocol):
@@ -48,3 +48,18 @@ def adding_a_number_to_a_computed(doubled: Computed[int]) -> None:
 
 def adding_to_a_signal_in_place(count: Signal[int]) -> None:
     count += 1  # type: ignore[arg-type]
+
+
+class Countdown:
+    left: signal[int] = signal(5)
+
+    @computed
+    def remaining(self) -> int:
+        return self.left - 1
+
+
+def assigning_a_computed_property(t: Countdown) -> None:
+    t.left = 4
+    assert_type(t.remaining, int)
+    # A computed property cannot be assigned (AttributeError at run time).
+    t.remaining = 4  # type: ignore[assignment]
