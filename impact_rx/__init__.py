@@ -27,9 +27,15 @@ from ._errors import (
 from ._exports import publish
 from ._graph import batch, untracked
 from ._query import Mutation, Query, mutation, query
-from ._services import ServiceProvider, Value, service, use_service
+from ._services import (
+    ProviderStatistics,
+    ServiceProvider,
+    Value,
+    service,
+    use_service,
+)
 from ._signal import Signal, SignalStatistics, signal, signal_of
-from ._suspense import Fulfilled, Pending, Rejected, Suspense
+from ._suspense import Fulfilled, Pending, Rejected, Source, Suspense
 
 __all__ = [
     "CircularDependencyError",
@@ -49,6 +55,7 @@ __all__ = [
     "NoProviderError",
     "Observation",
     "Pending",
+    "ProviderStatistics",
     "Query",
     "Rejected",
     "ServiceDefinitionError",
@@ -56,6 +63,7 @@ __all__ = [
     "ServiceProvider",
     "Signal",
     "SignalStatistics",
+    "Source",
     "SubscriberError",
     "SuspendedError",
     "Suspense",

@@ -194,6 +194,14 @@ Source: TypeAlias = (
     Awaitable[T] | reactivex.Observable[T] | concurrent.futures.Future[T]
 )
 """What :meth:`Suspense.from_` accepts."""
+# A type alias has no docstring of its own: give it one for help(Source),
+# and the package as its module, as for every public name.
+Source.__doc__ = (
+    "Work giving a T, as Suspense.from_, query and mutation accept it:"
+    " a coroutine or other awaitable, an asyncio Task or Future, a"
+    " concurrent.futures.Future, or an Observable (its first value)."
+)
+Source.__module__ = "impact_rx"
 
 _PENDING = Pending()
 

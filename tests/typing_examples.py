@@ -10,7 +10,19 @@ from typing import Protocol, assert_type
 
 from reactivex.abc import SchedulerBase
 
-from impact_rx import Computed, ServiceProvider, Signal, Value, computed, signal
+from impact_rx import (
+    Computed,
+    ProviderStatistics,
+    ServiceProvider,
+    Signal,
+    Source,
+    Suspense,
+    Value,
+    computed,
+    signal,
+)
+from impact_rx.debug import statistics
+from impact_rx.testing import ColdObservable, HotObservable, marbles
 
 
 class Greeter(Protocol):
@@ -63,3 +75,15 @@ def assigning_a_computed_property(t: Countdown) -> None:
     assert_type(t.remaining, int)
     # A computed property cannot be assigned (AttributeError at run time).
     t.remaining = 4  # type: ignore[assignment]
+
+
+def exported_types(provider: ServiceProvider, work: Source[int]) -> None:
+    assert_type(statistics(provider), ProviderStatistics)
+    assert_type(Suspense.from_(work), Suspense[int])
+
+
+def marble_observables() -> None:
+    with marbles() as m:
+        assert_type(m.cold("-a|"), ColdObservable[str])
+        assert_type(m.cold("-a|", {"a": 1}), ColdObservable[int])
+        assert_type(m.hot("-a", values={"a": 1.5}), HotObservable[float])

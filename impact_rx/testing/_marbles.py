@@ -6,7 +6,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, final
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, final, overload
 
 from reactivex import Observable, abc
 from reactivex.disposable import CompositeDisposable, Disposable, SerialDisposable
@@ -34,6 +34,7 @@ __all__ = [
 ]
 
 Values = Mapping[str, Any] | None
+T = TypeVar("T")
 ErrorMarble = BaseException | type[BaseException] | None
 
 
@@ -72,8 +73,11 @@ def _later(function: Callable[..., None], *args: Any) -> abc.ScheduledAction[Any
 
 
 @final
-class ColdObservable(Observable[Any]):
+class ColdObservable(Observable[T], Generic[T]):
     """An observable that plays its diagram from each subscription.
+
+    ``T`` is what ``values`` maps to (``str`` without ``values``: each
+    character stands for itself).
 
     Attributes:
         records: The diagram's records; frames count from a subscription.
@@ -124,8 +128,10 @@ class ColdObservable(Observable[Any]):
 
 
 @final
-class HotObservable(Observable[Any]):
+class HotObservable(Observable[T], Generic[T]):
     """An observable that plays its diagram once, to whoever listens.
+
+    ``T`` is what ``values`` maps to, as for :class:`ColdObservable`.
 
     Its ``^`` (or first character) is the frame it was created at; events
     before it are in the past and reach nobody. Once it has completed or
@@ -671,9 +677,19 @@ class Marbles:
                 " block for more."
             )
 
+    @overload
+    def cold(
+        self, diagram: str, values: None = None, error: ErrorMarble = None
+    ) -> ColdObservable[str]: ...
+
+    @overload
+    def cold(
+        self, diagram: str, values: Mapping[str, T], error: ErrorMarble = None
+    ) -> ColdObservable[T]: ...
+
     def cold(
         self, diagram: str, values: Values = None, error: ErrorMarble = None
-    ) -> ColdObservable:
+    ) -> ColdObservable[Any]:
         """A cold observable: each subscriber sees the diagram from frame 0.
 
         Args:
@@ -692,9 +708,19 @@ class Marbles:
             self.scheduler, parse(diagram, kind="cold", values=values, error=error)
         )
 
+    @overload
+    def hot(
+        self, diagram: str, values: None = None, error: ErrorMarble = None
+    ) -> HotObservable[str]: ...
+
+    @overload
+    def hot(
+        self, diagram: str, values: Mapping[str, T], error: ErrorMarble = None
+    ) -> HotObservable[T]: ...
+
     def hot(
         self, diagram: str, values: Values = None, error: ErrorMarble = None
-    ) -> HotObservable:
+    ) -> HotObservable[Any]:
         """A hot observable: it plays the diagram once, whoever listens.
 
         Its ``^`` (or its first character when it has none) is the current
