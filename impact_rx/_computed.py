@@ -809,19 +809,36 @@ class Computed(Observable[T]):
             self._name, len(self._observers), self._version, self._recomputes
         )
 
+    def _display(self) -> tuple[str, object]:
+        """What displays show, without running the function (user code).
+
+        Returns:
+            ``("disposed", None)``, ``("not computed yet", None)``,
+            ``("stale", None)`` (an input changed since it last ran),
+            ``("raised", exception)`` or ``("value", value)``.
+        """
+        if self._fn is None:
+            return "disposed", None
+        if self._value is UNSET and self._error is None:
+            return "not computed yet", None
+        if self._state == DIRTY or (self._state and self._checked != state.writes):
+            return "stale", None
+        if self._error is not None:
+            return "raised", self._error
+        return "value", self._value
+
     def __repr__(self) -> str:
         name = self._name
         head = f"Computed {name}" if name else anonymous(self)
         count = len(self._observers)
         plural = "" if count == 1 else "s"
-        if self._fn is None:
-            shown = "(disposed)"
-        elif self._state == DIRTY or (self._state and self._checked != state.writes):
-            shown = "(stale)"
-        elif self._error is not None:
-            shown = f"(raised {type(self._error).__name__})"
+        kind, held = self._display()
+        if kind == "value":
+            shown = shown_value(name, held)
+        elif kind == "raised":
+            shown = f"(raised {type(held).__name__})"
         else:
-            shown = shown_value(name, self._value)
+            shown = f"({kind})"
         return f"<{head}={shown} ({count} subscriber{plural})>"
 
     def _repr_html_(self) -> str:

@@ -121,9 +121,25 @@ def _signal_body(obj: Any, depth: int = 0) -> str:
     return _signal_line(obj, _peek(obj))
 
 
-def _signal_line(obj: Any, value: Callable[[], object]) -> str:
+def _computed_body(obj: Any, depth: int = 0) -> str:
+    # Never ``peek()``: a display must not run the computed's function (user
+    # code), so a computed not computed yet, or stale, says so, as its repr.
+    kind, held = obj._display()
+    if kind == "value":
+        return _signal_line(obj, lambda: held)
+    if kind == "raised":
+        shown = f"{_badge('error')} {_code(type(held).__name__)}"
+    else:
+        shown = _badge(kind)
+    return _signal_line(obj, lambda: None, shown=shown)
+
+
+def _signal_line(
+    obj: Any, value: Callable[[], object], *, shown: str | None = None
+) -> str:
     label = _name_of(obj, "")
-    shown = _value_cell(label, value)
+    if shown is None:
+        shown = _value_cell(label, value)
     subscribers = _subscriber_count(obj)
     parts = [_muted(type(obj).__name__)]
     if label:
@@ -249,7 +265,7 @@ def _name_of(obj: object, fallback: str) -> str:
 
 _RENDERERS: tuple[tuple[str, Callable[[Any, int], str]], ...] = (
     ("impact_rx._signal.Signal", _signal_body),
-    ("impact_rx._computed.Computed", _signal_body),
+    ("impact_rx._computed.Computed", _computed_body),
     ("impact_rx._suspense.Suspense", _suspense_body),
     ("impact_rx._query.Query", _query_body),
     ("impact_rx._query.Mutation", _mutation_body),
@@ -337,7 +353,11 @@ class LiveView(Disposable):
 
 
 def _signal_types() -> tuple[type[Any], ...]:
-    found = (_lookup(name) for name, render in _RENDERERS if render is _signal_body)
+    found = (
+        _lookup(name)
+        for name, render in _RENDERERS
+        if render in (_signal_body, _computed_body)
+    )
     return tuple(c for c in found if c is not None)
 
 

@@ -354,7 +354,7 @@ def test_the_repr_shows_name_value_and_subscribers() -> None:
     a = Signal(1)
     doubled = computed(lambda: a.value * 2, name="doubled")
 
-    assert repr(doubled) == "<Computed doubled=(stale) (0 subscribers)>"
+    assert repr(doubled) == "<Computed doubled=(not computed yet) (0 subscribers)>"
     doubled.subscribe(lambda v: None)
     assert repr(doubled) == "<Computed doubled=2 (1 subscriber)>"
 
@@ -463,6 +463,19 @@ def test_an_effect_links_what_it_reads_and_unlinks_it_when_disposed() -> None:
     assert doubled.value == 6
 
 
+def test_the_repr_tells_a_computed_never_run_from_a_stale_one() -> None:
+    a = Signal(1)
+    runs: list[int] = []
+    doubled = computed(lambda: runs.append(a.value) or a.value * 2, name="doubled")
+
+    assert repr(doubled) == "<Computed doubled=(not computed yet) (0 subscribers)>"
+    assert doubled.value == 2
+    assert repr(doubled) == "<Computed doubled=2 (0 subscribers)>"
+    a.value = 5
+    assert repr(doubled) == "<Computed doubled=(stale) (0 subscribers)>"
+    assert runs == [1]  # the reprs ran nothing
+
+
 def test_an_unnamed_computed_is_named_after_its_function() -> None:
     def doubled() -> int:
         raise AssertionError("not run by repr")
@@ -471,7 +484,7 @@ def test_an_unnamed_computed_is_named_after_its_function() -> None:
 
     assert repr(node) == (
         "<Computed test_an_unnamed_computed_is_named_after_its_function"
-        ".<locals>.doubled=(stale) (0 subscribers)>"
+        ".<locals>.doubled=(not computed yet) (0 subscribers)>"
     )
 
 
@@ -481,7 +494,7 @@ def test_a_self_reading_computed_names_its_function_in_the_cycle_error() -> None
 
     node: Computed[int] = Computed(loop)
 
-    with pytest.raises(CycleError, match=r"<Computed .*\.loop=\(stale\)"):
+    with pytest.raises(CycleError, match=r"<Computed .*\.loop=\(not computed yet\)"):
         _ = node.value
 
 

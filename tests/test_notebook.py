@@ -190,11 +190,30 @@ def test_showing_a_signal_inside_an_effect_does_not_track_it() -> None:
 
 def test_a_computed_that_raises_shows_the_error_type() -> None:
     broken = computed(lambda: 1 // 0, name="broken")
+    with pytest.raises(ZeroDivisionError):
+        _ = broken.value
 
     html = html_repr(broken)
 
     assert "<b>broken</b>" in html
     assert "error</span> <code>ZeroDivisionError</code>" in html
+
+
+def test_showing_a_computed_runs_nothing_and_says_when_it_never_ran() -> None:
+    a = Signal(1)
+    runs: list[int] = []
+    doubled = computed(lambda: runs.append(a.value) or a.value * 2, name="doubled")
+
+    fresh = html_repr(doubled)
+    assert doubled.value == 2
+    current = html_repr(doubled)
+    a.value = 5
+    stale = html_repr(doubled)
+
+    assert runs == [1]  # only the read ran it, no display did
+    assert "<b>doubled</b> = " in fresh and "not computed yet</span>" in fresh
+    assert "<code>2</code>" in current
+    assert "stale</span>" in stale and "<code>" not in stale
 
 
 def test_a_signal_named_like_a_secret_hides_its_value() -> None:
