@@ -36,6 +36,7 @@ from ._services import (
 )
 from ._signal import Signal, SignalStatistics, signal, signal_of
 from ._suspense import Fulfilled, Pending, Rejected, Source, Suspense
+from ._version import installed_version as _installed_version
 
 __all__ = [
     "CircularDependencyError",
@@ -82,5 +83,9 @@ __all__ = [
     "use_service",
 ]
 
+#: The installed version (``"0+unknown"`` when the package is not installed).
+__version__: str = _installed_version()
+
 publish(globals(), __all__)
 del publish  # a helper: not for tab completion (and Rx has a publish)
+del _installed_version

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import importlib.resources
 import types
 
@@ -133,3 +134,14 @@ def test_a_package_namespace_holds_only_its_exports_and_submodules(
     }
     assert stray == set()
     assert not hasattr(mod, "publish")
+
+
+def test_the_package_says_its_installed_version() -> None:
+    assert impact_rx.__version__ == importlib.metadata.version("impact_rx")
+    assert impact_rx.__version__ != ""
+
+
+def test_an_uninstalled_package_has_a_placeholder_version() -> None:
+    from impact_rx._version import installed_version
+
+    assert installed_version("impact-rx-not-installed") == "0+unknown"
