@@ -15,7 +15,14 @@ out. Install the http extra: pip install 'impact_rx[http]'.
 
 from __future__ import annotations
 
-__all__ = ["missing_extra"]
+__all__ = ["MissingExtraError", "missing_extra"]
+
+
+class MissingExtraError(ImportError):
+    """An optional dependency is not installed; the message says which extra.
+
+    A command catches it to print the advice alone, without a traceback.
+    """
 
 
 def missing_extra(
@@ -29,7 +36,7 @@ def missing_extra(
         extra: The extra that installs it.
     """
     module = (error.name or "an optional dependency").partition(".")[0]
-    return ImportError(
+    return MissingExtraError(
         f"{needed_by} needs {module}, which the core install leaves out."
         f" Install the {extra} extra: pip install 'impact_rx[{extra}]'.",
         name=error.name,

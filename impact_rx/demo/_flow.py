@@ -20,7 +20,9 @@ the demo at another server that speaks the contract of
 Exit status: 0 when the flow ran (a refused sign-in, or a server that
 answers with an error, is part of the flow: the demo says what happened), 1
 when the server cannot be reached at all (no connection, or no answer in
-time), 2 for bad arguments, 130 when interrupted.
+time), 2 for bad arguments (or, from ``python -m impact_rx.demo``, when
+the ``http`` extra is not installed: it prints the advice alone), 130 when
+interrupted.
 """
 
 from __future__ import annotations
