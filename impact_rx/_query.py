@@ -88,18 +88,30 @@ MutationStatus: TypeAlias = Literal["idle", "pending", "rejected"]
 
 
 def _start(
-    run: Callable[[], Source[T]], scheduler: abc.SchedulerBase | None
+    run: Callable[[], Source[T]],
+    scheduler: abc.SchedulerBase | None,
+    label: str,
 ) -> Suspense[T]:
     """Run ``run`` and follow its result; a synchronous raise rejects.
 
     The suspense is shielded from any enclosing owner: the query or
-    mutation that starts it owns it.
+    mutation that starts it owns it. ``label`` names that query or mutation
+    in what is logged about the suspense.
     """
     with owning(None):
         try:
-            return Suspense.from_(run(), scheduler=scheduler)
+            suspense = Suspense.from_(run(), scheduler=scheduler)
         except Exception as exc:
-            return Suspense.reject(exc)
+            suspense = Suspense.reject(exc)
+    if suspense._label is None:  # from_ hands back a Suspense it was given
+        suspense._label = label
+    return suspense
+
+
+def _label(kind: str, function: object) -> str:
+    """``"query load_user"``: a query or mutation, by its function's name."""
+    name = getattr(function, "__qualname__", None) or type(function).__qualname__
+    return f"{kind} {name}"
 
 
 def _check_callable(function: object, factory: str, role: str) -> None:
@@ -170,8 +182,9 @@ class Query(Generic[T]):
         self._disposed = False
         self._busy = True  # a fetch is in flight or starting
         self._again: Suspense[T] | None = None
+        self._label = _label("query", fetch)
 
-        first = _start(fetch, scheduler)
+        first = _start(fetch, scheduler, self._label)
         self._inflight: Suspense[T] | None = first
         with owning(None):  # the query completes its signals itself
             self._state: Signal[QueryState] = Signal("fetching", name="query.state")
@@ -299,7 +312,7 @@ class Query(Generic[T]):
             ended.dispose()
             return ended
 
-        suspense = _start(self._fetch, self._scheduler)
+        suspense = _start(self._fetch, self._scheduler, self._label)
         with self._lock:
             if self._disposed:
                 _dispose_each([suspense] if follower is None else [suspense, follower])
@@ -378,6 +391,7 @@ class Mutation(Generic[A, T]):
         _check_callable(run, "mutation", "run")
         self._run = run
         self._scheduler = scheduler
+        self._label = _label("mutation", run)
         self._lock = threading.Lock()
         self._disposed = False
         self._has_data = False  # data may legitimately be None
@@ -440,7 +454,7 @@ class Mutation(Generic[A, T]):
             raise DisposedError(
                 f"{self!r} was disposed, so it cannot run. Create a new mutation."
             )
-        suspense = _start(lambda: self._run(arg), self._scheduler)
+        suspense = _start(lambda: self._run(arg), self._scheduler, self._label)
         # Its reset and what subscribers of the suspense write with the
         # result settle as one change: a computed over both the optimistic
         # data and the applied result never shows neither, or both.

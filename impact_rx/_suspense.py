@@ -264,6 +264,8 @@ class Suspense(reactivex.Observable[State[T]]):
         # Deliver the settled state to every subscriber in one batch (set by
         # Mutation: its reset and the caller's writes are one change).
         self._one_change = False
+        # What made it, for logs: "query load_user" (set by query, mutation).
+        self._label: str | None = None
         # Mirrors the state for computeds and effects: reading a pending
         # suspense in a tracking scope subscribes it to the settled state.
         with owning(None):
@@ -457,11 +459,17 @@ class Suspense(reactivex.Observable[State[T]]):
             # Nobody called us who could handle it: the loop or a worker
             # thread runs this callback.
             _log.error(
-                "Subscribers of a suspense raised when it became %s;"
+                "Subscribers of %s raised when it became %s;"
                 " the others were still notified.",
+                self._describe(),
                 state.status,
                 exc_info=exc,
             )
+
+    def _describe(self) -> str:
+        """Which suspense this is, for logs: what made it and who owns it."""
+        what = f"the suspense of {self._label}" if self._label else "a suspense"
+        return f"{what} made by {self._owner}" if self._owner else what
 
     # -- synchronous reads ------------------------------------------------
 

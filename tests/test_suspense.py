@@ -31,6 +31,7 @@ from impact_rx import (
     Suspense,
     computed,
     effect,
+    query,
     service,
 )
 from impact_rx._disposable import owning
@@ -1141,3 +1142,59 @@ def test_a_run_making_its_suspense_each_time_is_caught_though_its_status_is_read
         m.flush()
         with pytest.raises(SuspenseCreatedInRunError):
             name.value  # noqa: B018
+
+
+async def test_what_an_effect_raises_as_a_query_settles_on_the_loop_is_logged_naming_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future[str] = loop.create_future()
+
+    def load_user() -> asyncio.Future[str]:
+        return answer
+
+    users = query(load_user)
+
+    def show() -> None:
+        if users.value is not None:
+            raise RuntimeError("show broke")
+
+    shown = effect(show)
+    with caplog.at_level(logging.ERROR, logger="impact_rx.suspense"):
+        answer.set_result("ada")
+        await asyncio.sleep(0)
+    shown.dispose()
+
+    assert [r.getMessage() for r in caplog.records] == [
+        "Subscribers of the suspense of query"
+        " test_what_an_effect_raises_as_a_query_settles_on_the_loop_is_logged_naming_it"
+        ".<locals>.load_user raised when it became fulfilled;"
+        " the others were still notified."
+    ]
+    assert "RuntimeError: show broke" in caplog.text  # the traceback, chained
+
+
+def test_a_suspense_a_service_made_is_logged_naming_the_service(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    done: concurrent.futures.Future[int] = concurrent.futures.Future()
+
+    @service
+    class Loader(Disposable):
+        def __init__(self) -> None:
+            self.loading: Suspense[int] = Suspense.from_(done)
+
+    with ServiceProvider([Loader], name="app") as app:
+        loader = app.get(Loader)
+        loader.loading.subscribe(
+            lambda state: (
+                (_ for _ in ()).throw(RuntimeError("x")) if state != Pending() else None
+            )
+        )
+        with caplog.at_level(logging.ERROR, logger="impact_rx.suspense"):
+            done.set_result(1)  # as a worker thread would: nobody to raise to
+
+    assert [r.getMessage() for r in caplog.records] == [
+        "Subscribers of a suspense made by the Loader built by provider 'app'"
+        " raised when it became fulfilled; the others were still notified."
+    ]
