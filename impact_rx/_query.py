@@ -24,6 +24,8 @@ A :class:`Mutation` wraps a function that changes something remotely.
 Its transitions (``status``; ``data``)::
 
     mutate(arg)        ─▶ "pending";  arg (the optimistic data)
+    mutate(arg), the run settled at once (a synchronous result)
+                       ─▶ straight to "idle" or "rejected", as below
     run fulfils        ─▶ "idle";     None (reset; the value is on the
                                       suspense mutate() returned). The
                                       reset and what that suspense's
@@ -464,10 +466,17 @@ class Mutation(Generic[A, T]):
             if self._disposed:
                 suspense.dispose()
                 return suspense
-            self._running.add(suspense)
+            settled = suspense._state  # not Pending: the run answered at once
+            if isinstance(settled, Fulfilled):
+                self._clear()  # no optimistic data to show for one change
+                return suspense
             self._has_data = True
             self._data.value = arg
             self._suspense.value = suspense
+            if isinstance(settled, Rejected):
+                self._status.value = "rejected"
+                return suspense
+            self._running.add(suspense)
             self._status.value = "pending"
 
         _on_settled(suspense, lambda state: self._landed(suspense, state))

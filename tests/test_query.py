@@ -763,3 +763,22 @@ def test_a_mutation_settles_its_status_and_data_with_its_subscribers_writes() ->
                 "c": ("idle", ("tea",)),
             },
         )
+
+
+def test_a_run_that_settles_at_once_goes_straight_to_its_outcome() -> None:
+    saved = mutation(lambda item: reactivex.of(item))
+    refused = mutation(lambda item: reactivex.throw(ValueError("full")))
+    labels = collect(computed(lambda: (saved.status, saved.data)))
+    statuses = collect(refused.statuses)
+
+    saved.mutate("tea")
+    refused.mutate("cake")
+
+    # No optimistic "pending" for one change before the outcome: the result
+    # was there before mutate() returned, so nothing can show it flickering.
+    assert labels == [("idle", None)]
+    assert statuses == ["idle", "rejected"]
+    assert refused.data == "cake"
+    assert refused.suspense is not None
+    assert refused.suspense.state == Rejected(ValueError("full"))
+    assert refused.retry().state == Rejected(ValueError("full"))
