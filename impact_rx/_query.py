@@ -28,8 +28,9 @@ Its transitions (``status``; ``data``)::
                        ─▶ straight to "idle" or "rejected", as below
     run fulfils        ─▶ "idle";     None (reset; the value is on the
                                       suspense mutate() returned). The
-                                      reset and what that suspense's
-                                      subscribers write are one change
+                                      reset, on_success(arg, value) and
+                                      what that suspense's subscribers
+                                      write are one change
     run rejects        ─▶ "rejected"; arg kept, reason exposed; retry() runs
                                       it again with arg, reset() forgets it
     mutate(other) while pending
@@ -379,9 +380,9 @@ class Mutation(Generic[A, T]):
 
     ``status`` is ``"idle"``, ``"pending"`` (``data`` is the argument being
     applied) or ``"rejected"`` (``data`` and ``reason`` are kept so the
-    caller can :meth:`retry`). Success resets to ``"idle"``. Reads are
-    tracked in computeds and effects; ``statuses`` is the signal behind
-    ``status``.
+    caller can :meth:`retry`). Success resets to ``"idle"``, in one change
+    with what ``on_success`` writes to apply the result. Reads are tracked
+    in computeds and effects; ``statuses`` is the signal behind ``status``.
     """
 
     def __init__(
@@ -389,9 +390,13 @@ class Mutation(Generic[A, T]):
         run: Callable[[A], Source[T]],
         *,
         scheduler: abc.SchedulerBase | None = None,
+        on_success: Callable[[A, T], object] | None = None,
     ) -> None:
         _check_callable(run, "mutation", "run")
+        if on_success is not None:
+            _check_callable(on_success, "mutation", "on_success")
         self._run = run
+        self._on_success = on_success
         self._scheduler = scheduler
         self._label = _label("mutation", run)
         self._lock = threading.Lock()
@@ -462,24 +467,29 @@ class Mutation(Generic[A, T]):
         # data and the applied result never shows neither, or both.
         suspense._one_change = True
 
-        with batch(), self._lock:
-            if self._disposed:
-                suspense.dispose()
-                return suspense
-            settled = suspense._state  # not Pending: the run answered at once
+        with batch():
+            with self._lock:
+                if self._disposed:
+                    suspense.dispose()
+                    return suspense
+                settled = suspense._state  # not Pending: answered at once
+                if isinstance(settled, Fulfilled):
+                    self._clear()  # no optimistic data to show for one change
+                else:
+                    self._has_data = True
+                    self._data.value = arg
+                    self._suspense.value = suspense
+                    if isinstance(settled, Rejected):
+                        self._status.value = "rejected"
+                    else:
+                        self._running.add(suspense)
+                        self._status.value = "pending"
             if isinstance(settled, Fulfilled):
-                self._clear()  # no optimistic data to show for one change
+                self._succeeded(arg, settled.value)  # in the same change
                 return suspense
-            self._has_data = True
-            self._data.value = arg
-            self._suspense.value = suspense
-            if isinstance(settled, Rejected):
-                self._status.value = "rejected"
-                return suspense
-            self._running.add(suspense)
-            self._status.value = "pending"
 
-        _on_settled(suspense, lambda state: self._landed(suspense, state))
+        if isinstance(settled, Pending):
+            _on_settled(suspense, lambda state: self._landed(suspense, state, arg))
         return suspense
 
     def retry(self) -> Suspense[T]:
@@ -524,15 +534,26 @@ class Mutation(Generic[A, T]):
         if errors:
             raise DisposeError(self, errors)
 
-    def _landed(self, suspense: Suspense[T], state: State[T]) -> None:
-        with batch(), self._lock:
-            self._running.discard(suspense)
-            if self._disposed or suspense is not self._suspense.peek():
-                return
-            if isinstance(state, Rejected):
-                self._status.value = "rejected"
-            else:
-                self._clear()
+    def _landed(self, suspense: Suspense[T], state: State[T], arg: A) -> None:
+        with batch():
+            with self._lock:
+                self._running.discard(suspense)
+                if self._disposed:
+                    return
+                if suspense is self._suspense.peek():
+                    if isinstance(state, Rejected):
+                        self._status.value = "rejected"
+                    else:
+                        self._clear()
+            # Every run that succeeded is applied, a superseded one too: the
+            # remote change happened. Outside the lock (it may mutate again),
+            # inside the batch: the reset and what it writes are one change.
+            if isinstance(state, Fulfilled):
+                self._succeeded(arg, state.value)
+
+    def _succeeded(self, arg: A, value: T) -> None:
+        if self._on_success is not None:
+            self._on_success(arg, value)
 
     def _clear(self) -> None:
         self._has_data = False
@@ -551,6 +572,7 @@ def mutation(
     run: Callable[[A], Source[T]],
     *,
     scheduler: abc.SchedulerBase | None = None,
+    on_success: Callable[[A, T], object] | None = None,
 ) -> Mutation[A, T]:
     """A :class:`Mutation` over ``run``.
 
@@ -558,6 +580,13 @@ def mutation(
         run: Called with each ``mutate`` argument; returns a coroutine, an
             awaitable, a future or an Observable.
         scheduler: Passed to Observable results, e.g. a ``TestScheduler``.
+        on_success: Called with the argument and the result of every run
+            that succeeds (a superseded one too, not after ``dispose()``),
+            to apply the result: what it writes and the reset of ``data``
+            are one change, so a computed over both never shows neither or
+            both, however the caller waits (``await`` included). What it
+            raises reaches whoever settled the run, as a subscriber's
+            error would.
 
     Example:
         >>> import reactivex
@@ -566,4 +595,4 @@ def mutation(
         >>> m.status, m.data, m.reason
         ('rejected', 'ada', ValueError('taken'))
     """
-    return Mutation(run, scheduler=scheduler)
+    return Mutation(run, scheduler=scheduler, on_success=on_success)

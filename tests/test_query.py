@@ -26,6 +26,7 @@ from impact_rx import (
     Pending,
     Rejected,
     ServiceProvider,
+    SubscriberError,
     SuspendedError,
     Suspense,
     computed,
@@ -782,3 +783,85 @@ def test_a_run_that_settles_at_once_goes_straight_to_its_outcome() -> None:
     assert refused.suspense is not None
     assert refused.suspense.state == Rejected(ValueError("full"))
     assert refused.retry().state == Rejected(ValueError("full"))
+
+
+class _Shelf(Disposable):
+    """Optimistic data applied by on_success, however the caller waits."""
+
+    saved: signal[tuple[str, ...]] = signal(())
+
+    def __init__(self, run: Callable[[str], Any]) -> None:
+        self.adding = mutation(run, on_success=self.land)
+
+    @computed
+    def shown(self) -> tuple[str, ...]:
+        pending = self.adding.data
+        return (*self.saved, pending) if pending is not None else self.saved
+
+    def land(self, item: str, saved_as: str) -> None:
+        self.saved = (*self.saved, saved_as)
+
+
+def test_on_success_applies_the_result_in_the_same_change_as_the_reset() -> None:
+    with marbles() as m:
+        shelf = _Shelf(lambda item: m.cold("--a|", {"a": item.upper()}))
+        m.hot("-t", {"t": "tea"}).subscribe(shelf.adding.mutate)
+        m.expect(signal_of(shelf, "shown")).to_be(
+            "ab-c--", {"a": (), "b": ("tea",), "c": ("TEA",)}
+        )
+    assert (shelf.saved, shelf.adding.status) == (("TEA",), "idle")
+
+
+async def test_on_success_does_not_flicker_when_the_caller_awaits() -> None:
+    async def save(item: str) -> str:
+        await asyncio.sleep(0)
+        return item
+
+    shelf = _Shelf(save)
+    shown = collect(signal_of(shelf, "shown"))
+
+    assert await shelf.adding.mutate("tea") == "tea"
+
+    assert shown == [(), ("tea",)]  # never () in between, never doubled
+
+
+def test_on_success_applies_a_superseded_run_and_one_that_answered_at_once() -> None:
+    subjects, run = runs()
+    applied: list[tuple[str, str]] = []
+    m = mutation(run, on_success=lambda arg, value: applied.append((arg, value)))
+    now = mutation(reactivex.of, on_success=lambda arg, value: applied.append(arg))
+
+    m.mutate("first")
+    first = subjects[-1]
+    m.mutate("second")
+    first.on_next("saved first")  # superseded: the state stays "pending"
+    assert (m.status, m.data) == ("pending", "second")
+    subjects[-1].on_next("saved second")
+    now.mutate("at once")
+
+    assert applied == [
+        ("first", "saved first"),
+        ("second", "saved second"),
+        "at once",
+    ]
+
+
+def test_what_on_success_raises_reaches_whoever_settled_the_run() -> None:
+    subjects, run = runs()
+
+    def broken(arg: str, value: str) -> None:
+        raise RuntimeError("apply broke")
+
+    m = mutation(run, on_success=broken)
+    m.mutate("tea")
+
+    with pytest.raises(SubscriberError) as caught:
+        subjects[-1].on_next("saved")
+
+    assert "apply broke" in repr(caught.value.exceptions)
+    assert m.status == "idle"  # the reset still happened
+
+
+def test_on_success_must_be_callable() -> None:
+    with pytest.raises(TypeError, match=r"mutation\(\) takes a callable on_success"):
+        mutation(lambda arg: reactivex.of(arg), on_success="land")  # type: ignore[arg-type]
