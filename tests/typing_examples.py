@@ -6,12 +6,14 @@ signature that loses its types fails the build.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol, assert_type
 
 from reactivex.abc import SchedulerBase
 
 from impact_rx import (
     Computed,
+    Mutation,
     ProviderStatistics,
     ServiceProvider,
     Signal,
@@ -19,6 +21,7 @@ from impact_rx import (
     Suspense,
     Value,
     computed,
+    mutation,
     signal,
 )
 from impact_rx.debug import statistics
@@ -87,3 +90,12 @@ def marble_observables() -> None:
         assert_type(m.cold("-a|"), ColdObservable[str])
         assert_type(m.cold("-a|", {"a": 1}), ColdObservable[int])
         assert_type(m.hot("-a", values={"a": 1.5}), HotObservable[float])
+
+
+def applying_a_mutation(run: Callable[[str], Source[int]]) -> None:
+    def apply(arg: str, result: int) -> None: ...
+
+    assert_type(mutation(run, on_success=apply), Mutation[str, int])
+    mutation(run, on_success=lambda arg, result: result + len(arg))
+    # The hook takes the argument and the result, in that order.
+    mutation(run, on_success=lambda result: None)  # type: ignore[arg-type,misc]
