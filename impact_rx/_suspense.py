@@ -690,18 +690,23 @@ class Suspense(reactivex.Observable[State[T]]):
         # A mutation's run settles as one change: its reset and what the
         # caller's subscribers write with the result reach computeds and
         # effects together, after all of them ran, so nothing sees half.
+        # What reads it (an effect) raising stops nobody: outside a batch
+        # the write delivers at once and raises here, inside one as it ends.
         errors: list[Exception] = []
         delivered: list[Exception] = []
         try:
             with _graph.batch() if self._one_change else nullcontext():
-                self._tracked.value = state
+                try:
+                    self._tracked.value = state
+                except SubscriberError as exc:
+                    delivered.append(exc)
                 for sink in ready:
                     try:
                         sink.observer.on_next(state)
                         sink.observer.on_completed()
                     except Exception as exc:
                         errors.append(exc)
-        except SubscriberError as exc:  # what reads it (an effect) raised
+        except SubscriberError as exc:
             delivered.append(exc)
         errors = delivered + errors
 

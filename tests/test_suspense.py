@@ -204,6 +204,45 @@ def test_a_raising_subscriber_does_not_stop_the_others() -> None:
     assert seen == [Pending(), Fulfilled(5)]
 
 
+def test_an_effect_that_raises_on_the_settled_state_does_not_stop_subscribers() -> None:
+    subject: Subject[int] = Subject()
+    suspense = Suspense.from_(subject)
+    seen: list[object] = []
+
+    def explode() -> None:
+        if suspense.state != Pending():
+            raise RuntimeError("effect broke")
+
+    running = effect(explode)
+    suspense.subscribe(seen.append, on_completed=lambda: seen.append("done"))
+
+    with pytest.raises(SubscriberError, match="1 subscriber") as caught:
+        subject.on_next(5)
+
+    assert seen == [Pending(), Fulfilled(5), "done"]  # told, as the error says
+    (reported,) = caught.value.exceptions  # the effect, reported to the suspense
+    assert isinstance(reported, SubscriberError)
+    assert repr(reported.exceptions) == "(RuntimeError('effect broke'),)"
+    running.dispose()
+
+
+def test_a_query_settles_when_an_effect_reading_its_suspense_raises() -> None:
+    subject: Subject[int] = Subject()
+    users = query(lambda: subject)
+
+    def explode() -> None:
+        if users.suspense.state != Pending():
+            raise RuntimeError("effect broke")
+
+    running = effect(explode)
+
+    with pytest.raises(SubscriberError, match="1 subscriber"):
+        subject.on_next(5)
+
+    assert (users.state, users.value) == ("idle", 5)  # not "fetching" forever
+    running.dispose()
+
+
 # -- coroutines and asyncio ---------------------------------------------------
 
 
