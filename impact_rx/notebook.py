@@ -122,16 +122,22 @@ def _signal_body(obj: Any, depth: int = 0) -> str:
 
 
 def _computed_body(obj: Any, depth: int = 0) -> str:
+    return _signal_line(obj, lambda: None, shown=_shown(_name_of(obj, ""), obj))
+
+
+def _shown(label: str, obj: Any) -> str:
+    """The value cell of a signal, or of a computed without running it."""
+    display = getattr(obj, "_display", None)
+    if not callable(display):
+        return _value_cell(label, _peek(obj))
     # Never ``peek()``: a display must not run the computed's function (user
     # code), so a computed not computed yet, or stale, says so, as its repr.
-    kind, held = obj._display()
+    kind, held = display()
     if kind == "value":
-        return _signal_line(obj, lambda: held)
+        return _value_cell(label, lambda: held)
     if kind == "raised":
-        shown = f"{_badge('error')} {_code(type(held).__name__)}"
-    else:
-        shown = _badge(kind)
-    return _signal_line(obj, lambda: None, shown=shown)
+        return f"{_badge('error')} {_code(type(held).__name__)}"
+    return _badge(kind)
 
 
 def _signal_line(
@@ -249,8 +255,8 @@ def _service_line(service: object) -> str:
     kinds = _signal_types()
     # Redacted when either the attribute or the signal's own name looks secret.
     fields = [
-        f"{escape(attr)} = {_value_cell(f'{attr} {_name_of(held, attr)}', _peek(held))}"
-        for attr, held in getattr(service, "__dict__", {}).items()
+        f"{escape(attr)} = {_shown(f'{attr} {_name_of(held, attr)}', held)}"
+        for attr, held in list(getattr(service, "__dict__", {}).items())
         if isinstance(held, kinds)
     ]
     if len(fields) > _MAX_FIELDS:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from reactivex.subject import Subject
@@ -245,6 +245,39 @@ def test_a_provider_shows_its_tree_of_providers_and_live_services() -> None:
     assert "k-123" not in html
     assert "<b>&lt;child&gt;</b>" in html
     assert "0 services, 0 child providers" in child_html
+
+
+@service
+class _Till(Disposable):
+    price = signal(2)
+    runs: ClassVar[list[str]] = []
+
+    def __init__(self) -> None:
+        self.total = computed(self._total, name="total")
+
+    def _total(self) -> int:
+        self.runs.append("total")
+        return self.price * 10
+
+    @computed
+    def doubled(self) -> int:
+        self.runs.append("doubled")
+        return self.price * 2
+
+
+def test_a_provider_card_runs_no_computed_of_its_services() -> None:
+    runs = _Till.runs = []
+    with ServiceProvider([_Till], name="shop") as shop:
+        till = shop.get(_Till)
+        never_read = html_repr(shop)
+        assert (till.doubled, runs) == (4, ["doubled"])
+        till.price = 3
+        stale = html_repr(shop)
+
+    assert runs == ["doubled"]  # only the read ran one, no display did
+    assert "total = <span" in never_read and "not computed yet</span>" in never_read
+    assert "<code>30</code>" not in stale and "<code>6</code>" not in stale
+    assert "stale</span>" in stale
 
 
 def test_a_disposed_provider_says_so() -> None:
