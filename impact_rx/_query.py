@@ -275,6 +275,7 @@ class Query(Generic[T]):
                 if self._again is None:
                     with owning(None):
                         self._again = Suspense()
+                    self._again._label = self._label  # its value is the fetch's
                 return self._again
             self._busy = True
             self._state.value = "refetching"

@@ -102,7 +102,7 @@ from ._errors import (
     SuspenseCreatedInRunError,
     _short,
 )
-from ._redact import anonymous
+from ._redact import REDACTED, anonymous, looks_secret
 from ._signal import Signal
 
 __all__ = [
@@ -778,6 +778,8 @@ class Suspense(reactivex.Observable[State[T]]):
     def __repr__(self) -> str:
         state = self._state
         if isinstance(state, Fulfilled):
+            if looks_secret(self._label):  # a load_token query's value, say
+                return f"Suspense<fulfilled: {REDACTED}>"
             return f"Suspense<fulfilled: {_short(state.value, 60)}>"
         if isinstance(state, Rejected):
             return f"Suspense<rejected: {_short(state.reason, 60)}>"

@@ -192,7 +192,8 @@ def _suspense_body(obj: Any, depth: int = 0) -> str:
     status = str(getattr(obj, "status", "pending"))
     parts = [_muted(type(obj).__name__), _badge(status)]
     if status == "fulfilled":
-        parts.append(_code(short_repr(obj.value)))
+        # Named by its query or mutation: a load_token's value is a secret.
+        parts.append(_code(value_text(getattr(obj, "_label", None), obj.value)))
     elif status == "rejected":
         parts.append(_code(short_repr(obj.reason)))
     return " ".join(parts)
@@ -207,7 +208,8 @@ def _mutation_body(obj: Any, depth: int = 0) -> str:
     status = str(obj.status)
     parts = [_muted(type(obj).__name__), _badge(status)]
     if status != "idle":
-        parts.append(f"{_muted('data')} {_code(short_repr(obj.data))}")
+        data = value_text(getattr(obj, "_label", None), obj.data)
+        parts.append(f"{_muted('data')} {_code(data)}")
     if status == "rejected":
         parts.append(_code(short_repr(obj.reason)))
     return " ".join(parts)

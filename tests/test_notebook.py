@@ -324,6 +324,34 @@ def test_a_live_view_shows_a_callable_value_without_calling_it(
     assert "function" in shown[-1]
 
 
+def test_a_query_or_mutation_named_like_a_secret_hides_its_values() -> None:
+    answers: Subject[str] = Subject()
+
+    def change_password(new: str) -> Subject[str]:
+        return answers
+
+    def load_token() -> Subject[str]:
+        return answers
+
+    changing = mutation(change_password)
+    changing.mutate("hunter2")
+    pending = html_repr(changing)
+    token = query(load_token)
+    answers.on_next("tok-123")
+    fetched = html_repr(token)
+    shown = html_repr(token.suspense)
+
+    assert "hunter2" not in pending and "data</span> <code>&lt;redacted&gt;" in pending
+    assert "tok-123" not in fetched and "<code>&lt;redacted&gt;</code>" in fetched
+    assert "tok-123" not in shown
+    assert repr(token) == "Query<idle: Suspense<fulfilled: <redacted>>>"
+    token.invalidate()
+    follow_up = token.invalidate()  # one is in flight: the follow-up's suspense
+    answers.on_next("tok-456")
+    answers.on_next("tok-789")
+    assert repr(follow_up) == "Suspense<fulfilled: <redacted>>"
+
+
 def test_a_query_shows_its_state_and_current_suspense() -> None:
     answers: Subject[str] = Subject()
     settings = query(lambda: answers)
