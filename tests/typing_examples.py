@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol, assert_type
 
+from reactivex import Observable
 from reactivex.abc import SchedulerBase
 
 from impact_rx import (
@@ -90,6 +91,21 @@ def marble_observables() -> None:
         assert_type(m.cold("-a|"), ColdObservable[str])
         assert_type(m.cold("-a|", {"a": 1}), ColdObservable[int])
         assert_type(m.hot("-a", values={"a": 1.5}), HotObservable[float])
+
+
+def a_fake_api_that_only_fails_or_completes() -> None:
+    # A diagram without values may have no value marbles at all: where an
+    # Observable of users is expected, it is one (without context, of str).
+    with marbles() as m:
+
+        def down() -> Observable[Greeter]:
+            return m.cold("-#", error=ConnectionError("down"))
+
+        def empty() -> Observable[Greeter]:
+            return m.hot("--|")
+
+        assert_type(down(), Observable[Greeter])
+        assert_type(empty(), Observable[Greeter])
 
 
 def applying_a_mutation(run: Callable[[str], Source[int]]) -> None:

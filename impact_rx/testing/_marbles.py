@@ -6,11 +6,12 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, final, overload
+from typing import TYPE_CHECKING, Any, Generic, final, overload
 
 from reactivex import Observable, abc
 from reactivex.disposable import CompositeDisposable, Disposable, SerialDisposable
 from reactivex.scheduler import TimeoutScheduler
+from typing_extensions import TypeVar
 
 from .._errors import MarbleSyntaxError, under
 from ._arguments import check_observable
@@ -35,6 +36,9 @@ __all__ = [
 
 Values = Mapping[str, Any] | None
 T = TypeVar("T")
+# A diagram without values may hold no value marbles ("-#", "--|"): typed by
+# what its context expects (a fake API's Observable[User]), else str.
+Plain = TypeVar("Plain", default=str)
 ErrorMarble = BaseException | type[BaseException] | None
 
 
@@ -76,8 +80,10 @@ def _later(function: Callable[..., None], *args: Any) -> abc.ScheduledAction[Any
 class ColdObservable(Observable[T], Generic[T]):
     """An observable that plays its diagram from each subscription.
 
-    ``T`` is what ``values`` maps to (``str`` without ``values``: each
-    character stands for itself).
+    ``T`` is what ``values`` maps to. Without ``values`` each character
+    stands for itself (``str``), or the diagram has no value at all
+    (``"-#"``): it then types as what its context expects, so a fake API's
+    ``Observable[User]`` accepts it.
 
     Attributes:
         records: The diagram's records; frames count from a subscription.
@@ -680,7 +686,7 @@ class Marbles:
     @overload
     def cold(
         self, diagram: str, values: None = None, error: ErrorMarble = None
-    ) -> ColdObservable[str]: ...
+    ) -> ColdObservable[Plain]: ...
 
     @overload
     def cold(
@@ -711,7 +717,7 @@ class Marbles:
     @overload
     def hot(
         self, diagram: str, values: None = None, error: ErrorMarble = None
-    ) -> HotObservable[str]: ...
+    ) -> HotObservable[Plain]: ...
 
     @overload
     def hot(
