@@ -62,6 +62,39 @@ from ._signal import SignalStatistics
 
 __all__ = ["Computed", "ComputedProperty", "computed"]
 
+
+# How many stale computeds a display follows before it just says "stale".
+_DISPLAY_NODES = 1000
+
+
+def _may_have_moved(node: Any) -> bool:
+    """Whether what ``node`` reads may have changed since it last ran.
+
+    Compares versions only, as a refresh would before recomputing, and
+    runs no function: a write elsewhere in the graph leaves it current.
+    Each node is looked at once (a diamond is no tree), and past
+    ``_DISPLAY_NODES`` the answer is "it may have".
+    """
+    writes = state.writes
+    seen: set[int] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        status = current._state
+        if status == DIRTY:
+            return True
+        if not status or current._checked == writes or id(current) in seen:
+            continue
+        if len(seen) >= _DISPLAY_NODES:
+            return True
+        seen.add(id(current))
+        for source, version in zip(current._sources, current._versions, strict=False):
+            if source._version != version:
+                return True
+            stack.append(source)
+    return False
+
+
 T = TypeVar("T")
 S = TypeVar("S")
 
@@ -814,14 +847,14 @@ class Computed(Observable[T]):
 
         Returns:
             ``("disposed", None)``, ``("not computed yet", None)``,
-            ``("stale", None)`` (an input changed since it last ran),
+            ``("stale", None)`` (an input may have changed since it last ran),
             ``("raised", exception)`` or ``("value", value)``.
         """
         if self._fn is None:
             return "disposed", None
         if self._value is UNSET and self._error is None:
             return "not computed yet", None
-        if self._state == DIRTY or (self._state and self._checked != state.writes):
+        if _may_have_moved(self):
             return "stale", None
         if self._error is not None:
             return "raised", self._error

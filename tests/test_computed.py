@@ -476,6 +476,23 @@ def test_the_repr_tells_a_computed_never_run_from_a_stale_one() -> None:
     assert runs == [1]  # the reprs ran nothing
 
 
+def test_a_computed_is_stale_only_when_what_it_reads_moved() -> None:
+    a = Signal(1, name="a")
+    unrelated = Signal(0, name="unrelated")
+    runs: list[int] = []
+    doubled = computed(lambda: runs.append(a.value) or a.value * 2, name="doubled")
+    quadrupled = computed(lambda: doubled.value * 2, name="quadrupled")
+    assert quadrupled.value == 4
+
+    unrelated.value = 1  # any write moves the graph, not what they read
+
+    assert repr(doubled) == "<Computed doubled=2 (0 subscribers)>"
+    assert repr(quadrupled) == "<Computed quadrupled=4 (0 subscribers)>"
+    a.value = 2  # read through doubled: quadrupled may have moved too
+    assert repr(quadrupled) == "<Computed quadrupled=(stale) (0 subscribers)>"
+    assert runs == [1]  # the reprs ran nothing
+
+
 def test_an_unnamed_computed_is_named_after_its_function() -> None:
     def doubled() -> int:
         raise AssertionError("not run by repr")
