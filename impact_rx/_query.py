@@ -70,7 +70,7 @@ from reactivex import abc
 
 from ._disposable import adopt, owning
 from ._errors import DisposedError, DisposeError
-from ._graph import batch
+from ._graph import batch, untracked
 from ._signal import Signal
 from ._suspense import Fulfilled, Pending, Rejected, Source, State, Suspense
 
@@ -486,7 +486,10 @@ class Mutation(Generic[A, T]):
                         self._running.add(suspense)
                         self._status.value = "pending"
             if isinstance(settled, Fulfilled):
-                self._succeeded(arg, settled.value)  # in the same change
+                # In the same change, and untracked, as when the run lands
+                # later: what the hook reads is no dependency of the caller
+                # (an effect that mutates would run, and save, again).
+                untracked(lambda: self._succeeded(arg, settled.value))
                 return suspense
 
         if isinstance(settled, Pending):

@@ -26,6 +26,7 @@ from impact_rx import (
     Pending,
     Rejected,
     ServiceProvider,
+    Signal,
     SubscriberError,
     SuspendedError,
     Suspense,
@@ -865,3 +866,28 @@ def test_what_on_success_raises_reaches_whoever_settled_the_run() -> None:
 def test_on_success_must_be_callable() -> None:
     with pytest.raises(TypeError, match=r"mutation\(\) takes a callable on_success"):
         mutation(lambda arg: reactivex.of(arg), on_success="land")  # type: ignore[arg-type]
+
+
+def test_on_success_of_a_run_that_answered_at_once_is_no_dependency_of_the_caller() -> (
+    None
+):
+    saved: Signal[tuple[str, ...]] = Signal((), name="saved")
+    item = Signal("tea", name="item")
+    calls: list[str] = []
+
+    def save(name: str) -> reactivex.Observable[str]:
+        calls.append(name)
+        return reactivex.of(name.upper())
+
+    def land(name: str, result: str) -> None:
+        saved.value = (*saved.value, result)  # reads saved, then writes it
+
+    adding = mutation(save, on_success=land)
+    running = effect(lambda: adding.mutate(item.value))
+
+    saved.value = ()  # what the hook read is not what the effect reads
+
+    assert calls == ["tea"]  # saved once, not again at each write to saved
+    item.value = "cake"
+    assert (calls, saved.value) == (["tea", "cake"], ("CAKE",))
+    running.dispose()
