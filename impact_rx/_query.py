@@ -71,7 +71,7 @@ from reactivex import abc
 from ._disposable import adopt, owning
 from ._errors import DisposedError, DisposeError
 from ._graph import batch, untracked
-from ._signal import Signal
+from ._signal import Signal, refuse_async
 from ._suspense import Fulfilled, Pending, Rejected, Source, State, Suspense
 
 __all__ = [
@@ -396,6 +396,13 @@ class Mutation(Generic[A, T]):
         _check_callable(run, "mutation", "run")
         if on_success is not None:
             _check_callable(on_success, "mutation", "on_success")
+            refuse_async(
+                "mutation()",
+                on_success,
+                "calls on_success",
+                "Pass a plain function that writes the result to signals;"
+                " start async work from it with a query or another mutation.",
+            )
         self._run = run
         self._on_success = on_success
         self._scheduler = scheduler
@@ -590,7 +597,8 @@ def mutation(
             are one change, so a computed over both never shows neither or
             both, however the caller waits (``await`` included). What it
             raises reaches whoever settled the run, as a subscriber's
-            error would.
+            error would. It is called synchronously: an async function is
+            refused with ``TypeError``.
 
     Example:
         >>> import reactivex

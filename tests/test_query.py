@@ -891,3 +891,11 @@ def test_on_success_of_a_run_that_answered_at_once_is_no_dependency_of_the_calle
     item.value = "cake"
     assert (calls, saved.value) == (["tea", "cake"], ("CAKE",))
     running.dispose()
+
+
+def test_an_async_on_success_is_refused_with_advice() -> None:
+    async def land(item: str, saved_as: str) -> None:
+        pass  # would never run: nothing awaits what on_success returns
+
+    with pytest.raises(TypeError, match=r"mutation\(\) calls on_success synchronously"):
+        mutation(lambda item: reactivex.of(item), on_success=land)
