@@ -498,9 +498,10 @@ class Mutation(Generic[A, T]):
                 # (an effect that mutates would run, and save, again).
                 untracked(lambda: self._succeeded(arg, settled.value))
                 return suspense
-
-        if isinstance(settled, Pending):
-            _on_settled(suspense, lambda state: self._landed(suspense, state, arg))
+            if isinstance(settled, Pending):
+                # Before the batch delivers "pending": whoever that makes
+                # subscribe to the suspense hears after the reset, not before.
+                _on_settled(suspense, lambda state: self._landed(suspense, state, arg))
         return suspense
 
     def retry(self) -> Suspense[T]:

@@ -868,7 +868,7 @@ def test_on_success_must_be_callable() -> None:
         mutation(lambda arg: reactivex.of(arg), on_success="land")  # type: ignore[arg-type]
 
 
-def test_on_success_of_a_run_that_answered_at_once_is_no_dependency_of_the_caller() -> (
+def test_on_success_of_a_run_answering_at_once_is_no_dependency_of_the_caller() -> (
     None
 ):
     saved: Signal[tuple[str, ...]] = Signal((), name="saved")
@@ -899,3 +899,24 @@ def test_an_async_on_success_is_refused_with_advice() -> None:
 
     with pytest.raises(TypeError, match=r"mutation\(\) calls on_success synchronously"):
         mutation(lambda item: reactivex.of(item), on_success=land)
+
+
+def test_a_subscriber_a_pending_status_attaches_hears_after_the_reset() -> None:
+    subjects, run = runs()
+    adding = mutation(run)
+    heard: list[tuple[object, str]] = []
+
+    def on_status(status: str) -> None:
+        suspense = adding.suspense
+        if status == "pending" and suspense is not None:
+            suspense.subscribe(
+                lambda state: (
+                    heard.append((state, adding.status)) if state != Pending() else None
+                )
+            )
+
+    adding.statuses.subscribe(on_status)
+    adding.mutate("tea")
+    subjects[-1].on_next("TEA")
+
+    assert heard == [(Fulfilled("TEA"), "idle")]  # as for the caller's subscriber
