@@ -868,9 +868,7 @@ def test_on_success_must_be_callable() -> None:
         mutation(lambda arg: reactivex.of(arg), on_success="land")  # type: ignore[arg-type]
 
 
-def test_on_success_of_a_run_answering_at_once_is_no_dependency_of_the_caller() -> (
-    None
-):
+def test_on_success_at_once_is_no_dependency_of_the_caller() -> None:
     saved: Signal[tuple[str, ...]] = Signal((), name="saved")
     item = Signal("tea", name="item")
     calls: list[str] = []
