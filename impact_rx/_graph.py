@@ -1247,10 +1247,14 @@ def run_watchers(errors: list[BaseException] | None) -> list[BaseException] | No
                     continue
                 watcher._recomputes += 1
                 watcher._versions[0] = source._version
-                watcher._checked = start
                 if watcher._watch:
+                    # ``_checked`` is read only while the node is not CLEAN,
+                    # and it leaves CLEAN by a mark, after a write moved
+                    # ``writes`` past ``start``, or by ``deactivate``, which
+                    # sets it: recording ``start`` here would change nothing.
                     watcher._state = CLEAN
                 else:  # unwatched meanwhile
+                    watcher._checked = start
                     watcher._state = CLEAN if watcher._targets else STALE
                 if (
                     watcher._error is not None
@@ -1283,10 +1287,19 @@ def run_watchers(errors: list[BaseException] | None) -> list[BaseException] | No
                 watcher._delivered = value
                 sinks = watcher._sinks
                 try:
-                    for sink in sinks:
+                    if len(sinks) == 1:
+                        # One subscriber (the usual case): no tuple iterator
+                        # made and freed per node. ``sinks`` is a snapshot,
+                        # so this is the loop below, one round of it.
+                        sink = sinks[0]
                         if not sink.is_stopped:
                             receive = sink._on_next  # a call of a bound method
                             receive(value)
+                    else:
+                        for sink in sinks:
+                            if not sink.is_stopped:
+                                receive = sink._on_next
+                                receive(value)
                 except Exception as exc:
                     deliver_rest(watcher, sinks, sink, value, exc)
         except Exception as exc:
