@@ -661,10 +661,11 @@ def mark(source: Any) -> None:
 # (taking it back needs the same pop and identity check), and skipping the
 # identity check would let other threads' reads become dependencies.
 #
-# With a subscriber per node (raw Rx's own work), a write costs about 7.6k
+# With a subscriber per node (raw Rx's own work), a write costs about 7.4k
 # instructions per node against raw Rx's 3.5k (the benchmark's fixtures,
 # callgrind; 10.6k before ``run_watchers`` inlined the refresh and delivery
-# of a computed its one source marked), and about 2x raw Rx's time (thread
+# of a computed its one source marked, 7.6k before it called a lone
+# subscriber without a tuple iterator), and about 2x raw Rx's time (thread
 # clock; 3.1x before). Instruction counts compare versions of one scenario,
 # not scenarios: raw Rx's chain takes 4.6x fewer instructions than ours but
 # only half the time, its deep recursion being slow per instruction. A call
@@ -674,8 +675,10 @@ def mark(source: Any) -> None:
 # is skipped by doing what it does. The rest is about 240 bytecodes of
 # bookkeeping, each of which a guarantee needs: marking and queueing
 # (``mark``, ~27), the quiet tracked run (~45 with the read's side), the
-# node's state, versions, run count and equality (~55) and the emission
-# (~35). Going lower needs fewer passes per node, e.g. recomputing a run of
+# node's state, versions, run count and equality (~52) and the emission
+# (~38). Binding the pass's globals (``pushed_type``, ``DIRTY``) to locals
+# would save ~25 instructions per node but cost every pass, small ones
+# (the diamond) too. Going lower needs fewer passes per node, e.g. recomputing a run of
 # such watchers with one tracking setup before delivering to their
 # subscribers, which changes what a subscriber that writes their source
 # sees in between (the later nodes' old values too, not only the new ones).
