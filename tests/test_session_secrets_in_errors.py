@@ -1,9 +1,14 @@
 """An AuthApi that puts a secret into its error never gets it into a log or state.
 
-Whatever the session logs, or shows in a ``SessionError`` or an event, about
-an AuthApi's exception has every secret the session knows at that moment
-masked: its tokens (current and previous), the refresh token it sent, and
-the password of the sign-in in flight.
+Every secret the session knows at that moment (its tokens, current and
+previous, the refresh token it sent, the password of the sign-in in flight)
+is kept out of what it says about an AuthApi's exception. A ``SessionError``
+or an event withholds an error text that holds one, whole: masking it inside
+a known message would show where it stood, and so what it is. A log masks it
+in place (an operator needs the rest of the traceback). A secret shorter than
+4 characters counts only where it stands as a quoted token (or is the whole
+text): as a mere word it is as likely chance, and showing the text unmasked
+reveals nothing.
 """
 
 from __future__ import annotations
@@ -77,7 +82,7 @@ def password_in_type_error(credentials: Credentials) -> None:
     [(password_in_runtime_error, None), (password_in_type_error, logging.ERROR)],
     ids=["ordinary", "bug"],
 )
-def test_a_sign_in_error_naming_the_password_shows_it_masked(
+def test_a_sign_in_error_naming_the_password_is_withheld_and_logged_masked(
     raise_: Any, level: int | None, caplog: pytest.LogCaptureFixture
 ) -> None:
     with marbles() as m:
@@ -93,16 +98,20 @@ def test_a_sign_in_error_naming_the_password_shows_it_masked(
     assert [e.type for e in events] == ["SIGN_IN_FAILED"]
     assert events[0].error == state.error
     if level is None:
-        assert state.error == "bad password ********"
+        assert state.error == (
+            "AuthApi.sign_in() of FakeApi raised RuntimeError; its message is"
+            " not shown because it contained a secret."
+        )
         assert caplog.records == []
     else:
+        assert state.error.startswith("AuthApi.sign_in() of FakeApi raised TypeError")
         [record] = caplog.records
         assert record.levelno == level
         assert 'TypeError: cannot encode "********"' in record.getMessage()
     assert_no_secret(shown(caplog, session, events))
 
 
-def test_a_sign_in_error_naming_the_tokens_it_replaces_shows_them_masked(
+def test_a_sign_in_error_naming_the_tokens_it_replaces_is_withheld(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with marbles() as m:
@@ -114,7 +123,13 @@ def test_a_sign_in_error_naming_the_tokens_it_replaces_shows_them_masked(
         with caplog.at_level(logging.DEBUG, logger="impact_rx.session"):
             session.sign_in(Credentials("ada", "another password"))
 
-    assert session.state == SessionError("******** is still active")
+    assert session.state == SessionError(
+        "AuthApi.sign_in() of FakeApi raised RuntimeError; its message is not"
+        " shown because it contained a secret."
+    )
+    assert [e.error for e in events if e.type == "SIGN_IN_FAILED"] == [
+        session.state.error
+    ]
     assert_no_secret(shown(caplog, session, events), *SECRETS, "another password")
 
 
@@ -208,12 +223,57 @@ def test_a_sign_out_during_a_sign_in_masks_the_password_in_flight(
     assert_no_secret(shown(caplog, session, []))
 
 
-def test_a_short_password_is_masked_where_it_stands_alone_only() -> None:
-    # Masking "abc" inside every word would turn a traceback into nonsense;
-    # standing alone (a word of its own, or quoted) it is still masked.
+@pytest.mark.parametrize(
+    "password",
+    ["in", "ada", "a", "5"],
+)
+def test_a_short_password_in_ordinary_words_leaves_the_message_as_it_was(
+    password: str,
+) -> None:
+    # Masked, "try again ******** 5 minutes" would tell anyone who knows the
+    # server's message that the password is "in"; withheld every time, a
+    # 1-character password would hide nearly every message. Unmasked, the
+    # words say nothing about which of them, if any, is the password.
+    message = "Sign-in for ada failed: wrong password, try again in 5 minutes."
     with marbles() as m:
-        api = FakeApi(sign_in=RuntimeError("abc is wrong for abcdef: 'abc'"))
-        session = open_session(m, api)
-        session.sign_in(Credentials("ada", "abc"))
+        session = open_session(m, FakeApi(sign_in=RuntimeError(message)))
+        events: list[SessionEvent] = []
+        session.events.subscribe(events.append)
+        session.sign_in(Credentials("ada", password))
 
-    assert session.state == SessionError("******** is wrong for abcdef: '********'")
+    assert session.state == SessionError(message)
+    assert [e.error for e in events] == [message]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["cannot encode 'in'", 'no user for password "in"', "in"],
+    ids=["quoted", "double-quoted", "whole"],
+)
+def test_a_short_password_standing_as_a_quoted_token_is_withheld(text: str) -> None:
+    with marbles() as m:
+        session = open_session(m, FakeApi(sign_in=RuntimeError(text)))
+        session.sign_in(Credentials("ada", "in"))
+
+    assert session.state == SessionError(
+        "AuthApi.sign_in() of FakeApi raised RuntimeError; its message is not"
+        " shown because it contained a secret."
+    )
+
+
+def test_a_logged_traceback_masks_a_short_password_only_as_a_quoted_token(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The log masks in place, by the same rule: "again ******** 5" would
+    # reveal the password by the pattern of a known message.
+    error = TypeError("try again in 5 minutes; cannot encode 'in'")
+    with marbles() as m:
+        session = open_session(m, FakeApi(sign_in=error))
+        with caplog.at_level(logging.DEBUG, logger="impact_rx.session"):
+            session.sign_in(Credentials("ada", "in"))
+
+    [record] = caplog.records
+    assert (
+        "TypeError: try again in 5 minutes; cannot encode '********'"
+        in record.getMessage()
+    )

@@ -222,10 +222,11 @@ class AuthApi(Protocol):
     missing parameter, a misspelt attribute) is a bug in the API: the
     session still fails the call, says it is a bug rather than the error's
     text, and logs its traceback on ``impact_rx.session``. Other exceptions
-    fail the call with their own message. Whatever the session logs or shows
-    (in a ``SessionError`` or an event) of an error's text has the secrets it
-    knows masked: its tokens, the refresh token it sent and the password of
-    the sign-in in flight.
+    fail the call with their own message. The secrets the session knows
+    (its tokens, the refresh token it sent, the password of the sign-in in
+    flight) never show: an error text holding one is withheld whole from a
+    ``SessionError`` or an event, and masked in place in a log (a secret
+    shorter than 4 characters counts only as a quoted token).
 
     ``refresh`` is optional and not part of this Protocol (so that
     ``isinstance`` holds for an API without it); a session refreshes tokens

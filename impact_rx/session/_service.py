@@ -98,7 +98,7 @@ from ._api import (
 from ._authenticator import take_restored_tokens
 from ._events import SessionEvent, SignOutReason
 from ._refresh import RefreshPolicy
-from ._scrub import scrub
+from ._scrub import holds_secret, scrub
 from ._states import Authenticated, SessionError, SessionState, SignedOut, SigningIn
 
 __all__ = ["USER", "SessionService"]
@@ -465,9 +465,11 @@ class SessionService(Disposable):
         self._sign_in = None
         secrets = generation.secrets()
         generation.password = None
-        message = scrub(readable(error), secrets)
+        what = _call_of(self._api, "sign_in")
         if _is_bug(error):
-            message = _report_bug(_call_of(self._api, "sign_in"), error, secrets)
+            message = _report_bug(what, error, secrets)
+        else:
+            message = _withheld(readable(error), secrets, what, error)
         # Its tokens were dropped when this sign-in began: nobody is left.
         previous_user = self._peek_user()
         self._publish(SessionError(message), None)
@@ -774,6 +776,22 @@ def _session_parts(answer: object, what: str) -> tuple[User | None, Tokens | Non
 def _call_of(api: object, method: str) -> str:
     """The call, for messages: ``AuthApi.sign_in() of HttpAuthApi``."""
     return f"AuthApi.{method}() of {type(api).__qualname__}"
+
+
+def _withheld(
+    text: str, secrets: Iterable[Secret[str] | None], what: str, error: Exception
+) -> str:
+    """``text`` for users; if it holds a secret, a notice in its stead.
+
+    Not masked: in a message anyone can know, ``********`` in the place of a
+    word shows which word the secret was (see ``holds_secret``).
+    """
+    if not holds_secret(text, secrets):
+        return text
+    return (
+        f"{what} raised {type(error).__name__}; its message is not shown"
+        " because it contained a secret."
+    )
 
 
 def _report_bug(

@@ -83,6 +83,7 @@ from ._api import (
     Tokens,
     User,
 )
+from ._scrub import holds_secret
 
 __all__ = ["HttpAuthApi", "MemoryTokenStore", "TokenStore"]
 
@@ -90,7 +91,6 @@ SESSION_PATH: Final = "/api/session"
 REFRESH_PATH: Final = "/api/session/refresh"
 
 _REASON_LIMIT = 200
-_MASK = "********"
 _RETRYABLE = frozenset({408, 429})
 _HEADER_SAFE = re.compile(r"[!-~]+")  # visible ASCII: a token an HTTP header can carry
 
@@ -503,8 +503,8 @@ def _raise_for_status(
 def _reason(response: httpx.Response, hidden: list[Any]) -> str:
     """The server's ``reason`` text, shortened; else the status phrase.
 
-    Any secret of the request (``hidden``) the server echoes is masked: the
-    reason ends up in exceptions, states and logs.
+    A reason that echoes a secret of the request (``hidden``) is withheld
+    (see ``holds_secret``): the reason ends up in exceptions, states and logs.
     """
     try:
         reason = json.loads(response.content).get("reason")
@@ -512,9 +512,10 @@ def _reason(response: httpx.Response, hidden: list[Any]) -> str:
         reason = None
     if not isinstance(reason, str) or not reason.strip():
         return f"{_phrase(response.status_code)}."
-    for secret in sorted(hidden, key=lambda s: -len(str(s))):
-        if isinstance(secret, str) and secret:
-            reason = reason.replace(secret, _MASK)
+    if holds_secret(reason, hidden):
+        # Withheld whole, not masked: in a message anyone may know, a mask in
+        # the place of a word shows which word the secret was.
+        return "(its reason is not shown because it contained a secret)."
     reason = " ".join(reason.split())
     if len(reason) > _REASON_LIMIT:
         reason = reason[: _REASON_LIMIT - 3] + "..."
