@@ -290,7 +290,8 @@ class LiveView(Disposable):
 
     Attributes:
         value: The latest value received (``None`` before the first).
-        updates: How many values were received.
+        updates: How many values were received, the first one included (a
+            signal's current value is the first): the view says "values".
     """
 
     def __init__(self, source: rx_abc.ObservableBase[Any], *, widget: bool) -> None:
@@ -299,12 +300,11 @@ class LiveView(Disposable):
         self.updates = 0
         self._source = source
         self._status = ""
-        self._show: Callable[[str], None] | None
-        if _in_kernel():
-            self._show = (_widget_output() if widget else None) or _display_output()
-        else:  # a terminal or a script: one plain line per change
-            self._show = self._print_line
-        self._show(self._render())
+        self._error: Exception | None = None
+        self._show: Callable[[str], None] | None = None
+        # Subscribed first, so the first card shows the current state (a
+        # signal's value, an error at once), not an empty one: a renderer
+        # without widgets shows the widget's text as it was when displayed.
         subscription = source.subscribe(
             on_next=self._on_next,
             on_error=self._on_error,
@@ -312,6 +312,12 @@ class LiveView(Disposable):
         )
         self.on_dispose(subscription)
         self.on_dispose(self._forget)
+        if _in_kernel():
+            shown = _widget_output(self._render()) if widget else None
+            self._show = shown or _display_output()
+        else:  # a terminal or a script: one plain line per change
+            self._show = self._print_line
+        self._update()  # also what arrived, from another thread, meanwhile
 
     def _on_next(self, value: object) -> None:
         self.value = value
@@ -319,7 +325,7 @@ class LiveView(Disposable):
         self._update()
 
     def _on_error(self, error: Exception) -> None:
-        self._status = f"error {type(error).__name__}"
+        self._status, self._error = "error", error
         self._update()
 
     def _on_completed(self) -> None:
@@ -337,26 +343,47 @@ class LiveView(Disposable):
         if self.updates or self._status:  # nothing worth a line before that
             print(repr(self))
 
+    def _name(self) -> str:
+        return _name_of(self._source, "")
+
+    def _value_text(self) -> str | None:
+        """The latest value's short text; ``None`` before the first value."""
+        if not self.updates:
+            return None
+        return value_text(self._name(), self.value)
+
+    def _error_text(self) -> str:
+        """The error's short repr, or ``<redacted>`` for a secret-named source."""
+        return value_text(self._name(), self._error)
+
     def _render(self) -> str:
         source = self._source
         if any(isinstance(source, c) for c in _signal_types()):
             body = _signal_line(source, lambda: self.value)
         else:
-            name = type(source).__name__
-            body = f"{_muted(name)} = {_code(short_repr(self.value))}"
-        body += " " + _muted(f"· {_plural(self.updates, 'update')}")
+            parts = [_muted(type(source).__name__)]
+            if self._name():
+                parts.append(f"<b>{escape(self._name())}</b>")
+            shown = self._value_text()
+            parts.append("= " + (_muted("no value") if shown is None else _code(shown)))
+            body = " ".join(parts)
+        body += " " + _muted(f"· {_plural(self.updates, 'value')}")
         if self._status:
-            kind, _, detail = self._status.partition(" ")
-            body += f" {_badge(kind)}" + (f" {_code(detail)}" if detail else "")
+            body += f" {_badge(self._status)}"
+            if self._error is not None:
+                body += f" {_code(self._error_text())}"
         return _card(body)
 
     def __repr__(self) -> str:
         state = "disposed" if self.is_disposed else self._status or "live"
-        name = _name_of(self._source, "")
+        if self._error is not None:
+            state = f"{state} {self._error_text()}"
+        name = self._name()
         label = f"{type(self._source).__name__} {name}".rstrip()
+        shown = self._value_text()
         return (
-            f"<LiveView of {label}: {value_text(name, self.value)},"
-            f" {_plural(self.updates, 'update')}, {state}>"
+            f"<LiveView of {label}: {'no value' if shown is None else shown},"
+            f" {_plural(self.updates, 'value')}, {state}>"
         )
 
 
@@ -399,13 +426,13 @@ def live(source: rx_abc.ObservableBase[Any], *, widget: bool = True) -> LiveView
     return LiveView(source, widget=widget)
 
 
-def _widget_output() -> Callable[[str], None] | None:
+def _widget_output(first: str) -> Callable[[str], None] | None:
     try:
         widgets: Any = importlib.import_module("ipywidgets")
     except ImportError:
         return None
 
-    view = widgets.HTML()
+    view = widgets.HTML(value=first)
     _ipython_display().display(view)
 
     def show(html: str) -> None:

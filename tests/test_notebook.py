@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import pytest
+import reactivex
 from reactivex.subject import Subject
 
 from impact_rx import (
     Disposable,
+    Emitter,
     ServiceProvider,
     Signal,
     Suspense,
@@ -91,7 +93,7 @@ def test_a_live_view_updates_one_display_in_place(shown: list[Any]) -> None:
 
     assert len(shown) == 3
     assert "<code>2</code>" in shown[-1]
-    assert "2 updates" in shown[-1]
+    assert "2 values" in shown[-1]
     assert (view.value, view.updates) == (2, 2)
 
 
@@ -121,7 +123,7 @@ def test_a_live_view_shows_completion_and_errors_as_badges(
     failed.on_error(KeyError("<k>"))
 
     assert "completed</span>" in shown[-2]
-    assert "error</span> <code>KeyError</code>" in shown[-1]
+    assert "error</span> <code>KeyError(&#x27;&lt;k&gt;&#x27;)</code>" in shown[-1]
 
 
 def test_a_live_view_uses_an_ipywidgets_view_when_available(
@@ -294,7 +296,7 @@ def test_a_live_view_of_a_signal_shows_its_card(shown: list[Any]) -> None:
         count.value = 5
 
     assert "<b>count</b> = <code>5</code>" in shown[-1]
-    assert "2 updates" in shown[-1]
+    assert "2 values" in shown[-1]
     assert count.statistics().subscribers == 0
 
 
@@ -303,9 +305,9 @@ def test_a_live_view_has_a_short_plain_repr(shown: list[Any]) -> None:
     view = live(source, widget=False)
     source.on_next(3)
 
-    assert repr(view) == "<LiveView of Subject: 3, 1 update, live>"
+    assert repr(view) == "<LiveView of Subject: 3, 1 value, live>"
     view.dispose()
-    assert repr(view) == "<LiveView of Subject: 3, 1 update, disposed>"
+    assert repr(view) == "<LiveView of Subject: 3, 1 value, disposed>"
 
 
 def test_a_live_view_shows_a_callable_value_without_calling_it(
@@ -437,8 +439,8 @@ def test_outside_a_kernel_a_live_view_prints_one_plain_line_per_change(
         count.value = 2
 
     assert capsys.readouterr().out.splitlines() == [
-        "<LiveView of Signal count: 1, 1 update, live>",
-        "<LiveView of Signal count: 2, 2 updates, live>",
+        "<LiveView of Signal count: 1, 1 value, live>",
+        "<LiveView of Signal count: 2, 2 values, live>",
     ]
 
 
@@ -468,7 +470,83 @@ def test_a_live_view_repr_names_its_signal(capsys: pytest.CaptureFixture[str]) -
 
     counter = Counter()
     with live(signal_of(counter, "n"), widget=False) as view:
-        assert repr(view) == "<LiveView of Signal Counter.n: 1, 1 update, live>"
+        assert repr(view) == "<LiveView of Signal Counter.n: 1, 1 value, live>"
     with live(Subject(), widget=False) as other:
-        assert repr(other) == "<LiveView of Subject: None, 0 updates, live>"
+        assert repr(other) == "<LiveView of Subject: no value, 0 values, live>"
     capsys.readouterr()
+
+
+def test_a_live_widget_holds_the_current_card_before_it_is_displayed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A renderer without widgets (a saved notebook on GitHub) shows the
+    # widget's plain text as it was displayed: with no value, HTML(value='').
+    pytest.importorskip("ipywidgets")
+    values_when_displayed: list[str] = []
+
+    class Display:
+        def display(self, obj: Any, display_id: bool = False) -> None:
+            values_when_displayed.append(obj.value)
+
+    monkeypatch.setattr(notebook, "_ipython_display", Display)
+    monkeypatch.setattr(notebook, "_in_kernel", lambda: True)
+    with live(Signal(7, name="count")):
+        pass
+
+    [value] = values_when_displayed
+    assert "<b>count</b> = <code>7</code>" in value
+
+
+def test_a_live_view_of_a_named_emitter_shows_its_name(shown: list[Any]) -> None:
+    clicks: Emitter[int] = Emitter(name="clicks")
+
+    with live(clicks, widget=False) as view:
+        clicks.emit(3)
+
+    assert "Emitter</span> <b>clicks</b> = <code>3</code>" in shown[-1]
+    assert repr(view).startswith("<LiveView of Emitter clicks: 3,")
+
+
+def test_a_live_view_of_a_failed_observable_shows_no_value_and_the_message(
+    shown: list[Any],
+) -> None:
+    view = live(reactivex.throw(ValueError("boom")), widget=False)
+
+    assert "no value" in shown[-1]
+    assert "None" not in shown[-1]
+    assert "error</span> <code>ValueError(&#x27;boom&#x27;)</code>" in shown[-1]
+    assert repr(view) == (
+        "<LiveView of Observable: no value, 0 values, error ValueError('boom')>"
+    )
+
+
+def test_a_live_view_hides_the_error_of_a_source_named_like_a_secret(
+    shown: list[Any],
+) -> None:
+    class Named(Subject[str]):
+        name = "access_token"
+
+    token = Named()
+    with live(token, widget=False) as view:
+        token.on_next("tok-123")
+        token.on_error(ValueError("tok-123 expired"))
+
+    assert "tok-123" not in shown[-1]
+    assert "tok-123" not in repr(view)
+    assert "error</span> <code>&lt;redacted&gt;</code>" in shown[-1]
+
+
+def test_a_live_view_counts_the_values_it_received_and_says_values(
+    shown: list[Any],
+) -> None:
+    # "2 updates" after one write read as two writes: the first value counts.
+    count = Signal(21, name="n")
+    doubled = computed(lambda: count.value * 2, name="doubled")
+
+    with live(doubled, widget=False) as view:
+        count.value = 42
+
+    assert "<b>doubled</b> = <code>84</code>" in shown[-1]
+    assert "· 2 values" in shown[-1]
+    assert "update" not in shown[-1]
+    assert repr(view) == "<LiveView of Computed doubled: 84, 2 values, disposed>"
