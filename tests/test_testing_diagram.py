@@ -261,3 +261,15 @@ def test_quotes_and_control_characters_in_labels_keep_the_svg_well_formed() -> N
     titles = [t.text for t in root.iter(f"{SVG}title")]
     assert titles == ["a = \ufffd[31m<red & 'quoted' \"value\">\ufffd[0m"]
     assert list(_lanes(diagram.to_svg())) == ["in\ufffd<\"'>"]
+
+
+def test_the_svg_paints_its_own_white_background_for_dark_themes() -> None:
+    # Its text and lines are dark: on a dark notebook theme, a transparent
+    # SVG was black on black.
+    root = ET.fromstring(Diagram.from_records([Record(1, "next", "a")]).to_svg())
+
+    background = root[0]
+    assert background.tag == f"{SVG}rect"
+    assert background.get("class") == "background"
+    assert (background.get("width"), background.get("height")) == ("100%", "100%")
+    assert background.get("fill") == "#fff"

@@ -1,10 +1,12 @@
 """SVG drawing of a :class:`Diagram`: lanes, the time axis and the marks.
 
-Every element carries a ``class`` (``lane``, ``next``, ``complete``,
-``error``, ``subscription``, ``difference``, ``axis``, ``tick``) and marks carry
-``data-frame``, so tests and stylesheets can find them. Quiet stretches are
-shortened on the axis and flagged with a ``break`` mark; ticks name the
-real frame numbers (a label that would overlap its neighbour is left out).
+Every element carries a ``class`` (``background``, ``lane``, ``next``,
+``complete``, ``error``, ``subscription``, ``difference``, ``axis``, ``tick``)
+and marks carry ``data-frame``, so tests and stylesheets can find them. Quiet
+stretches are shortened on the axis and flagged with a ``break`` mark; ticks
+name the real frame numbers (a label that would overlap its neighbour is left
+out). The drawing paints its own white background, so dark themes keep it
+readable.
 """
 
 from __future__ import annotations
@@ -106,6 +108,9 @@ def render_svg(diagram: Diagram) -> str:
     svg.set("viewBox", f"0 0 {int(right)} {height}")
     svg.set("font-family", "monospace")
     svg.set("font-size", "12")
+    # Its own background: the ink is dark, and a transparent SVG on a dark
+    # notebook theme would be black on black.
+    _sub(svg, "rect", class_="background", width="100%", height="100%", fill="#fff")
     if diagram.title:
         title = _sub(svg, "text", class_="title", x=8, y=16)
         title.text = diagram.title
