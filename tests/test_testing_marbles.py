@@ -388,11 +388,23 @@ def test_without_cold_values_emitted_observables_compare_by_identity() -> None:
         m.expect(reactivex.just(inner)).to_be("(x|)", values={"x": inner})
 
 
-def test_an_endless_repeat_of_a_cold_observable_still_ends_the_flush() -> None:
-    with marbles() as m:
+def test_an_endless_repeat_of_a_cold_observable_ends_the_flush_with_advice() -> None:
+    m = marbles()
+    with pytest.raises(RuntimeError, match=r"(?s)ColdObservable '-a\|'.*repeat"), m:
         m.expect(m.cold("-a|").pipe(ops.repeat())).to_be("-a-a-a-a")
+    assert m.scheduler.frame < 10_000
+
+
+def test_an_endless_retry_of_a_cold_observable_ends_the_flush_with_advice() -> None:
+    with pytest.raises(RuntimeError, match=r"grew .* times"), marbles() as m:
         m.expect(m.cold("-#").pipe(ops.retry())).to_be("------")
-    assert m.scheduler.frame == 8  # the last resubscription before the end, at 6
+
+
+def test_an_endless_repeat_checked_up_to_an_unsubscription_passes() -> None:
+    with marbles() as m:
+        m.expect(m.cold("-a|").pipe(ops.repeat())).to_be("-a-a-a-a!")
+        m.expect(m.cold("-#").pipe(ops.retry()), "^-----!").to_be("------")
+    assert m.scheduler.frame == 8
 
 
 def test_a_hot_group_may_hold_the_subscription_point() -> None:
@@ -501,3 +513,72 @@ def test_a_flushed_marbles_test_without_with_does_not_warn() -> None:
         warnings.simplefilter("error")
         del m
         gc.collect()
+
+
+def _session_under_test(m: Any, api_sign_in: Any) -> Any:
+    from impact_rx.session import USER, AuthApi, SessionService, User
+
+    class FakeApi:
+        def __init__(self, sign_in: Any) -> None:
+            self._sign_in = sign_in
+
+        def authenticate(self) -> None:
+            return None
+
+        def sign_in(self, credentials: Any) -> Any:
+            return self._sign_in
+
+        def sign_out(self) -> None:
+            return None
+
+    api = FakeApi(api_sign_in(User("1", "Ada")))
+    return m.provider(services=[SessionService], values={USER: None, AuthApi: api}).get(
+        SessionService
+    )
+
+
+def test_a_cold_subscribed_at_the_last_frame_of_the_diagrams_still_plays() -> None:
+    from impact_rx import signal_of
+    from impact_rx.session import Credentials, SigningIn
+
+    m = marbles()
+    with pytest.raises(MarbleAssertionError, match=r"frame 3: expected nothing"), m:
+        session = _session_under_test(m, lambda ada: m.cold("--a|", {"a": ada}))
+        _ = m.hot("-s").subscribe(lambda _: session.sign_in(Credentials("ada", "pw")))
+        m.expect(signal_of(session, "state")).to_be(
+            "ab", {"a": Authenticated(), "b": SigningIn()}
+        )
+    assert m.scheduler.frame == 4  # the cold completes at 1 + 3
+
+
+def test_trailing_frames_of_a_hot_diagram_count_toward_the_horizon() -> None:
+    seen: list[int] = []
+    with marbles() as m:
+        hot = m.hot("-a---")
+        reactivex.timer(0.003, scheduler=m.scheduler).subscribe(
+            lambda _: seen.append(m.scheduler.frame)
+        )
+        m.expect(hot).to_be("-a")
+    assert m.scheduler.frame == 4
+    assert seen == [3]
+
+
+def test_trailing_time_of_a_hot_diagram_counts_toward_the_horizon() -> None:
+    with marbles() as m:
+        m.hot("a 10ms")
+    assert m.scheduler.frame == 10
+
+
+def test_trailing_frames_of_a_cold_diagram_count_toward_the_horizon() -> None:
+    with marbles() as m:
+        m.expect(m.cold("a 5ms")).to_be("a")
+    assert m.scheduler.frame == 5
+
+
+def test_colds_chained_at_the_horizon_extend_it_until_it_stops_growing() -> None:
+    seen: list[tuple[int, str]] = []
+    with marbles() as m:
+        chain = reactivex.concat(m.cold("--a|"), m.cold("--b|"), m.cold("-c|"))
+        chain.subscribe(lambda v: seen.append((m.scheduler.frame, v)))
+    assert seen == [(2, "a"), (5, "b"), (7, "c")]
+    assert m.scheduler.frame == 8

@@ -5,7 +5,9 @@ frame is one millisecond of virtual time. ``marbles()`` opens a test in the
 spirit of RxJS's ``TestScheduler.run``: build sources with ``m.cold`` and
 ``m.hot``, subscribe with ``m.expect(observable)`` and say what it must do
 with ``.to_be(diagram)``. Leaving the ``with`` block runs virtual time to the
-end of the longest diagram and checks every expectation.
+end of the longest diagram (its trailing ``-`` and time included, and on to
+the end of any cold observable subscribed by then) and checks every
+expectation.
 
 The grammar
 -----------

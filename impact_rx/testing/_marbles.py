@@ -67,6 +67,11 @@ def _deliver(observer: abc.ObserverBase[Any], record: Record) -> None:
         observer.on_completed()
 
 
+def _last_frame(parsed: Parsed) -> int:
+    """A diagram's last frame from its frame 0, trailing time included."""
+    return max([parsed.end - 1, 0, *(r.frame for r in parsed.events)])
+
+
 def _later(function: Callable[..., None], *args: Any) -> abc.ScheduledAction[Any]:
     """A scheduled action that calls ``function(*args)``."""
 
@@ -98,6 +103,8 @@ class ColdObservable(Observable[T], Generic[T]):
         self.diagram_text = parsed.text
         self.records: tuple[Record, ...] = parsed.events
         self.subscriptions: list[SubscriptionLog] = []
+        # Its last frame, trailing '-' and time progressions included.
+        self._last = _last_frame(parsed)
 
     def _subscribe_core(
         self,
@@ -110,8 +117,8 @@ class ColdObservable(Observable[T], Generic[T]):
         self.subscriptions.append(SubscriptionLog(start - self._created))
         pending = CompositeDisposable()
 
+        clock.extend_horizon(start + self._last, subscribed_at=start, source=self)
         for record in self.records:
-            clock.extend_horizon(start + record.frame, subscribed_at=start)
             pending.add(
                 clock.schedule_at_frame(
                     start + record.frame,
@@ -159,10 +166,10 @@ class HotObservable(Observable[T], Generic[T]):
         self.records: tuple[Record, ...] = parsed.events
         self.subscriptions: list[SubscriptionLog] = []
 
+        scheduler.extend_horizon(self._created + _last_frame(parsed))
         for record in self.records:
             if record.frame < 0:
                 continue
-            scheduler.extend_horizon(self._created + record.frame)
             scheduler.schedule_at_frame(
                 self._created + record.frame,
                 _later(self._emit, record),
@@ -367,7 +374,7 @@ class Expectation:
         for record in parsed.events:
             if isinstance(record.value, ColdObservable):
                 self._record_inner = True
-                inner_end = max((r.frame for r in record.value.records), default=0)
+                inner_end = record.value._last
                 clock.extend_horizon(self.subscribed_at + record.frame + inner_end)
         if not self._record_inner:
             return
@@ -818,16 +825,21 @@ class Marbles:
     def flush(self) -> None:
         """Run virtual time to the end of every diagram, then check.
 
-        Work due up to the horizon (the last frame of every cold, hot and
-        expected diagram in play, growing as cold observables are
-        subscribed before it) runs; later work stays scheduled, so an
-        ``interval`` or an endless ``repeat()`` cannot keep it going. Then
-        every pending ``to_be`` is checked.
+        Work due up to the horizon runs: the last frame of every cold, hot
+        and expected diagram in play, trailing ``-`` and time progressions
+        included. A cold observable subscribed at or before the horizon
+        extends it to its own last frame, again and again until it stops
+        growing. Later work stays scheduled, so an ``interval`` cannot keep
+        it going, and an endless ``repeat()`` of a cold observable raises
+        once it has grown the horizon ``MAX_HORIZON_EXTENSIONS`` (1,000)
+        times. Then every pending ``to_be`` is checked.
 
         Raises:
             MarbleAssertionError: An expectation failed; all failures are in
                 the message.
-            RuntimeError: Something rescheduled itself endlessly at one frame.
+            RuntimeError: Something rescheduled itself endlessly at one frame,
+                or re-subscribed a cold observable endlessly at the horizon
+                (end such an expectation with ``!``).
         """
         self._check_open()
         self.scheduler.run_to_horizon()

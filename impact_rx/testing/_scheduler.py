@@ -44,6 +44,10 @@ _FRAME = timedelta(milliseconds=1)
 #: Actions run at one frame before flushing gives up on a zero-delay loop.
 MAX_ACTIONS_PER_FRAME = 100_000
 
+#: Times one flush lets a cold observable subscribed at its horizon push the
+#: horizon further before it gives up on an endless ``repeat()``/``retry()``.
+MAX_HORIZON_EXTENSIONS = 1_000
+
 
 def _seconds_to_frames(seconds: float) -> int:
     exact = Decimal(repr(float(seconds))) * 1000
@@ -78,6 +82,8 @@ class MarbleScheduler(TestScheduler):
         self._queue_lock = threading.RLock()
         self._horizon = 0
         self._to_horizon = False
+        self._extensions = 0
+        self._endless: tuple[object, int] | None = None
 
     # -- time -------------------------------------------------------------
 
@@ -166,19 +172,36 @@ class MarbleScheduler(TestScheduler):
             heapq.heappush(self._items, (frame, rank, next(self._order), item))
         return item.disposable
 
-    def extend_horizon(self, frame: int, *, subscribed_at: int | None = None) -> None:
+    def extend_horizon(
+        self,
+        frame: int,
+        *,
+        subscribed_at: int | None = None,
+        source: object = None,
+    ) -> None:
         """Make :meth:`run_to_horizon` run at least up to ``frame``.
 
         Args:
-            frame: The last frame of a diagram in play.
+            frame: The last frame of a diagram in play, trailing ``-`` and
+                time progressions included.
             subscribed_at: For a cold diagram, the frame of its subscription.
-                While running to the horizon, a subscription at or after the
-                horizon does not extend it, so ``repeat()`` or an endless
-                ``retry()`` of a cold observable cannot keep a flush going.
+                While running to the horizon, a subscription after the
+                horizon does not extend it; one at or before it does, so a
+                cold observable subscribed on the last frame still plays.
+                One flush lets subscriptions at the horizon push it at most
+                ``MAX_HORIZON_EXTENSIONS`` times, so an endless ``repeat()``
+                or ``retry()`` of a cold observable ends the flush (with a
+                ``RuntimeError`` from :meth:`run_to_horizon`).
+            source: The cold observable, named when that limit is hit.
         """
-        late = subscribed_at is not None and subscribed_at >= self._horizon
-        if self._to_horizon and late:
-            return
+        if subscribed_at is not None and self._to_horizon:
+            if subscribed_at > self._horizon or self._endless is not None:
+                return
+            if subscribed_at == self._horizon and frame > self._horizon:
+                self._extensions += 1
+                if self._extensions > MAX_HORIZON_EXTENSIONS:
+                    self._endless = (source, subscribed_at)
+                    return
         self._horizon = max(self._horizon, frame)
 
     @property
@@ -208,21 +231,38 @@ class MarbleScheduler(TestScheduler):
     def run_to_horizon(self) -> None:
         """Run due work up to the :attr:`horizon`, following it as it grows.
 
-        Work due now runs too. The horizon grows while running, when a marble
-        observable is subscribed; the clock ends on the final horizon (or
-        stays where it was, when that is later).
+        Work due now runs too. The horizon grows while running, when a cold
+        marble observable is subscribed at or before it, until it stops
+        growing; the clock ends on the final horizon (or stays where it was,
+        when that is later).
 
         Raises:
             RuntimeError: More than ``MAX_ACTIONS_PER_FRAME`` actions ran at
-                one frame: something reschedules itself with no delay.
+                one frame: something reschedules itself with no delay; or
+                cold observables subscribed at the horizon pushed it more
+                than ``MAX_HORIZON_EXTENSIONS`` times (an endless
+                ``repeat()``); the clock then stops where it got to.
         """
         start = self._frame
         self._to_horizon = True
+        self._extensions, self._endless = 0, None
         try:
             self._run(lambda: max(start, self._horizon))
         finally:
             self._to_horizon = False
         self._frame = max(self._frame, self._horizon)
+        if self._endless is not None:
+            source, at = self._endless
+            self._endless = None
+            named = "a cold observable" if source is None else repr(source)
+            raise RuntimeError(
+                f"Virtual time stopped at frame {self._frame}: cold observables"
+                f" subscribed at the end of the diagrams grew it"
+                f" {MAX_HORIZON_EXTENSIONS} times, the last {named} at frame"
+                f" {at}. Something re-subscribes endlessly (repeat(), retry());"
+                " end the expectation with '!' (to_be('-a-a!') or"
+                " m.expect(obs, '^---!')), or take() a finite part."
+            )
 
     def _run(self, limit: Callable[[], int]) -> None:
         ran_here = 0
