@@ -306,3 +306,38 @@ def test_expected_events_past_where_time_stopped_say_that_later_work_waits() -> 
         " Draw the expected diagram up to then (a time progression such as"
         " ' 5ms ' counts frames), or m.advance() before checking."
     )
+
+
+def test_values_whose_clipped_reprs_read_the_same_are_shown_in_full() -> None:
+    from impact_rx.session import User
+
+    team = tuple(User(str(i), name) for i, name in enumerate(["Ada", "Bob", "Cy"]))
+    other = (*team[:2], User("2", "Cyd"))
+    error = failure(
+        lambda m: m.expect(m.cold("-a|", values={"a": other})).to_be(
+            "-b|", values={"b": team}
+        )
+    )
+    text = str(error)
+    assert f"  frame 1: expected b = {team!r}; actual a = {other!r}" in text
+    assert "User..." not in text
+    assert text.endswith(
+        "  frame 1: the values first differ at character 74:"
+        " expected ..., name='Cy')), actual ..., name='Cyd'))"
+    )
+
+
+def test_values_shown_in_full_still_mask_secrets() -> None:
+    from impact_rx.session import Secret
+
+    long = "x" * 70
+    error = failure(
+        lambda m: m.expect(m.cold("a|", values={"a": (long, Secret("hunter2"))})).to_be(
+            "b|", values={"b": (long, Secret("hunter3"))}
+        )
+    )
+    assert "hunter" not in str(error)
+    assert str(error).endswith(
+        "  frame 0: the values print the same but are not equal (==); give them"
+        " a __repr__ that shows what __eq__ compares."
+    )

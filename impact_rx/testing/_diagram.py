@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, final
 
+from .._redact import shorten
 from ._records import Record, values_match
 
 __all__ = ["QUIET_RUN", "Diagram", "Labeler", "Lane", "align", "to_marbles"]
@@ -106,21 +107,26 @@ class Labeler:
             return "#"
         return self.label(record.value)
 
-    def describe(self, record: Record, token: str = "") -> str:
+    def describe(
+        self, record: Record, token: str = "", *, limit: int | None = 60
+    ) -> str:
         """A short human description of one record, for value tables.
 
         Args:
             record: The record.
             token: The character it is drawn with, when the diagram's author
                 chose it; else its label.
+            limit: The longest value text shown (``None``: in full).
         """
         if record.kind == "complete":
             return "| (complete)"
-        if record.kind == "error":
-            error = record.value
-            shown = f"any {error.__name__}" if isinstance(error, type) else _repr(error)
-            return f"# = {_clip(shown)}"
-        return f"{token or self.label(record.value)} = {_clip(_repr(record.value))}"
+        return f"{self.symbol(record, token)} = {_clip(shown_record(record), limit)}"
+
+    def symbol(self, record: Record, token: str = "") -> str:
+        """The character a record is drawn with: ``token``, else its own."""
+        if record.kind == "next":
+            return token or self.label(record.value)
+        return "|" if record.kind == "complete" else "#"
 
     @property
     def legend(self) -> dict[str, Any]:
@@ -135,8 +141,18 @@ def _repr(value: object) -> str:
         return f"<{type(value).__name__} whose repr raised>"
 
 
-def _clip(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def shown_record(record: Record) -> str:
+    """The text of a record's value or error, unclipped."""
+    error = record.value
+    if record.kind == "error" and isinstance(error, type):
+        return f"any {error.__name__}"
+    return _repr(error)
+
+
+def _clip(text: str, limit: int | None = 60) -> str:
+    if limit is None or len(text) <= limit:
+        return text
+    return shorten(text, limit)
 
 
 @final

@@ -14,8 +14,9 @@ from reactivex.scheduler import TimeoutScheduler
 from typing_extensions import TypeVar
 
 from .._errors import MarbleSyntaxError, under
+from .._redact import shorten
 from ._arguments import check_observable
-from ._diagram import Diagram, Labeler, Lane, align, to_marbles
+from ._diagram import Diagram, Labeler, Lane, align, shown_record, to_marbles
 from ._parse import Parsed, parse, parse_subscription, parse_time, progression_frames
 from ._records import Kind, Record, SubscriptionLog, values_match
 from ._scheduler import MarbleScheduler
@@ -506,8 +507,9 @@ def _report(expectation: Expectation) -> str:
         # ``under`` keeps tabs and wide labels lined up on screen.
         carets += under(rows[0][: columns[frame]])[len(carets) :] + "^"
 
-    def describe(drawn: list[tuple[Record, str]]) -> str:
-        return ", ".join(labels.describe(r, t) for r, t in drawn) or "nothing"
+    def describe(drawn: list[tuple[Record, str]], limit: int | None = 60) -> str:
+        described = (labels.describe(r, t, limit=limit) for r, t in drawn)
+        return ", ".join(described) or "nothing"
 
     lines = [
         "The marbles differ from the expected diagram.",
@@ -522,15 +524,57 @@ def _report(expectation: Expectation) -> str:
         f"            {carets}",
     ]
     for frame in differing:
+        wanted, got = expected_at.get(frame, []), actual_at.get(frame, [])
+        # Clipped texts that read the same would hide the difference.
+        alike = _alike(wanted, got)
+        limit = None if alike else 60
         lines.append(
-            f"  frame {frame}: expected {describe(expected_at.get(frame, []))};"
-            f" actual {describe(actual_at.get(frame, []))}"
+            f"  frame {frame}: expected {describe(wanted, limit)};"
+            f" actual {describe(got, limit)}"
         )
+        if alike:
+            lines.append(f"  frame {frame}: {_first_difference(*alike)}")
     lines += _relabelled(actual_at, expectation._values)
     missing = any(expected_at.get(f) and not actual_at.get(f) for f in differing)
     if missing:
         lines += _not_run(expectation)
     return "\n".join(lines)
+
+
+def _alike(
+    expected: list[tuple[Record, str]], actual: list[tuple[Record, str]]
+) -> tuple[str, str] | None:
+    """The first differing pair of values whose clipped texts read the same."""
+    for (wanted, _), (got, _) in zip(expected, actual, strict=False):
+        if wanted == got or wanted.kind != got.kind or wanted.kind == "complete":
+            continue
+        texts = shown_record(wanted), shown_record(got)
+        if shorten(texts[0], 60) == shorten(texts[1], 60):
+            return texts
+    return None
+
+
+def _first_difference(expected: str, actual: str) -> str:
+    """Where two value texts part, with a little of each around it."""
+    if expected == actual:
+        return (
+            "the values print the same but are not equal (==); give them a"
+            " __repr__ that shows what __eq__ compares."
+        )
+    at = next(
+        (i for i, (e, a) in enumerate(zip(expected, actual, strict=False)) if e != a),
+        min(len(expected), len(actual)),
+    )
+    start = max(0, at - 10)
+
+    def around(text: str) -> str:
+        lead = "..." if start else ""
+        return lead + shorten(text[start:], 30)
+
+    return (
+        f"the values first differ at character {at}:"
+        f" expected {around(expected)}, actual {around(actual)}"
+    )
 
 
 def _drawn_by_frame(lane: Lane, labels: Labeler) -> dict[int, list[tuple[Record, str]]]:
