@@ -25,13 +25,20 @@ def failure(test: Callable[[Marbles], None]) -> MarbleAssertionError:
     return caught.value
 
 
+def body(error: MarbleAssertionError) -> str:
+    """The report after its first line, which names the m.expect() call."""
+    where, _, rest = str(error).partition("\n")
+    assert re.fullmatch(r"m\.expect\(.+\) at tests/test_testing_diff\.py:\d+:", where)
+    return rest
+
+
 def test_a_different_value_is_marked_and_listed() -> None:
     error = failure(
         lambda m: m.expect(m.cold("-a-b|", values={"a": 1, "b": 2})).to_be(
             "-a-b|", values={"a": 1, "b": 3}
         )
     )
-    assert str(error) == HEADER.format(frame=0) + (
+    assert body(error) == HEADER.format(frame=0) + (
         "  expected  -a-b|\n"
         "  actual    -a-c|\n"
         "               ^\n"
@@ -45,7 +52,7 @@ def test_the_marks_line_up_under_wide_value_names() -> None:
             "-日-b|", values={"日": 1, "b": 3}
         )
     )
-    lines = str(error).splitlines()
+    lines = body(error).splitlines()
     assert lines[2:5] == [
         "  expected  -日-b|",
         "  actual    -日-a|",
@@ -55,7 +62,7 @@ def test_the_marks_line_up_under_wide_value_names() -> None:
 
 def test_late_events_show_in_later_columns() -> None:
     error = failure(lambda m: m.expect(m.cold("--a--c--|")).to_be("--a--b---|"))
-    assert str(error) == HEADER.format(frame=0) + (
+    assert body(error) == HEADER.format(frame=0) + (
         "  expected  --a--b---|\n"
         "  actual    --a--c--|\n"
         "                 ^  ^^\n"
@@ -67,7 +74,7 @@ def test_late_events_show_in_later_columns() -> None:
 
 def test_a_group_widens_its_column_in_every_lane() -> None:
     error = failure(lambda m: m.expect(m.cold("-(ab)-c|")).to_be("-a-b-c|"))
-    assert str(error) == HEADER.format(frame=0) + (
+    assert body(error) == HEADER.format(frame=0) + (
         "  expected  -a   -b-c|\n"
         "  actual    -(ab)   -c|\n"
         "             ^    ^ ^^^\n"
@@ -81,7 +88,7 @@ def test_a_group_widens_its_column_in_every_lane() -> None:
 
 def test_long_quiet_stretches_become_time_progressions_in_both_lanes() -> None:
     error = failure(lambda m: m.expect(m.cold("-a 500ms b|")).to_be("-a 499ms b|"))
-    assert str(error) == HEADER.format(frame=0) + (
+    assert body(error) == HEADER.format(frame=0) + (
         "  expected  -a 499ms b|\n"
         "  actual    -a 499ms -b|\n"
         "                     ^^^\n"
@@ -97,7 +104,7 @@ def test_an_error_of_another_type_with_the_same_message_differs() -> None:
             "--#", error=ValueError("x")
         )
     )
-    assert str(error) == HEADER.format(frame=0) + (
+    assert body(error) == HEADER.format(frame=0) + (
         "  expected  --#\n"
         "  actual    --#\n"
         "              ^\n"
@@ -113,7 +120,7 @@ def test_an_error_with_other_args_differs() -> None:
     )
     assert (
         "frame 0: expected # = ValueError('x', 2); actual # = ValueError('x', 1)"
-        in (str(error))
+        in (body(error))
     )
 
 
@@ -126,14 +133,14 @@ def test_an_error_class_accepts_any_instance_of_exactly_it() -> None:
         )
     )
     assert "frame 0: expected # = any ValueError; actual # = UnicodeError('x')" in (
-        str(error)
+        body(error)
     )
 
 
 def test_unnamed_values_get_free_letters_and_long_reprs_are_clipped() -> None:
     values = {"a": {"x": [1, 2]}, "b": "long string " * 10}
     error = failure(lambda m: m.expect(m.cold("-a-b|", values=values)).to_be("-a-b|"))
-    assert str(error) == HEADER.format(frame=0) + (
+    assert body(error) == HEADER.format(frame=0) + (
         "  expected  -a-b|\n"
         "  actual    -c-d|\n"
         "             ^ ^\n"
@@ -149,7 +156,7 @@ def test_the_header_names_the_frame_of_the_subscription() -> None:
         m.expect(reactivex.from_iterable([1], scheduler=m.scheduler)).to_be("(a|)")
 
     error = failure(late)
-    assert str(error).startswith(HEADER.format(frame=1000))
+    assert body(error).startswith(HEADER.format(frame=1000))
     assert "frame 0: expected a = 'a', | (complete); actual b = 1, | (complete)" in str(
         error
     )
@@ -157,7 +164,7 @@ def test_the_header_names_the_frame_of_the_subscription() -> None:
 
 def test_an_unsubscription_is_drawn_in_both_lanes() -> None:
     error = failure(lambda m: m.expect(m.cold("-a-b-c|")).to_be("-a-x!"))
-    assert str(error) == HEADER.format(frame=0) + (
+    assert body(error) == HEADER.format(frame=0) + (
         "  expected  -a-x!\n"
         "  actual    -a-b!\n"
         "               ^\n"
@@ -173,7 +180,7 @@ def test_every_failure_is_reported_together() -> None:
 
     error = failure(two)
     assert len(re.findall("The marbles differ", str(error))) == 2
-    assert "expected e = 'e'; actual d = 'd'" in str(error)
+    assert "expected e = 'e'; actual d = 'd'" in body(error)
 
 
 def test_the_error_carries_the_expected_and_actual_lanes() -> None:
@@ -187,7 +194,7 @@ def test_the_error_carries_the_expected_and_actual_lanes() -> None:
 
 
 def _rows(error: MarbleAssertionError) -> dict[str, str]:
-    lines = str(error).splitlines()
+    lines = body(error).splitlines()
     return {
         name: line.split(name, 1)[1].strip()
         for line in lines
@@ -231,7 +238,7 @@ def test_a_value_whose_repr_raises_is_still_reported() -> None:
     error = failure(
         lambda m: m.expect(reactivex.of(Unprintable())).to_be("(x|)", values={"x": 1})
     )
-    assert "actual a = <Unprintable whose repr raised>" in str(error)
+    assert "actual a = <Unprintable whose repr raised>" in body(error)
 
 
 def test_the_expected_line_keeps_the_letters_written_even_for_equal_values() -> None:
@@ -241,7 +248,7 @@ def test_the_expected_line_keeps_the_letters_written_even_for_equal_values() -> 
         m.expect(m.cold("ab-c--b---a", values)).to_be("ab-c--b---d|", values)
 
     error = failure(test)
-    assert str(error) == HEADER.format(frame=0) + (
+    assert body(error) == HEADER.format(frame=0) + (
         "  expected  ab-c--b---d|\n"
         "  actual    ab-c--b---d-\n"
         "                       ^\n"
@@ -252,7 +259,7 @@ def test_the_expected_line_keeps_the_letters_written_even_for_equal_values() -> 
 def test_an_actual_value_equal_to_an_expected_one_takes_its_letter() -> None:
     values = {"a": "on", "b": "off", "d": "on"}
     error = failure(lambda m: m.expect(m.cold("ab-a|", values)).to_be("ab-d-|", values))
-    assert str(error) == HEADER.format(frame=0) + (
+    assert body(error) == HEADER.format(frame=0) + (
         "  expected  ab-d-|\n"
         "  actual    ab-d|\n"
         "                ^^\n"
@@ -263,7 +270,7 @@ def test_an_actual_value_equal_to_an_expected_one_takes_its_letter() -> None:
 
 def test_a_one_character_value_drawn_with_another_letter_is_explained() -> None:
     error = failure(lambda m: m.expect(m.cold("-a|")).to_be("-a|", {"a": 1}))
-    assert str(error) == HEADER.format(frame=0) + (
+    assert body(error) == HEADER.format(frame=0) + (
         "  expected  -a|\n"
         "  actual    -b|\n"
         "             ^\n"
@@ -274,7 +281,7 @@ def test_a_one_character_value_drawn_with_another_letter_is_explained() -> None:
 
 def test_a_diagram_drawn_otherwise_is_also_shown_as_written() -> None:
     error = failure(lambda m: m.expect(m.cold("-a|")).to_be("^-b|"))
-    assert str(error).splitlines()[2:5] == [
+    assert body(error).splitlines()[2:5] == [
         "  written   ^-b|",
         "  expected  --b|",
         "  actual    -a|",
@@ -283,7 +290,7 @@ def test_a_diagram_drawn_otherwise_is_also_shown_as_written() -> None:
 
 def test_spaces_alone_do_not_repeat_the_expected_diagram() -> None:
     error = failure(lambda m: m.expect(m.cold("-a|")).to_be(" -b| "))
-    assert str(error) == HEADER.format(frame=0) + (
+    assert body(error) == HEADER.format(frame=0) + (
         "  expected  -b|\n"
         "  actual    -a|\n"
         "             ^\n"
@@ -299,7 +306,7 @@ def test_expected_events_past_where_time_stopped_say_that_later_work_waits() -> 
         m.expect(late.pipe(ops.map(lambda _: "a"))).to_be("---a")
 
     error = failure(test)
-    assert str(error).endswith(
+    assert body(error).endswith(
         "  frame 3: expected a = 'a'; actual nothing\n"
         "Virtual time stopped at frame 3, the end of the longest diagram;"
         " work due later (the next at frame 5) was not run."
@@ -318,7 +325,7 @@ def test_values_whose_clipped_reprs_read_the_same_are_shown_in_full() -> None:
             "-b|", values={"b": team}
         )
     )
-    text = str(error)
+    text = body(error)
     assert f"  frame 1: expected b = {team!r}; actual a = {other!r}" in text
     assert "User..." not in text
     assert text.endswith(
@@ -336,8 +343,37 @@ def test_values_shown_in_full_still_mask_secrets() -> None:
             "b|", values={"b": (long, Secret("hunter3"))}
         )
     )
-    assert "hunter" not in str(error)
-    assert str(error).endswith(
+    assert "hunter" not in body(error)
+    assert body(error).endswith(
         "  frame 0: the values print the same but are not equal (==); give them"
         " a __repr__ that shows what __eq__ compares."
     )
+
+
+def test_each_report_names_the_expect_call_and_its_observable() -> None:
+    def two(m: Marbles) -> None:
+        m.expect(m.cold("a|")).to_be("b|")
+        m.expect(m.cold("c|")).to_be("c|")
+        m.expect(m.hot("d|")).to_be("e|")
+
+    line = two.__code__.co_firstlineno
+    reports = str(failure(two)).split("\n\n")
+    assert [r.splitlines()[0] for r in reports] == [
+        f"m.expect(<ColdObservable 'a|'>) at tests/test_testing_diff.py:{line + 1}:",
+        f"m.expect(<HotObservable 'd|'>) at tests/test_testing_diff.py:{line + 3}:",
+    ]
+
+
+def test_the_named_observable_is_clipped_and_keeps_secrets_masked() -> None:
+    from impact_rx import Signal
+
+    token = Signal("hunter2" * 20, name="access_token")
+    error = failure(lambda m: m.expect(token).to_be("b"))
+    where = str(error).splitlines()[0]
+    assert where.startswith("m.expect(<Signal access_token=<redacted>")
+    assert "hunter2" not in where
+
+
+def test_flush_and_exit_hide_themselves_from_pytest_tracebacks() -> None:
+    assert "__tracebackhide__" in Marbles.flush.__code__.co_varnames
+    assert "__tracebackhide__" in Marbles.__exit__.__code__.co_varnames

@@ -212,7 +212,9 @@ def test_a_failing_subscription_expectation_draws_both() -> None:
     m.expect_subscriptions(source.subscriptions).to_be("^--!", "^")
     with pytest.raises(MarbleAssertionError, match="subscriptions differ") as caught:
         m.flush()
+    line = test_a_failing_subscription_expectation_draws_both.__code__.co_firstlineno
     assert str(caught.value) == (
+        f"m.expect_subscriptions(...) at tests/test_testing_marbles.py:{line + 4}:\n"
         "The subscriptions differ from the expected ones"
         " (frames count from the observable's creation; one frame is 1 ms).\n"
         "  expected  ^--!\n"

@@ -77,14 +77,16 @@ scheduler:
 ``a`` is dropped because ``b`` comes two frames later; ``b`` is saved at
 frame 2,002; ``c`` is still waiting when the edits complete at frame 2,504,
 so it is saved then, together with the completion. When an expectation
-fails, the message draws both diagrams so that one frame is one column, marks
-the frames that differ and lists what differs there:
+fails, the message names the ``m.expect`` call (file and line) and its
+observable, draws both diagrams so that one frame is one column, marks the
+frames that differ and lists what differs there:
 
->>> with marbles() as m:
+>>> with marbles() as m:  # doctest: +ELLIPSIS
 ...     m.expect(m.cold("--a--c--|")).to_be("--a--b---|")
 Traceback (most recent call last):
     ...
-impact_rx.testing.MarbleAssertionError: The marbles differ from the expected diagram.
+impact_rx.testing.MarbleAssertionError: m.expect(<ColdObservable '--a--c--|'>) at ...:2:
+The marbles differ from the expected diagram.
 Frame 0 is its subscription at virtual frame 0; one frame is 1 ms.
   expected  --a--b---|
   actual    --a--c--|

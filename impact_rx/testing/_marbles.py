@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
@@ -286,6 +288,8 @@ class Expectation:
         self._owner = owner
         clock = owner.scheduler
         self.subscribed_at = clock.frame
+        # Named first in each report: several failing expectations read alike.
+        self._call = f"m.expect({_shown(observable, 80)}) at {_call_site()}"
         self.records: list[Record] = []
         self._expected: Parsed | None = None
         self._values: dict[str, Any] = {}
@@ -453,12 +457,13 @@ class Expectation:
         """Compare; the failure report, or ``None`` when expected matches actual."""
         if self._expected is None:
             return (
-                f"marbles().expect(...) subscribed at frame {self.subscribed_at}"
-                " was never given a diagram. Call .to_be(diagram) on it."
+                f"{self._call}:\nmarbles().expect(...) subscribed at frame"
+                f" {self.subscribed_at} was never given a diagram."
+                " Call .to_be(diagram) on it."
             )
         if list(self._expected.events) == self.records:
             return None
-        return _report(self)
+        return f"{self._call}:\n{_report(self)}"
 
 
 def _letters_taken(records: Sequence[Record], expected: Parsed | None) -> list[str]:
@@ -608,12 +613,30 @@ def _relabelled(
     return list(notes.values())
 
 
-def _shown(value: object) -> str:
+def _shown(value: object, limit: int = 60) -> str:
     try:
         text = repr(value)
     except Exception:  # an odd __repr__ must not break a failure report
         text = f"<{type(value).__name__}>"
-    return text if len(text) <= 60 else text[:57] + "..."
+    return shorten(text, limit)
+
+
+def _call_site() -> str:
+    """``file:line`` of the first caller outside this package, for reports."""
+    here = os.path.dirname(__file__)
+    frame = sys._getframe(1)
+    while frame.f_back is not None and (
+        os.path.dirname(frame.f_code.co_filename) == here
+    ):
+        frame = frame.f_back
+    path = frame.f_code.co_filename
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        relative = path
+    if not relative.startswith(os.pardir):
+        path = relative
+    return f"{path}:{frame.f_lineno}"
 
 
 def _not_run(expectation: Expectation) -> list[str]:
@@ -650,6 +673,7 @@ class SubscriptionsExpectation:
         self._logs = logs
         self._expected: tuple[SubscriptionLog, ...] | None = None
         self._diagrams: tuple[str, ...] = ()
+        self._call = f"m.expect_subscriptions(...) at {_call_site()}"
 
     def to_be(self, *diagrams: str | Sequence[str]) -> None:
         """Expect one subscription per diagram, in subscription order.
@@ -681,8 +705,8 @@ class SubscriptionsExpectation:
         """The failure report, or ``None`` when the logs match."""
         if self._expected is None:
             return (
-                "marbles().expect_subscriptions(...) was never given a diagram."
-                " Call .to_be('^--!') on it."
+                f"{self._call}:\nmarbles().expect_subscriptions(...) was never"
+                " given a diagram. Call .to_be('^--!') on it."
             )
         actual = tuple(self._logs)
         if actual == self._expected:
@@ -690,6 +714,7 @@ class SubscriptionsExpectation:
         expected_rows = [_subscription_row(log) for log in self._expected] or ["(none)"]
         actual_rows = [_subscription_row(log) for log in actual] or ["(none)"]
         lines = [
+            f"{self._call}:",
             "The subscriptions differ from the expected ones"
             " (frames count from the observable's creation; one frame is 1 ms).",
         ]
@@ -885,6 +910,7 @@ class Marbles:
                 or re-subscribed a cold observable endlessly at the horizon
                 (end such an expectation with ``!``).
         """
+        __tracebackhide__ = True  # pytest shows the test's line, not this one
         self._check_open()
         self.scheduler.run_to_horizon()
 
@@ -957,6 +983,7 @@ class Marbles:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        __tracebackhide__ = True  # pytest shows the test's line, not this one
         try:
             if exc_type is None:
                 self.flush()
