@@ -217,10 +217,28 @@ def test_a_failing_subscription_expectation_draws_both() -> None:
         f"m.expect_subscriptions(...) at tests/test_testing_marbles.py:{line + 4}:\n"
         "The subscriptions differ from the expected ones"
         " (frames count from the observable's creation; one frame is 1 ms).\n"
+        "  subscriber 1:\n"
         "  expected  ^--!\n"
-        "            ^\n"
-        "  actual    ^--!"
+        "  actual    ^--!\n"
+        "  subscriber 2:\n"
+        "  expected  ^\n"
+        "  actual    (none)\n"
+        "            ^"
     )
+
+
+def test_a_failing_subscription_expectation_marks_the_frames_that_differ() -> None:
+    m = marbles()
+    source = m.cold("--a--b|")
+    m.expect(source.pipe(ops.take(1)), "-^").to_be("---(a|)")
+    m.expect_subscriptions(source.subscriptions).to_be("^-!")
+    with pytest.raises(MarbleAssertionError, match="subscriptions differ") as caught:
+        m.flush()
+    assert str(caught.value).splitlines()[2:] == [
+        "  expected  ^-!",
+        "  actual    -^-!",
+        "            ^^^^",
+    ]
 
 
 def test_time_measures_up_to_the_completion() -> None:
@@ -584,3 +602,21 @@ def test_colds_chained_at_the_horizon_extend_it_until_it_stops_growing() -> None
         chain.subscribe(lambda v: seen.append((m.scheduler.frame, v)))
     assert seen == [(2, "a"), (5, "b"), (7, "c")]
     assert m.scheduler.frame == 8
+
+
+def test_time_stopping_is_not_blamed_for_frames_missing_before_it() -> None:
+    m = marbles()
+    late = reactivex.timer(0.010, scheduler=m.scheduler).pipe(ops.map(lambda _: "a"))
+    m.expect(late).to_be("-a---")
+    with pytest.raises(MarbleAssertionError, match="frame 1: expected a") as caught:
+        m.flush()
+    assert "Virtual time stopped" not in str(caught.value)
+
+
+def test_time_stopping_is_named_for_frames_missing_at_or_after_it() -> None:
+    m = marbles()
+    late = reactivex.timer(0.010, scheduler=m.scheduler).pipe(ops.map(lambda _: "a"))
+    m.expect(late).to_be("-a--b")
+    with pytest.raises(MarbleAssertionError, match="frame 1: expected a") as caught:
+        m.flush()
+    assert "Virtual time stopped at frame 4" in str(caught.value)

@@ -540,8 +540,9 @@ def _report(expectation: Expectation) -> str:
         if alike:
             lines.append(f"  frame {frame}: {_first_difference(*alike)}")
     lines += _relabelled(actual_at, expectation._values)
-    missing = any(expected_at.get(f) and not actual_at.get(f) for f in differing)
-    if missing:
+    # Only frames at or after where time stopped can be blamed on it.
+    stop = expectation._owner.scheduler.frame - expectation.subscribed_at
+    if any(f >= stop and expected_at.get(f) for f in differing):
         lines += _not_run(expectation)
     return "\n".join(lines)
 
@@ -711,23 +712,45 @@ class SubscriptionsExpectation:
         actual = tuple(self._logs)
         if actual == self._expected:
             return None
-        expected_rows = [_subscription_row(log) for log in self._expected] or ["(none)"]
-        actual_rows = [_subscription_row(log) for log in actual] or ["(none)"]
         lines = [
             f"{self._call}:",
             "The subscriptions differ from the expected ones"
             " (frames count from the observable's creation; one frame is 1 ms).",
         ]
-        for title, rows in (("expected", expected_rows), ("actual", actual_rows)):
-            for i, row in enumerate(rows):
-                lines.append(f"  {title if i == 0 else '':8}  {row}")
+        count = max(len(self._expected), len(actual), 1)
+        for i in range(count):
+            wanted = self._expected[i] if i < len(self._expected) else None
+            got = actual[i] if i < len(actual) else None
+            if count > 1:
+                lines.append(f"  subscriber {i + 1}:")
+            lines += _subscription_rows(wanted, got)
         return "\n".join(lines)
 
 
-def _subscription_row(log: SubscriptionLog) -> str:
-    lanes = (Lane("", (), log.subscribed, log.unsubscribed, 0, None),)
-    rows, _ = align(lanes, Labeler())
-    return rows[0]
+def _subscription_rows(
+    expected: SubscriptionLog | None, actual: SubscriptionLog | None
+) -> list[str]:
+    """One subscriber's expected and actual rows, differing frames marked."""
+    logs = [log for log in (expected, actual) if log is not None]
+    lanes = [Lane("", (), log.subscribed, log.unsubscribed, 0, None) for log in logs]
+    drawn, columns = align(lanes, Labeler()) if lanes else ([], {})
+    rows = iter(drawn)
+    expected_row = "(none)" if expected is None else next(rows)
+    actual_row = "(none)" if actual is None else next(rows)
+    differing: set[int] = set()
+    for field in ("subscribed", "unsubscribed"):
+        frames: set[int | None] = {
+            getattr(log, field) if log else None for log in (expected, actual)
+        }
+        if len(frames) > 1:
+            differing |= {f for f in frames if f is not None}
+    carets = ""
+    for column in sorted(columns[f] for f in differing):
+        carets = carets.ljust(column) + "^"
+    lines = [f"  expected  {expected_row}", f"  actual    {actual_row}"]
+    if carets:
+        lines.append(f"            {carets}")
+    return lines
 
 
 @final
