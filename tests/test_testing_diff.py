@@ -377,3 +377,11 @@ def test_the_named_observable_is_clipped_and_keeps_secrets_masked() -> None:
 def test_flush_and_exit_hide_themselves_from_pytest_tracebacks() -> None:
     assert "__tracebackhide__" in Marbles.flush.__code__.co_varnames
     assert "__tracebackhide__" in Marbles.__exit__.__code__.co_varnames
+
+
+def test_the_written_line_lines_up_when_it_starts_with_a_time_progression() -> None:
+    error = failure(lambda m: m.expect(m.cold("303ms b|")).to_be("300ms --- a|"))
+    written, expected = body(error).splitlines()[2:4]
+    assert written.startswith("  written    300ms --- a|")
+    assert expected.startswith("  expected   303ms ")
+    assert written.index("30") == expected.index("30")

@@ -522,7 +522,10 @@ def _report(expectation: Expectation) -> str:
     ]
     written = expectation._expected.text if expectation._expected else ""
     if written.replace(" ", "") != rows[0].replace(" ", ""):
-        lines.append(f"  written   {written}")  # as typed, when drawn otherwise
+        # As typed, when drawn otherwise; its first mark under the drawn one
+        # (a leading time progression is drawn after a space).
+        indent = len(rows[0]) - len(rows[0].lstrip(" "))
+        lines.append(f"  written   {' ' * indent}{written.lstrip(' ')}")
     lines += [
         f"  expected  {rows[0]}",
         f"  actual    {rows[1]}",
