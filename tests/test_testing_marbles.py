@@ -620,3 +620,9 @@ def test_time_stopping_is_named_for_frames_missing_at_or_after_it() -> None:
     with pytest.raises(MarbleAssertionError, match="frame 1: expected a") as caught:
         m.flush()
     assert "Virtual time stopped at frame 4" in str(caught.value)
+
+
+def test_trailing_frames_of_a_subscription_diagram_count_toward_the_horizon() -> None:
+    with marbles() as m:
+        m.expect(m.cold("a"), "^---- 5ms").to_be("a")
+    assert m.scheduler.frame == 9

@@ -869,6 +869,11 @@ class Marbles:
             if subscription is None
             else parse_subscription(subscription, require_caret=False)
         )
+        if subscription is not None:
+            # Its trailing frames count toward the flush horizon too.
+            drawn = parse(subscription, kind="subscription", require_caret=False)
+            last = (drawn.subscribed or 0) + drawn.end - 1
+            self.scheduler.extend_horizon(self.scheduler.frame + last)
         expectation = Expectation(self, observable, log)
         self._expectations.append(expectation)
         self._all.append(expectation)
