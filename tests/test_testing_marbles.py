@@ -626,3 +626,10 @@ def test_trailing_frames_of_a_subscription_diagram_count_toward_the_horizon() ->
     with marbles() as m:
         m.expect(m.cold("a"), "^---- 5ms").to_be("a")
     assert m.scheduler.frame == 9
+
+
+def test_an_interval_subscribing_colds_cannot_grow_the_horizon_forever() -> None:
+    with pytest.raises(RuntimeError, match=r"grew .* 1000 times"), marbles() as m:
+        ticks = reactivex.interval(0.001, scheduler=m.scheduler)
+        ticks.pipe(ops.flat_map(lambda _: m.cold("-----a|"))).subscribe()
+        m.expect(m.cold("a|")).to_be("a|")

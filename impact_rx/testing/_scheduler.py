@@ -44,7 +44,7 @@ _FRAME = timedelta(milliseconds=1)
 #: Actions run at one frame before flushing gives up on a zero-delay loop.
 MAX_ACTIONS_PER_FRAME = 100_000
 
-#: Times one flush lets a cold observable subscribed at its horizon push the
+#: Times one flush lets cold observables subscribed while it runs push its
 #: horizon further before it gives up on an endless ``repeat()``/``retry()``.
 MAX_HORIZON_EXTENSIONS = 1_000
 
@@ -188,16 +188,17 @@ class MarbleScheduler(TestScheduler):
                 While running to the horizon, a subscription after the
                 horizon does not extend it; one at or before it does, so a
                 cold observable subscribed on the last frame still plays.
-                One flush lets subscriptions at the horizon push it at most
+                One flush lets cold subscriptions push it at most
                 ``MAX_HORIZON_EXTENSIONS`` times, so an endless ``repeat()``
-                or ``retry()`` of a cold observable ends the flush (with a
+                or ``retry()`` of a cold observable, or an ``interval`` that
+                subscribes to one per tick, ends the flush (with a
                 ``RuntimeError`` from :meth:`run_to_horizon`).
             source: The cold observable, named when that limit is hit.
         """
         if subscribed_at is not None and self._to_horizon:
             if subscribed_at > self._horizon or self._endless is not None:
                 return
-            if subscribed_at == self._horizon and frame > self._horizon:
+            if frame > self._horizon:
                 self._extensions += 1
                 if self._extensions > MAX_HORIZON_EXTENSIONS:
                     self._endless = (source, subscribed_at)
@@ -239,8 +240,8 @@ class MarbleScheduler(TestScheduler):
         Raises:
             RuntimeError: More than ``MAX_ACTIONS_PER_FRAME`` actions ran at
                 one frame: something reschedules itself with no delay; or
-                cold observables subscribed at the horizon pushed it more
-                than ``MAX_HORIZON_EXTENSIONS`` times (an endless
+                cold observables subscribed while running pushed the horizon
+                more than ``MAX_HORIZON_EXTENSIONS`` times (an endless
                 ``repeat()``); the clock then stops where it got to.
         """
         start = self._frame
@@ -257,11 +258,12 @@ class MarbleScheduler(TestScheduler):
             named = "a cold observable" if source is None else repr(source)
             raise RuntimeError(
                 f"Virtual time stopped at frame {self._frame}: cold observables"
-                f" subscribed at the end of the diagrams grew it"
+                f" subscribed while flushing grew the end of the diagrams"
                 f" {MAX_HORIZON_EXTENSIONS} times, the last {named} at frame"
-                f" {at}. Something re-subscribes endlessly (repeat(), retry());"
-                " end the expectation with '!' (to_be('-a-a!') or"
-                " m.expect(obs, '^---!')), or take() a finite part."
+                f" {at}. Something subscribes endlessly (repeat(), retry(), an"
+                " interval mapped to cold observables); end the expectation"
+                " with '!' (to_be('-a-a!') or m.expect(obs, '^---!')), or"
+                " take() a finite part."
             )
 
     def _run(self, limit: Callable[[], int]) -> None:
