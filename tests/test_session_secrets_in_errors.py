@@ -20,7 +20,9 @@ import pytest
 from session_fakes import ADA, FakeApi, open_session
 
 from impact_rx.session import (
+    AuthRejectedError,
     AuthSession,
+    AuthUnavailableError,
     Credentials,
     Secret,
     SessionError,
@@ -276,4 +278,52 @@ def test_a_logged_traceback_masks_a_short_password_only_as_a_quoted_token(
     assert (
         "TypeError: try again in 5 minutes; cannot encode '********'"
         in record.getMessage()
+    )
+
+
+class _Unreadable(AuthRejectedError):
+    """A refusal whose text cannot be read: its ``__str__`` raises."""
+
+    def __str__(self) -> str:
+        raise ValueError("no text")
+
+
+class _UnreadableOutage(AuthUnavailableError):
+    """An outage whose text cannot be read: its ``__str__`` raises."""
+
+    def __str__(self) -> str:
+        raise ValueError("no text")
+
+
+def test_a_sign_in_error_whose_text_cannot_be_read_is_still_a_session_error() -> None:
+    with marbles() as m:
+        session = open_session(m, FakeApi(sign_in=_Unreadable()))
+        events: list[SessionEvent] = []
+        session.events.subscribe(events.append)
+        attempt = session.sign_in(Credentials("ada", PASSWORD))
+
+    assert isinstance(attempt.reason, _Unreadable)
+    assert session.state == SessionError(
+        "The server did not accept the request (_Unreadable; its message"
+        " could not be read: its __str__ raised ValueError)."
+    )
+    assert [e.error for e in events] == [session.state.error]
+
+
+def test_a_refresh_error_whose_text_cannot_be_read_is_logged_and_retried(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with marbles() as m:
+        api = FakeApi()
+        session = signed_in_session(m, api)
+        api.answers["refresh"] = _UnreadableOutage()
+        with caplog.at_level(logging.INFO, logger="impact_rx.session"):
+            session.refresh()
+        assert session.user == ADA
+
+    [record] = caplog.records
+    assert record.getMessage().startswith(
+        "Token refresh failed (_UnreadableOutage: The server did not accept the"
+        " request (_UnreadableOutage; its message could not be read: its __str__"
+        " raised ValueError).); the session stays"
     )

@@ -682,13 +682,25 @@ class SessionService(Disposable):
 
 
 def readable(error: BaseException) -> str:
-    """A message for people: the error's own text, else what kind it is."""
-    text = str(error).strip()
+    """A message for people: the error's own text, else what kind it is.
+
+    Never raises: an error whose ``__str__`` raises is described by its kind
+    (raised here, it would leave the session stuck in ``SigningIn``).
+    """
+    kind = type(error).__name__
+    try:
+        text = str(error).strip()
+    except Exception as unreadable:
+        text = ""
+        kind += (
+            "; its message could not be read: its __str__ raised"
+            f" {type(unreadable).__name__}"
+        )
     if text:
         return text
     if isinstance(error, AuthError):
-        return f"The server did not accept the request ({type(error).__name__})."
-    return f"The request failed ({type(error).__name__})."
+        return f"The server did not accept the request ({kind})."
+    return f"The request failed ({kind})."
 
 
 def _own_scheduler() -> SchedulerBase:
