@@ -616,3 +616,23 @@ def test_without_httpx_the_http_client_says_to_install_the_http_extra(
 
     assert isinstance(caught.value.__cause__, ModuleNotFoundError)
     assert caught.value.name == "httpx"
+
+
+@pytest.mark.parametrize("echoed", ["correct\nhorse staple", "correct  horse\tstaple"])
+async def test_a_reason_echoing_a_passphrase_with_other_spacing_is_withheld(
+    echoed: str,
+) -> None:
+    # The reason is shown with its whitespace collapsed: checked before that,
+    # "correct\nhorse staple" did not hold the passphrase, then read as it.
+    def refuse(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(401, json={"reason": f"No user with {echoed}."})
+
+    transport = httpx.MockTransport(refuse)
+    async with HttpAuthApi("http://127.0.0.1:8000", transport=transport) as api:
+        with pytest.raises(AuthRejectedError) as error:
+            await api.sign_in(Credentials("ada", "correct horse staple"))
+
+    assert str(error.value) == (
+        "POST /api/session was refused (401): (its reason is not shown because"
+        " it contained a secret)."
+    )

@@ -512,11 +512,15 @@ def _reason(response: httpx.Response, hidden: list[Any]) -> str:
         reason = None
     if not isinstance(reason, str) or not reason.strip():
         return f"{_phrase(response.status_code)}."
-    if holds_secret(reason, hidden):
+    shown = " ".join(reason.split())
+    # Both as sent and as shown: collapsing the whitespace can make the text
+    # read as a passphrase it did not hold ("correct\nhorse" shows as
+    # "correct horse"), and a secret holding a newline is only in the former.
+    if holds_secret(reason, hidden) or holds_secret(shown, hidden):
         # Withheld whole, not masked: in a message anyone may know, a mask in
         # the place of a word shows which word the secret was.
         return "(its reason is not shown because it contained a secret)."
-    reason = " ".join(reason.split())
+    reason = shown
     if len(reason) > _REASON_LIMIT:
         reason = reason[: _REASON_LIMIT - 3] + "..."
     return reason
