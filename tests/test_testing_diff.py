@@ -385,3 +385,20 @@ def test_the_written_line_lines_up_when_it_starts_with_a_time_progression() -> N
     assert written.startswith("  written    300ms --- a|")
     assert expected.startswith("  expected   303ms ")
     assert written.index("30") == expected.index("30")
+
+
+def test_values_of_a_secret_named_observable_are_never_shown() -> None:
+    from impact_rx import Signal
+
+    # Texts that clip alike were shown in full: the whole token.
+    token = Signal("hunter2" * 20, name="access_token")
+    error = failure(
+        lambda m: m.expect(token).to_be("a", values={"a": "hunter2" * 20 + "X"})
+    )
+    text = str(error)
+    assert "hunter2" not in text
+    assert "  frame 0: expected a = <redacted>; actual b = <redacted>" in text
+    assert text.endswith(
+        "  frame 0: the values differ; they are not shown: the observable's"
+        " name looks secret."
+    )

@@ -16,7 +16,7 @@ from reactivex.scheduler import TimeoutScheduler
 from typing_extensions import TypeVar
 
 from .._errors import MarbleSyntaxError, under
-from .._redact import shorten
+from .._redact import REDACTED, looks_secret, shorten
 from ._arguments import check_observable
 from ._diagram import Diagram, Labeler, Lane, align, shown_record, to_marbles
 from ._parse import Parsed, parse, parse_subscription, parse_time, progression_frames
@@ -290,6 +290,10 @@ class Expectation:
         self.subscribed_at = clock.frame
         # Named first in each report: several failing expectations read alike.
         self._call = f"m.expect({_shown(observable, 80)}) at {_call_site()}"
+        # A signal or query named like a secret (access_token): its values,
+        # and the values expected of it, are never shown in a report.
+        name = getattr(observable, "name", None)
+        self._secret = isinstance(name, str) and looks_secret(name)
         self.records: list[Record] = []
         self._expected: Parsed | None = None
         self._values: dict[str, Any] = {}
@@ -513,7 +517,12 @@ def _report(expectation: Expectation) -> str:
         carets += under(rows[0][: columns[frame]])[len(carets) :] + "^"
 
     def describe(drawn: list[tuple[Record, str]], limit: int | None = 60) -> str:
-        described = (labels.describe(r, t, limit=limit) for r, t in drawn)
+        described = (
+            f"{labels.symbol(r, t)} = {REDACTED}"
+            if expectation._secret and r.kind == "next"
+            else labels.describe(r, t, limit=limit)
+            for r, t in drawn
+        )
         return ", ".join(described) or "nothing"
 
     lines = [
@@ -540,9 +549,15 @@ def _report(expectation: Expectation) -> str:
             f"  frame {frame}: expected {describe(wanted, limit)};"
             f" actual {describe(got, limit)}"
         )
-        if alike:
+        if alike and expectation._secret:
+            lines.append(
+                f"  frame {frame}: the values differ; they are not shown:"
+                " the observable's name looks secret."
+            )
+        elif alike:
             lines.append(f"  frame {frame}: {_first_difference(*alike)}")
-    lines += _relabelled(actual_at, expectation._values)
+    if not expectation._secret:
+        lines += _relabelled(actual_at, expectation._values)
     # Only frames at or after where time stopped can be blamed on it.
     stop = expectation._owner.scheduler.frame - expectation.subscribed_at
     if any(f >= stop and expected_at.get(f) for f in differing):
