@@ -402,3 +402,21 @@ def test_values_of_a_secret_named_observable_are_never_shown() -> None:
         "  frame 0: the values differ; they are not shown: the observable's"
         " name looks secret."
     )
+
+
+def test_values_shown_in_full_hide_a_mapping_s_secret_keys() -> None:
+    # Clipped, the password fell past the cut; shown in full (the texts read
+    # alike) it was printed, and again where the values first differ.
+    user = "x" * 60
+    error = failure(
+        lambda m: m.expect(
+            m.cold("a|", values={"a": {"user": user, "password": "hunter2-aaaa"}})
+        ).to_be("b|", values={"b": {"user": user, "password": "hunter2-bbbb"}})
+    )
+    text = str(error)
+    assert "hunter2" not in text
+    assert f"actual a = {{'user': '{user}', 'password': <redacted>}}" in text
+    assert text.endswith(
+        "the values print the same but are not equal (==);"
+        " give them a __repr__ that shows what __eq__ compares."
+    )

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, final
 
-from .._redact import shorten
+from .._redact import masked, shorten
 from ._records import Record, values_match
 
 __all__ = ["QUIET_RUN", "Diagram", "Labeler", "Lane", "align", "to_marbles"]
@@ -135,8 +135,9 @@ class Labeler:
 
 
 def _repr(value: object) -> str:
+    # As every repr of the library: a mapping's secret-named values hidden.
     try:
-        return repr(value)
+        return repr(masked(value))
     except Exception:  # an odd __repr__ must not break a failure report
         return f"<{type(value).__name__} whose repr raised>"
 

@@ -16,7 +16,7 @@ from reactivex.scheduler import TimeoutScheduler
 from typing_extensions import TypeVar
 
 from .._errors import MarbleSyntaxError, under
-from .._redact import REDACTED, looks_secret, shorten
+from .._redact import REDACTED, looks_secret, masked, shorten
 from ._arguments import check_observable
 from ._diagram import Diagram, Labeler, Lane, align, shown_record, to_marbles
 from ._parse import Parsed, parse, parse_subscription, parse_time, progression_frames
@@ -634,7 +634,7 @@ def _relabelled(
 
 def _shown(value: object, limit: int = 60) -> str:
     try:
-        text = repr(value)
+        text = repr(masked(value))
     except Exception:  # an odd __repr__ must not break a failure report
         text = f"<{type(value).__name__}>"
     return shorten(text, limit)
