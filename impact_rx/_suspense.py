@@ -782,6 +782,8 @@ class Suspense(reactivex.Observable[State[T]]):
                 return f"Suspense<fulfilled: {REDACTED}>"
             return f"Suspense<fulfilled: {_short(state.value, 60)}>"
         if isinstance(state, Rejected):
+            if looks_secret(self._label):  # its error may echo the secret
+                return f"Suspense<rejected: {type(state.reason).__name__}({REDACTED})>"
             return f"Suspense<rejected: {_short(state.reason, 60)}>"
         return "Suspense<pending>"
 

@@ -35,6 +35,7 @@ from reactivex import abc as rx_abc
 from ._disposable import Disposable
 from ._errors import DisposedError
 from ._graph import untracked
+from ._redact import REDACTED, looks_secret
 from .debug import short_repr, value_text
 
 __all__ = ["LiveView", "html_repr", "live"]
@@ -195,8 +196,15 @@ def _suspense_body(obj: Any, depth: int = 0) -> str:
         # Named by its query or mutation: a load_token's value is a secret.
         parts.append(_code(value_text(getattr(obj, "_label", None), obj.value)))
     elif status == "rejected":
-        parts.append(_code(short_repr(obj.reason)))
+        parts.append(_code(_reason_text(getattr(obj, "_label", None), obj.reason)))
     return " ".join(parts)
+
+
+def _reason_text(label: str | None, reason: object) -> str:
+    """An error's short repr; its kind alone under a secret-looking label."""
+    if looks_secret(label):  # the error may echo the secret it was sent
+        return f"{type(reason).__name__}({REDACTED})"
+    return short_repr(reason)
 
 
 def _query_body(obj: Any, depth: int = 0) -> str:
@@ -211,7 +219,7 @@ def _mutation_body(obj: Any, depth: int = 0) -> str:
         data = value_text(getattr(obj, "_label", None), obj.data)
         parts.append(f"{_muted('data')} {_code(data)}")
     if status == "rejected":
-        parts.append(_code(short_repr(obj.reason)))
+        parts.append(_code(_reason_text(getattr(obj, "_label", None), obj.reason)))
     return " ".join(parts)
 
 

@@ -327,3 +327,23 @@ def test_a_refresh_error_whose_text_cannot_be_read_is_logged_and_retried(
         " request (_UnreadableOutage; its message could not be read: its __str__"
         " raised ValueError).); the session stays"
     )
+
+
+def test_the_suspense_a_failed_call_returns_shows_no_secret_of_its_error() -> None:
+    # Its reason stays the API's own error; its repr (a notebook cell's
+    # output, a SubscriberError's message) showed the token and password.
+    with marbles() as m:
+        api = FakeApi(refresh=refresh_token_in_key_error)
+        session = signed_in_session(m, api)
+        refreshed = session.refresh()
+        api.answers["sign_in"] = password_in_runtime_error
+        attempt = session.sign_in(Credentials("ada", PASSWORD))
+
+    assert isinstance(refreshed.reason, KeyError)
+    assert repr(refreshed) == "Suspense<rejected: KeyError(<redacted>)>"
+    assert repr(attempt) == "Suspense<rejected: RuntimeError(<redacted>)>"
+    from impact_rx.notebook import html_repr
+
+    cards = [html_repr(refreshed), html_repr(attempt)]
+    assert "KeyError(&lt;redacted&gt;)" in cards[0]
+    assert_no_secret([repr(refreshed), repr(attempt), *cards])

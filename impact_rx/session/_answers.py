@@ -186,10 +186,14 @@ class Call(Generic[T]):
 
     __slots__ = ("_subject", "_subscription", "suspense")
 
-    def __init__(self) -> None:
+    def __init__(self, label: str | None = None) -> None:
         self._subject: AsyncSubject[T] = AsyncSubject()
         self._subscription: abc.DisposableBase | None = None
         self.suspense: Suspense[T] = Suspense.from_(self._subject)
+        # Named like a secret (``SessionService.refresh(refresh_token)``), the
+        # suspense's repr hides its value and its error's text, which an
+        # AuthApi may have filled with the secret it was sent.
+        self.suspense._label = label
 
     def start(
         self,

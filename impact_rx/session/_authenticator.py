@@ -112,7 +112,9 @@ class AuthenticatorService(Disposable):
                     " Open a new provider to authenticate again."
                 )
             if self._restore is None:
-                restore: Call[User | None] = Call()
+                restore: Call[User | None] = Call(
+                    "AuthenticatorService.restore(tokens)"
+                )
                 self._restore = restore
                 restore.start(
                     self._api.authenticate,

@@ -295,7 +295,7 @@ class SessionService(Disposable):
 
         generation = self._next_generation()
         generation.password = checked.password
-        call: Call[User | None] = Call()
+        call: Call[User | None] = Call("SessionService.sign_in(credentials)")
         self._sign_in = call
         self._publish(SigningIn(), self._peek_user())
         call.start(
@@ -326,7 +326,7 @@ class SessionService(Disposable):
         secrets = self._generation.secrets()  # the server's error may echo them
         self._end(reason)
 
-        call: Call[None] = Call()
+        call: Call[None] = Call("SessionService.sign_out(tokens)")
         self._sign_outs.add(call)
         call.start(
             self._api.sign_out,
@@ -410,7 +410,7 @@ class SessionService(Disposable):
             tokens = generation.tokens
             return Suspense.resolve(tokens.access_token if tokens else None)
 
-        call: Call[Secret[str] | None] = Call() if waiting is None else waiting
+        call: Call[Secret[str] | None] = Call(_REFRESH) if waiting is None else waiting
         self._send_refresh(generation, call)
         return call.suspense
 
@@ -549,7 +549,7 @@ class SessionService(Disposable):
             )
         else:
             _report_bug(_call_of(self._api, "refresh"), error, secrets)
-        generation.refresh = Call()
+        generation.refresh = Call(_REFRESH)
         generation.waiting = True
         generation.timer = self._scheduler.schedule_relative(
             delay, lambda _scheduler, _state: self._refresh_due(generation)
@@ -736,6 +736,9 @@ def _identity(user: object) -> object:
 
 _SIGN_IN_ANSWERS: Final = "an AuthSession or a User (impact_rx.session)"
 _REFRESH_ANSWERS: Final = "Tokens or an AuthSession with a User (impact_rx.session)"
+
+_REFRESH: Final = "SessionService.refresh(refresh_token)"
+"""The label of a refresh's suspense: secret-looking, so its repr hides it."""
 
 _BUGS: Final = (
     TypeError,
