@@ -420,3 +420,17 @@ def test_values_shown_in_full_hide_a_mapping_s_secret_keys() -> None:
         "the values print the same but are not equal (==);"
         " give them a __repr__ that shows what __eq__ compares."
     )
+
+
+def test_errors_of_a_secret_named_observable_are_never_shown() -> None:
+    import reactivex
+
+    # As a notebook's live() view: a secret source's error may echo its value.
+    class Named(reactivex.Observable[str]):
+        name = "refresh_token"
+
+    failing = Named(lambda observer, _: observer.on_error(KeyError("hunter2")))
+    error = failure(lambda m: m.expect(failing).to_be("a"))
+    text = str(error)
+    assert "hunter2" not in text
+    assert "frame 0: expected a = <redacted>; actual # = <redacted>" in text

@@ -519,7 +519,7 @@ def _report(expectation: Expectation) -> str:
     def describe(drawn: list[tuple[Record, str]], limit: int | None = 60) -> str:
         described = (
             f"{labels.symbol(r, t)} = {REDACTED}"
-            if expectation._secret and r.kind == "next"
+            if expectation._secret and r.kind != "complete"
             else labels.describe(r, t, limit=limit)
             for r, t in drawn
         )
