@@ -434,3 +434,12 @@ def test_errors_of_a_secret_named_observable_are_never_shown() -> None:
     text = str(error)
     assert "hunter2" not in text
     assert "frame 0: expected a = <redacted>; actual # = <redacted>" in text
+
+
+def test_a_secret_named_observable_s_failure_carries_no_drawing_of_its_values() -> None:
+    from impact_rx import Signal
+
+    # The SVG's tooltips describe each value: the error keeps no diagram.
+    token = Signal("hunter2", name="access_token")
+    error = failure(lambda m: m.expect(token).to_be("a"))
+    assert error.diagram is None

@@ -53,7 +53,9 @@ class MarbleAssertionError(AssertionError):
 
     Attributes:
         diagram: The expected and actual lanes of the first failure, for
-            display (``_repr_svg_``) or ``save()``.
+            display (``_repr_svg_``) or ``save()``; an observable named like a
+            secret (``access_token``) is never drawn, as its values are not
+            shown (``None`` when only such ones failed).
     """
 
     def __init__(self, message: str, diagram: Diagram | None = None) -> None:
@@ -968,7 +970,8 @@ class Marbles:
             report = expectation.verify()
             if report is not None:
                 failures.append(report)
-                diagram = diagram or expectation.diagram
+                if not expectation._secret:  # its drawing describes each value
+                    diagram = diagram or expectation.diagram
         failures += [r for r in (c.verify() for c in checks) if r is not None]
         if failures:
             raise MarbleAssertionError("\n\n".join(failures), diagram)
