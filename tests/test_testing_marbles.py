@@ -633,3 +633,17 @@ def test_an_interval_subscribing_colds_cannot_grow_the_horizon_forever() -> None
         ticks = reactivex.interval(0.001, scheduler=m.scheduler)
         ticks.pipe(ops.flat_map(lambda _: m.cold("-----a|"))).subscribe()
         m.expect(m.cold("a|")).to_be("a|")
+
+
+def test_a_cold_subscribed_now_after_advancing_past_every_diagram_plays() -> None:
+    # The horizon lagged behind the clock: a cold subscribed at the current
+    # frame counted as subscribed after the end, so it never played.
+    seen: list[tuple[int, str]] = []
+    with marbles() as m:
+        m.expect(m.cold("-a|")).to_be("-a|")
+        m.advance(100)
+        source = m.cold("-b|")
+        m.scheduler.schedule(
+            lambda s, _: source.subscribe(lambda v: seen.append((m.scheduler.frame, v)))
+        )
+    assert seen == [(101, "b")]

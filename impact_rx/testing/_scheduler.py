@@ -244,11 +244,12 @@ class MarbleScheduler(TestScheduler):
                 more than ``MAX_HORIZON_EXTENSIONS`` times (an endless
                 ``repeat()``); the clock then stops where it got to.
         """
-        start = self._frame
+        # Work due now runs too: a cold subscribed by it is "at the horizon".
+        self._horizon = max(self._horizon, self._frame)
         self._to_horizon = True
         self._extensions, self._endless = 0, None
         try:
-            self._run(lambda: max(start, self._horizon))
+            self._run(lambda: self._horizon)
         finally:
             self._to_horizon = False
         self._frame = max(self._frame, self._horizon)
