@@ -420,6 +420,14 @@ def test_an_endless_retry_of_a_cold_observable_ends_the_flush_with_advice() -> N
         m.expect(m.cold("-#").pipe(ops.retry())).to_be("------")
 
 
+def test_a_long_but_finite_repeat_past_the_diagrams_gets_advice_that_fits_it() -> None:
+    with (
+        pytest.raises(RuntimeError, match=r"or more than that many times past"),
+        marbles() as m,
+    ):
+        m.expect(m.cold("-a|").pipe(ops.repeat(1_200))).to_be("-a-a")
+
+
 def test_an_endless_repeat_checked_up_to_an_unsubscription_passes() -> None:
     with marbles() as m:
         m.expect(m.cold("-a|").pipe(ops.repeat())).to_be("-a-a-a-a!")

@@ -261,10 +261,11 @@ class MarbleScheduler(TestScheduler):
                 f"Virtual time stopped at frame {self._frame}: cold observables"
                 f" subscribed while flushing grew the end of the diagrams"
                 f" {MAX_HORIZON_EXTENSIONS} times, the last {named} at frame"
-                f" {at}. Something subscribes endlessly (repeat(), retry(), an"
-                " interval mapped to cold observables); end the expectation"
-                " with '!' (to_be('-a-a!') or m.expect(obs, '^---!')), or"
-                " take() a finite part."
+                f" {at}. Something subscribes endlessly, or more than that"
+                " many times past the diagrams (repeat(), retry(), an interval"
+                " mapped to cold observables); end the expectation with '!'"
+                " (to_be('-a-a!') or m.expect(obs, '^---!')), take() a"
+                " finite part, or draw the diagrams as long as the work."
             )
 
     def _run(self, limit: Callable[[], int]) -> None:
