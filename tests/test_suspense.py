@@ -9,6 +9,7 @@ import inspect
 import logging
 import threading
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -35,7 +36,7 @@ from impact_rx import (
     service,
 )
 from impact_rx._disposable import owning
-from impact_rx.testing import marbles, suspense_values
+from impact_rx.testing import Marbles, marbles, suspense_values
 
 on_next = ReactiveTest.on_next
 on_completed = ReactiveTest.on_completed
@@ -918,17 +919,27 @@ def test_a_computed_creating_its_suspense_in_each_run_raises_advice() -> None:
     assert started == [0, 2]
 
 
+def _cached_loads(
+    m: Marbles, cache: dict[str, Suspense[str]]
+) -> Callable[[str], Suspense[str]]:
+    """A load per key, made once and kept in ``cache``: ``-x|`` with x = KEY."""
+
+    def load(k: str) -> Suspense[str]:
+        if k not in cache:
+            cache[k] = Suspense.from_(
+                m.cold("-x|", {"x": k.upper()}), scheduler=m.scheduler
+            )
+        return cache[k]
+
+    return load
+
+
 def test_a_run_that_keeps_the_suspense_it_created_for_its_next_run_is_fine() -> None:
     cache: dict[str, Suspense[str]] = {}
     with marbles() as m:
         wanted = Signal("a", name="wanted")
 
-        def load(k: str) -> Suspense[str]:
-            if k not in cache:
-                cache[k] = Suspense.from_(
-                    m.cold("-x|", {"x": k.upper()}), scheduler=m.scheduler
-                )
-            return cache[k]
+        load = _cached_loads(m, cache)
 
         seen: list[str] = []
         running = effect(lambda: seen.append(load(wanted.value).use()))
@@ -1053,12 +1064,7 @@ def test_a_computed_loading_a_new_key_after_the_last_load_settled_waits() -> Non
     with marbles() as m:
         key = Signal("a", name="key")
 
-        def load(k: str) -> Suspense[str]:
-            if k not in cache:
-                cache[k] = Suspense.from_(
-                    m.cold("-x|", {"x": k.upper()}), scheduler=m.scheduler
-                )
-            return cache[k]
+        load = _cached_loads(m, cache)
 
         profile = computed(lambda: load(key.value).use(), name="profile")
         with pytest.raises(SuspendedError):
@@ -1108,12 +1114,7 @@ def test_an_observe_block_rendering_a_new_key_after_the_last_load_settled_waits(
     with marbles() as m:
         key = Signal("a", name="key")
 
-        def load(k: str) -> Suspense[str]:
-            if k not in cache:
-                cache[k] = Suspense.from_(
-                    m.cold("-x|", {"x": k.upper()}), scheduler=m.scheduler
-                )
-            return cache[k]
+        load = _cached_loads(m, cache)
 
         changes: list[str] = []
         scope = observe(lambda: changes.append("changed"))  # the UI renders later
